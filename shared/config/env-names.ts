@@ -1,0 +1,41 @@
+/**
+ * Names of the environment variables through which the CDK app (infra/) hands resources and settings to
+ * the functions, and through which the local runtime (local/) does the same. One list, so that a binding
+ * in the stack and the parse at cold start cannot drift apart.
+ */
+export const ENV = {
+  /** Counters, de-duplication claims and subscriber state (see shared/adapters/tables.ts). */
+  usageTable: 'USAGE_TABLE_NAME',
+  /** Subscriber profiles (subscriber.v1). */
+  profilesTable: 'PROFILES_TABLE_NAME',
+  /** Audit trail of notifications and carrier commands (re-consultable), and the workflow's idempotency guards. */
+  auditTable: 'AUDIT_TABLE_NAME',
+  /** SQS queue where rejected events are kept with their reason. */
+  quarantineQueueUrl: 'QUARANTINE_QUEUE_URL',
+  /** The "apply cap policy" state machine. */
+  policyStateMachineArn: 'POLICY_STATE_MACHINE_ARN',
+  /** SNS topic for e-mail copies (subscriptions filter on subscriberId / accountId). */
+  emailTopicArn: 'EMAIL_TOPIC_ARN',
+  /** SNS topic for the operations team (bill-shock alerts, failures). */
+  opsTopicArn: 'OPS_TOPIC_ARN',
+  /** SMS sender ID (alphanumeric) for transactional SMS. */
+  smsSenderId: 'SMS_SENDER_ID',
+  /** `eventbridge` (default) or `https`. */
+  carrierMode: 'CARRIER_MODE',
+  /** EventBridge bus that receives carrier commands (mode eventbridge). */
+  carrierBusName: 'CARRIER_BUS_NAME',
+  /** Provisioning endpoint of the host operator (mode https). */
+  carrierEndpointUrl: 'CARRIER_ENDPOINT_URL',
+  /** Secrets Manager secret with the credentials of the provisioning endpoint (mode https). */
+  carrierSecretArn: 'CARRIER_SECRET_ARN',
+  /** Role that EventBridge Scheduler assumes to start the state machine at the next period start. */
+  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
+  /** Scheduler group for the period-start un-bar schedules. */
+  schedulerGroupName: 'SCHEDULER_GROUP_NAME',
+  /** JSON of PolicySettings (home PLMN, tariff, bill-shock rule, continue keyword/URL); see shared/config/settings.ts. */
+  settings: 'SPENDCAP_SETTINGS',
+  /** Powertools service name. */
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
