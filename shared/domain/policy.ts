@@ -1,0 +1,319 @@
+/**
+ * The cap policy: thresholds on the period counters, as data, and a pure evaluator; and the plan of what
+ * the policy workflow does for one request (which notifications on which channels, which carrier command).
+ *
+ * Thresholds are level-triggered: a threshold fires when the counters are at or past it and its crossing
+ * id is not yet in `fired`. So it fires once per period whatever the batching, and a crossing missed by a
+ * crash is found again by the next evaluation (invariant "no lost action").
+ */
+import type { PolicyRequest } from '../ports/policy-workflow.js';
+import { capOf, isCapped, totalChargeMicros } from './counters.js';
+import type {
+  CarrierCommand,
+  Channel,
+  Crossing,
+  Micros,
+  NotificationKind,
+  PeriodCounters,
+  PolicySettings,
+  SpendBucketName,
+  SubscriberProfile,
+  ThresholdKind,
+} from './model.js';
+import { mccOf } from './networks.js';
+
+/** What a threshold measures in the period counters. */
+export type ThresholdMeasure = 'allowanceBytes' | 'roamingChargeMicros' | 'overageChargeMicros' | 'totalChargeMicros';
+
+/** What it is compared with. */
+export type ThresholdLimit = 'dataAllowanceBytes' | 'roamingCapLimit' | 'overageCapLimit' | 'billShockThreshold';
+
+/** When the threshold applies at all. */
+export type ThresholdCondition =
+  | 'allowanceConfigured'
+  | 'roamingCapEnabled'
+  | 'overageCapEnabled'
+  | 'noRoamingConsent'
+  | 'noOverageConsent';
+
+export interface ThresholdDefinition {
+  readonly kind: ThresholdKind;
+  readonly measure: ThresholdMeasure;
+  readonly limit: ThresholdLimit;
+  /** Integer percent of the limit. */
+  readonly percent: number;
+  /** `reaches`: measure >= percent of limit; `exceeds`: strictly above. */
+  readonly comparison: 'reaches' | 'exceeds';
+  readonly conditions: readonly ThresholdCondition[];
+  /** Spend thresholds carry the limit in their crossing id, so a raised limit can fire again. */
+  readonly idWithLimit: boolean;
+  /** The spend bucket a spend threshold concerns. */
+  readonly bucket?: SpendBucketName;
+}
+
+/**
+ * The default policy (Regulation (EU) 2022/612 Art. 14 for roaming, the same rule for home out-of-bundle
+ * spend). Order matters: when one step jumps past several thresholds they fire in this order (80% first).
+ */
+export const DEFAULT_POLICY: readonly ThresholdDefinition[] = Object.freeze([
+  {
+    kind: 'DATA_ALLOWANCE_80',
+    measure: 'allowanceBytes',
+    limit: 'dataAllowanceBytes',
+    percent: 80,
+    comparison: 'reaches',
+    conditions: ['allowanceConfigured'],
+    idWithLimit: false,
+  },
+  {
+    kind: 'DATA_ALLOWANCE_100',
+    measure: 'allowanceBytes',
+    limit: 'dataAllowanceBytes',
+    percent: 100,
+    comparison: 'reaches',
+    conditions: ['allowanceConfigured'],
+    idWithLimit: false,
+  },
+  {
+    kind: 'ROAMING_SPEND_80',
+    measure: 'roamingChargeMicros',
+    limit: 'roamingCapLimit',
+    percent: 80,
+    comparison: 'reaches',
+    conditions: ['roamingCapEnabled'],
+    idWithLimit: true,
+    bucket: 'roaming',
+  },
+  {
+    kind: 'ROAMING_CAP_REACHED',
+    measure: 'roamingChargeMicros',
+    limit: 'roamingCapLimit',
+    percent: 100,
+    comparison: 'reaches',
+    conditions: ['roamingCapEnabled', 'noRoamingConsent'],
+    idWithLimit: true,
+    bucket: 'roaming',
+  },
+  {
+    kind: 'OVERAGE_SPEND_80',
+    measure: 'overageChargeMicros',
+    limit: 'overageCapLimit',
+    percent: 80,
+    comparison: 'reaches',
+    conditions: ['overageCapEnabled'],
+    idWithLimit: true,
+    bucket: 'overage',
+  },
+  {
+    kind: 'OVERAGE_CAP_REACHED',
+    measure: 'overageChargeMicros',
+    limit: 'overageCapLimit',
+    percent: 100,
+    comparison: 'reaches',
+    conditions: ['overageCapEnabled', 'noOverageConsent'],
+    idWithLimit: true,
+    bucket: 'overage',
+  },
+  {
+    kind: 'BILL_SHOCK_ALERT',
+    measure: 'totalChargeMicros',
+    limit: 'billShockThreshold',
+    percent: 100,
+    comparison: 'exceeds',
+    conditions: [],
+    idWithLimit: false,
+  },
+] as const satisfies readonly ThresholdDefinition[]);
+
+/** The kinds that concern a spend bucket (requests for them carry `bucket` and `spentMicros`). */
+export function bucketOfKind(kind: string): SpendBucketName | undefined {
+  if (kind === 'ROAMING_SPEND_80' || kind === 'ROAMING_CAP_REACHED') return 'roaming';
+  if (kind === 'OVERAGE_SPEND_80' || kind === 'OVERAGE_CAP_REACHED') return 'overage';
+  return undefined;
+}
+
+/** Ops alert threshold: max(multiplier x monthly fee, minimum); a plan with no fee falls back to the minimum. */
+export function billShockThresholdMicros(profile: SubscriberProfile, settings: PolicySettings): Micros {
+  const byFee = Math.round(settings.billShock.monthlyFeeMultiplier * profile.plan.monthlyFeeMicros);
+  return Math.max(byFee, settings.billShock.minimumMicros);
+}
+
+function measureOf(measure: ThresholdMeasure, counters: PeriodCounters): number {
+  switch (measure) {
+    case 'allowanceBytes':
+      return counters.allowanceBytes;
+    case 'roamingChargeMicros':
+      return counters.roaming.chargeMicros;
+    case 'overageChargeMicros':
+      return counters.overage.chargeMicros;
+    case 'totalChargeMicros':
+      return totalChargeMicros(counters);
+  }
+}
+
+function limitOf(limit: ThresholdLimit, profile: SubscriberProfile, settings: PolicySettings): number {
+  switch (limit) {
+    case 'dataAllowanceBytes':
+      return profile.plan.dataAllowanceBytes;
+    case 'roamingCapLimit':
+      return profile.roamingCap.limitMicros;
+    case 'overageCapLimit':
+      return profile.overageCap.limitMicros;
+    case 'billShockThreshold':
+      return billShockThresholdMicros(profile, settings);
+  }
+}
+
+function conditionHolds(condition: ThresholdCondition, counters: PeriodCounters, profile: SubscriberProfile): boolean {
+  switch (condition) {
+    case 'allowanceConfigured':
+      return profile.plan.dataAllowanceBytes > 0;
+    case 'roamingCapEnabled':
+      return capOf(profile, 'roaming').enabled;
+    case 'overageCapEnabled':
+      return capOf(profile, 'overage').enabled;
+    case 'noRoamingConsent':
+      return isCapped(counters, profile, 'roaming');
+    case 'noOverageConsent':
+      return isCapped(counters, profile, 'overage');
+  }
+}
+
+/** Past this, a*100 may lose integer precision in a double: compare as bigints instead. */
+const SAFE_OPERAND = Math.floor(Number.MAX_SAFE_INTEGER / 100);
+
+/**
+ * Whether `measure` is at (or above, for `exceeds`) `percent`% of `limit`, in integer arithmetic.
+ * Nothing used never crosses anything: a limit of 0 is reached by the first charged usage (the bar then
+ * comes at the first roaming charge), not by an empty period.
+ */
+export function isPast(measure: number, limit: number, percent: number, comparison: 'reaches' | 'exceeds'): boolean {
+  if (measure <= 0) return false;
+  if (measure > SAFE_OPERAND || limit > SAFE_OPERAND) {
+    const m = BigInt(measure) * 100n;
+    const l = BigInt(limit) * BigInt(percent);
+    return comparison === 'reaches' ? m >= l : m > l;
+  }
+  const m = measure * 100;
+  const l = limit * percent;
+  return comparison === 'reaches' ? m >= l : m > l;
+}
+
+export function crossingIdOf(definition: ThresholdDefinition, limit: number): string {
+  return definition.idWithLimit ? `${definition.kind}@${limit}` : definition.kind;
+}
+
+/**
+ * The thresholds that `after` is past and that have not fired yet in the period (neither in `before` nor
+ * in `after`), in policy order. Marks nothing: the caller records them with `withFired` once it has
+ * decided to act on them. `before` is the state the step started from: its marks count as fired too.
+ */
+export function thresholdCrossings(
+  before: PeriodCounters,
+  after: PeriodCounters,
+  profile: SubscriberProfile,
+  settings: PolicySettings,
+  at: string,
+  policy: readonly ThresholdDefinition[] = DEFAULT_POLICY,
+): Crossing[] {
+  let crossings: Crossing[] | undefined;
+  for (const definition of policy) {
+    let applies = true;
+    for (const condition of definition.conditions) {
+      if (!conditionHolds(condition, after, profile)) {
+        applies = false;
+        break;
+      }
+    }
+    if (!applies) continue;
+    const limit = limitOf(definition.limit, profile, settings);
+    if (!isPast(measureOf(definition.measure, after), limit, definition.percent, definition.comparison)) continue;
+    const id = crossingIdOf(definition, limit);
+    if (id in after.fired || id in before.fired) continue;
+    (crossings ??= []).push({ id, kind: definition.kind, subscriberId: after.subscriberId, period: after.period, at });
+  }
+  return crossings ?? [];
+}
+
+/** Records crossings as fired (with their time). Returns the same object when there is nothing to record. */
+export function withFired(counters: PeriodCounters, crossings: readonly Crossing[]): PeriodCounters {
+  if (crossings.length === 0) return counters;
+  const fired: Record<string, string> = { ...counters.fired };
+  for (const crossing of crossings) fired[crossing.id] ??= crossing.at;
+  return { ...counters, fired };
+}
+
+/**
+ * A welcome is due each time the serving MCC changes to a non-home MCC. With no known previous MCC (the
+ * first event ever) a foreign network counts as a change.
+ */
+export function isRoamingWelcome(previousMcc: string | undefined, servingPlmn: string, homePlmn: string): boolean {
+  const mcc = mccOf(servingPlmn);
+  return mcc !== mccOf(homePlmn) && mcc !== previousMcc;
+}
+
+export interface PlannedNotification {
+  readonly kind: NotificationKind;
+  readonly channel: Channel;
+  readonly to: string;
+}
+
+export interface PolicyPlan {
+  readonly notifications: PlannedNotification[];
+  readonly command?: CarrierCommand;
+  /** Cap bars are lifted at the start of the next billing period. */
+  readonly scheduleUnbar?: { readonly bucket: SpendBucketName };
+}
+
+const UNBAR: Readonly<Record<SpendBucketName, CarrierCommand>> = {
+  roaming: 'UNBAR_DATA_ROAMING',
+  overage: 'UNBAR_DATA_OVERAGE',
+};
+
+function commandOf(request: PolicyRequest): CarrierCommand | undefined {
+  switch (request.kind) {
+    case 'ROAMING_CAP_REACHED':
+      return 'BAR_DATA_ROAMING';
+    case 'OVERAGE_CAP_REACHED':
+      return 'BAR_DATA_OVERAGE';
+    case 'CAP_RESET':
+      return request.bucket === undefined ? undefined : UNBAR[request.bucket];
+    case 'ROAMING_RESUMED':
+      // Resuming is about roaming unless the request names the overage cap.
+      return UNBAR[request.bucket ?? 'roaming'];
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * What the workflow does for a request. Subscriber notifications follow the subscriber's channels (SMS to
+ * the MSISDN, e-mail when chosen and an address is known); the bill-shock alert goes to operations only,
+ * whatever the subscriber chose. Carrier commands apply even when every channel is off.
+ * `settings` is part of the agreed signature for deployment-wide channel rules; none apply yet.
+ */
+export function planActions(
+  request: PolicyRequest,
+  profile: SubscriberProfile,
+  _settings: PolicySettings,
+  opsAddress: string,
+): PolicyPlan {
+  const notifications: PlannedNotification[] = [];
+  const kind: NotificationKind = request.kind;
+  if (kind === 'BILL_SHOCK_ALERT') {
+    notifications.push({ kind, channel: 'ops', to: opsAddress });
+  } else {
+    if (profile.notifications.sms) notifications.push({ kind, channel: 'sms', to: profile.msisdn });
+    if (profile.notifications.email && profile.email !== undefined && profile.email !== '') {
+      notifications.push({ kind, channel: 'email', to: profile.email });
+    }
+  }
+  const command = commandOf(request);
+  const plan: { notifications: PlannedNotification[]; command?: CarrierCommand; scheduleUnbar?: { bucket: SpendBucketName } } = {
+    notifications,
+  };
+  if (command !== undefined) plan.command = command;
+  if (kind === 'ROAMING_CAP_REACHED') plan.scheduleUnbar = { bucket: 'roaming' };
+  if (kind === 'OVERAGE_CAP_REACHED') plan.scheduleUnbar = { bucket: 'overage' };
+  return plan;
+}
