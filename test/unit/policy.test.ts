@@ -1,0 +1,317 @@
+import { describe, expect, it } from 'vitest';
+import { emptyCounters } from '../../shared/domain/counters.js';
+import type { PeriodCounters, PolicySettings, SubscriberProfile } from '../../shared/domain/model.js';
+import {
+  DEFAULT_POLICY,
+  billShockThresholdMicros,
+  bucketOfKind,
+  isPast,
+  isRoamingWelcome,
+  planActions,
+  thresholdCrossings,
+  withFired,
+} from '../../shared/domain/policy.js';
+import { DEFAULT_TARIFF } from '../../shared/domain/tariff.js';
+import type { PolicyRequest } from '../../shared/ports/policy-workflow.js';
+
+const settings: PolicySettings = {
+  homePlmn: '20801',
+  tariff: DEFAULT_TARIFF,
+  billShock: { monthlyFeeMultiplier: 10, minimumMicros: 100_000_000 },
+  continueKeyword: { fr: 'CONTINUER', en: 'CONTINUE' },
+  selfCareUrl: 'https://moncompte.example.fr',
+};
+
+function profileWith(overrides: Partial<SubscriberProfile> = {}): SubscriberProfile {
+  return {
+    subscriberId: 'S1',
+    msisdn: '+33600000001',
+    email: 's1@example.org',
+    locale: 'fr',
+    homePlmn: '20801',
+    plan: { dataAllowanceBytes: 1_000_000_000, monthlyFeeMicros: 20_000_000, billingCycleDay: 1, timeZone: 'Europe/Paris' },
+    roamingCap: { enabled: true, limitMicros: 50_000_000 },
+    overageCap: { enabled: true, limitMicros: 50_000_000 },
+    notifications: { sms: true, email: false },
+    ...overrides,
+  };
+}
+
+const AT = '2026-09-10T12:00:00Z';
+const base = emptyCounters('S1', '2026-09-01');
+
+function counters(change: {
+  allowanceBytes?: number;
+  roaming?: number;
+  overage?: number;
+  consent?: PeriodCounters['consent'];
+  fired?: Record<string, string>;
+}): PeriodCounters {
+  const bucket = (charge: number) => ({ chargeMicros: charge, billableMicros: charge, writtenOffMicros: 0 });
+  return {
+    ...base,
+    allowanceBytes: change.allowanceBytes ?? 0,
+    roaming: bucket(change.roaming ?? 0),
+    overage: bucket(change.overage ?? 0),
+    consent: change.consent ?? base.consent,
+    fired: change.fired ?? {},
+  };
+}
+
+function ids(before: PeriodCounters, after: PeriodCounters, profile = profileWith()): string[] {
+  return thresholdCrossings(before, after, profile, settings, AT).map((c) => c.id);
+}
+
+describe('DEFAULT_POLICY', () => {
+  it('lists every threshold once, 80% before 100% of the same measure', () => {
+    const kinds = DEFAULT_POLICY.map((d) => d.kind);
+    expect(new Set(kinds).size).toBe(kinds.length);
+    expect(kinds.indexOf('DATA_ALLOWANCE_80')).toBeLessThan(kinds.indexOf('DATA_ALLOWANCE_100'));
+    expect(kinds.indexOf('ROAMING_SPEND_80')).toBeLessThan(kinds.indexOf('ROAMING_CAP_REACHED'));
+    expect(kinds.indexOf('OVERAGE_SPEND_80')).toBeLessThan(kinds.indexOf('OVERAGE_CAP_REACHED'));
+    for (const d of DEFAULT_POLICY) expect(Number.isInteger(d.percent)).toBe(true);
+  });
+});
+
+describe('thresholdCrossings: data allowance', () => {
+  it('fires 80% when the allowance first reaches 80%', () => {
+    expect(ids(counters({ allowanceBytes: 799_999_999 }), counters({ allowanceBytes: 800_000_000 }))).toEqual(['DATA_ALLOWANCE_80']);
+  });
+
+  it('does not fire just below 80%', () => {
+    expect(ids(base, counters({ allowanceBytes: 799_999_999 }))).toEqual([]);
+  });
+
+  it('fires 100% at the allowance once 80% has fired', () => {
+    const fired = { DATA_ALLOWANCE_80: AT };
+    expect(ids(counters({ allowanceBytes: 900_000_000, fired }), counters({ allowanceBytes: 1_000_000_000, fired }))).toEqual([
+      'DATA_ALLOWANCE_100',
+    ]);
+  });
+
+  it('fires 80% then 100% when one step jumps past both', () => {
+    expect(ids(base, counters({ allowanceBytes: 1_200_000_000 }))).toEqual(['DATA_ALLOWANCE_80', 'DATA_ALLOWANCE_100']);
+  });
+
+  it('is skipped when the plan has no allowance', () => {
+    const profile = profileWith({ plan: { ...profileWith().plan, dataAllowanceBytes: 0 } });
+    expect(ids(base, counters({ allowanceBytes: 5 }), profile)).toEqual([]);
+  });
+
+  it('does not fire again once marked fired', () => {
+    const after = withFired(counters({ allowanceBytes: 850_000_000 }), thresholdCrossings(base, counters({ allowanceBytes: 850_000_000 }), profileWith(), settings, AT));
+    expect(after.fired).toEqual({ DATA_ALLOWANCE_80: AT });
+    expect(ids(after, { ...after, allowanceBytes: 860_000_000 })).toEqual([]);
+  });
+});
+
+describe('thresholdCrossings: roaming spend', () => {
+  it('fires ROAMING_SPEND_80 at EUR 40 of a EUR 50 limit, with the limit in the id', () => {
+    const crossings = thresholdCrossings(counters({ roaming: 37_500_000 }), counters({ roaming: 40_000_000 }), profileWith(), settings, AT);
+    expect(crossings).toEqual([{ id: 'ROAMING_SPEND_80@50000000', kind: 'ROAMING_SPEND_80', subscriberId: 'S1', period: '2026-09-01', at: AT }]);
+  });
+
+  it('fires ROAMING_CAP_REACHED when the charge reaches the limit exactly', () => {
+    const fired = { 'ROAMING_SPEND_80@50000000': AT };
+    expect(ids(counters({ roaming: 47_500_000, fired }), counters({ roaming: 50_000_000, fired }))).toEqual(['ROAMING_CAP_REACHED@50000000']);
+    expect(ids(counters({ roaming: 47_500_000, fired }), counters({ roaming: 49_999_999, fired }))).toEqual([]);
+  });
+
+  it('fires 80% then the cap when one step jumps past both', () => {
+    expect(ids(base, counters({ roaming: 70_000_000 }))).toEqual(['ROAMING_SPEND_80@50000000', 'ROAMING_CAP_REACHED@50000000']);
+  });
+
+  it('sends no warning and places no bar for a subscriber who opted out', () => {
+    const profile = profileWith({ roamingCap: { enabled: false, limitMicros: 50_000_000 } });
+    expect(ids(base, counters({ roaming: 70_000_000 }), profile)).toEqual([]);
+  });
+
+  it('does not bar again after consent to continue, but still warns at 80%', () => {
+    const consent = { roaming: true, overage: false };
+    expect(ids(base, counters({ roaming: 70_000_000, consent }))).toEqual(['ROAMING_SPEND_80@50000000']);
+  });
+
+  it('fires again for a raised limit, once', () => {
+    const fired = { 'ROAMING_SPEND_80@50000000': AT, 'ROAMING_CAP_REACHED@50000000': AT };
+    const raised = profileWith({ roamingCap: { enabled: true, limitMicros: 80_000_000 } });
+    const before = counters({ roaming: 60_000_000, fired });
+    const after = counters({ roaming: 64_000_000, fired });
+    expect(ids(before, after, raised)).toEqual(['ROAMING_SPEND_80@80000000']);
+    const marked = withFired(after, thresholdCrossings(before, after, raised, settings, AT));
+    expect(ids(marked, { ...marked, roaming: { ...marked.roaming, chargeMicros: 80_000_000 } }, raised)).toEqual([
+      'ROAMING_CAP_REACHED@80000000',
+    ]);
+  });
+
+  it('treats a limit of 0 as a bar at the first charged roaming usage, never on an empty period', () => {
+    const zero = profileWith({ roamingCap: { enabled: true, limitMicros: 0 } });
+    expect(ids(base, base, zero)).toEqual([]);
+    expect(ids(base, counters({ roaming: 1 }), zero)).toEqual(['ROAMING_SPEND_80@0', 'ROAMING_CAP_REACHED@0']);
+  });
+
+  it('counts marks already in before as fired', () => {
+    const fired = { 'ROAMING_SPEND_80@50000000': AT };
+    expect(ids(counters({ roaming: 40_000_000, fired }), counters({ roaming: 45_000_000 }))).toEqual([]);
+  });
+});
+
+describe('thresholdCrossings: overage spend', () => {
+  it('fires OVERAGE_SPEND_80 and OVERAGE_CAP_REACHED on home out-of-bundle spend', () => {
+    expect(ids(counters({ overage: 38_000_000 }), counters({ overage: 40_000_000 }))).toEqual(['OVERAGE_SPEND_80@50000000']);
+    const fired = { 'OVERAGE_SPEND_80@50000000': AT };
+    expect(ids(counters({ overage: 48_000_000, fired }), counters({ overage: 50_000_000, fired }))).toEqual(['OVERAGE_CAP_REACHED@50000000']);
+  });
+
+  it('is silent when the overage cap is disabled, and no bar after consent', () => {
+    const off = profileWith({ overageCap: { enabled: false, limitMicros: 50_000_000 } });
+    expect(ids(base, counters({ overage: 60_000_000 }), off)).toEqual([]);
+    const consent = { roaming: false, overage: true };
+    expect(ids(base, counters({ overage: 60_000_000, consent }))).toEqual(['OVERAGE_SPEND_80@50000000']);
+  });
+});
+
+describe('bill shock', () => {
+  it('uses 10 x the monthly fee when that is above the minimum', () => {
+    expect(billShockThresholdMicros(profileWith({ plan: { ...profileWith().plan, monthlyFeeMicros: 30_000_000 } }), settings)).toBe(300_000_000);
+  });
+
+  it('falls back to the minimum for a plan with no fee', () => {
+    expect(billShockThresholdMicros(profileWith({ plan: { ...profileWith().plan, monthlyFeeMicros: 0 } }), settings)).toBe(100_000_000);
+  });
+
+  it('fires once accrued charges (roaming + overage, billable or not) exceed the threshold, not at it', () => {
+    // Fee EUR 20: threshold max(10 x 20, 100) = EUR 200.
+    const profile = profileWith({
+      roamingCap: { enabled: false, limitMicros: 50_000_000 },
+      overageCap: { enabled: false, limitMicros: 50_000_000 },
+    });
+    expect(ids(base, counters({ roaming: 160_000_000, overage: 40_000_000 }), profile)).toEqual([]);
+    expect(ids(base, counters({ roaming: 160_000_000, overage: 40_000_001 }), profile)).toEqual(['BILL_SHOCK_ALERT']);
+  });
+
+  it('counts written-off charges too', () => {
+    const after: PeriodCounters = {
+      ...base,
+      fired: { 'ROAMING_SPEND_80@50000000': AT, 'ROAMING_CAP_REACHED@50000000': AT },
+      roaming: { chargeMicros: 220_000_000, billableMicros: 50_000_000, writtenOffMicros: 170_000_000 },
+    };
+    expect(ids(base, after)).toEqual(['BILL_SHOCK_ALERT']);
+  });
+});
+
+describe('isPast', () => {
+  it('compares in exact integer arithmetic, also beyond 2^53 / 100', () => {
+    expect(isPast(80, 100, 80, 'reaches')).toBe(true);
+    expect(isPast(79, 100, 80, 'reaches')).toBe(false);
+    expect(isPast(100, 100, 100, 'exceeds')).toBe(false);
+    const big = 2 ** 52;
+    expect(isPast(big, big, 100, 'reaches')).toBe(true);
+    expect(isPast(big - 1, big, 100, 'reaches')).toBe(false);
+    expect(isPast(big + 2, big, 100, 'exceeds')).toBe(true);
+  });
+});
+
+describe('bucketOfKind', () => {
+  it('names the bucket of spend kinds only', () => {
+    expect(bucketOfKind('ROAMING_CAP_REACHED')).toBe('roaming');
+    expect(bucketOfKind('OVERAGE_SPEND_80')).toBe('overage');
+    expect(bucketOfKind('DATA_ALLOWANCE_80')).toBeUndefined();
+  });
+});
+
+describe('isRoamingWelcome', () => {
+  it('welcomes the first event ever on a foreign network', () => {
+    expect(isRoamingWelcome(undefined, '22801', '20801')).toBe(true);
+  });
+
+  it('welcomes each change to another non-home MCC', () => {
+    expect(isRoamingWelcome('208', '22801', '20801')).toBe(true);
+    expect(isRoamingWelcome('228', '26201', '20801')).toBe(true);
+    expect(isRoamingWelcome('228', '90112', '20801')).toBe(true);
+  });
+
+  it('does not welcome staying in the same country (even on another network) nor coming home', () => {
+    expect(isRoamingWelcome('228', '22802', '20801')).toBe(false);
+    expect(isRoamingWelcome('228', '20810', '20801')).toBe(false);
+    expect(isRoamingWelcome(undefined, '20801', '20801')).toBe(false);
+  });
+});
+
+describe('planActions', () => {
+  const request = (kind: PolicyRequest['kind'], extra: Partial<PolicyRequest> = {}): PolicyRequest => ({
+    kind,
+    subscriberId: 'S1',
+    period: '2026-09-01',
+    crossingId: kind,
+    at: AT,
+    ...extra,
+  });
+  const OPS = 'ops-topic';
+
+  it('bars data roaming at the roaming cap, notifies by SMS and schedules the un-bar', () => {
+    expect(planActions(request('ROAMING_CAP_REACHED', { bucket: 'roaming' }), profileWith(), settings, OPS)).toEqual({
+      notifications: [{ kind: 'ROAMING_CAP_REACHED', channel: 'sms', to: '+33600000001' }],
+      command: 'BAR_DATA_ROAMING',
+      scheduleUnbar: { bucket: 'roaming' },
+    });
+  });
+
+  it('bars out-of-bundle data at the overage cap, by SMS and e-mail when both are chosen', () => {
+    const profile = profileWith({ notifications: { sms: true, email: true } });
+    expect(planActions(request('OVERAGE_CAP_REACHED', { bucket: 'overage' }), profile, settings, OPS)).toEqual({
+      notifications: [
+        { kind: 'OVERAGE_CAP_REACHED', channel: 'sms', to: '+33600000001' },
+        { kind: 'OVERAGE_CAP_REACHED', channel: 'email', to: 's1@example.org' },
+      ],
+      command: 'BAR_DATA_OVERAGE',
+      scheduleUnbar: { bucket: 'overage' },
+    });
+  });
+
+  it('skips e-mail when no address is known', () => {
+    const { email: _email, ...noEmail } = profileWith({ notifications: { sms: false, email: true } });
+    expect(planActions(request('ROAMING_SPEND_80'), noEmail, settings, OPS)).toEqual({ notifications: [] });
+  });
+
+  it('keeps the bar when every channel is off', () => {
+    const silent = profileWith({ notifications: { sms: false, email: false } });
+    expect(planActions(request('ROAMING_CAP_REACHED'), silent, settings, OPS)).toEqual({
+      notifications: [],
+      command: 'BAR_DATA_ROAMING',
+      scheduleUnbar: { bucket: 'roaming' },
+    });
+  });
+
+  it('sends the bill-shock alert to operations only, whatever the subscriber chose', () => {
+    const silent = profileWith({ notifications: { sms: false, email: false } });
+    expect(planActions(request('BILL_SHOCK_ALERT'), silent, settings, OPS)).toEqual({
+      notifications: [{ kind: 'BILL_SHOCK_ALERT', channel: 'ops', to: OPS }],
+    });
+    expect(planActions(request('BILL_SHOCK_ALERT'), profileWith(), settings, OPS).notifications).toHaveLength(1);
+  });
+
+  it('un-bars the cap named by a reset, and nothing for a reset without a bucket', () => {
+    expect(planActions(request('CAP_RESET', { bucket: 'roaming' }), profileWith(), settings, OPS).command).toBe('UNBAR_DATA_ROAMING');
+    expect(planActions(request('CAP_RESET', { bucket: 'overage' }), profileWith(), settings, OPS).command).toBe('UNBAR_DATA_OVERAGE');
+    expect(planActions(request('CAP_RESET'), profileWith(), settings, OPS).command).toBeUndefined();
+  });
+
+  it('un-bars roaming on resume (or the overage cap when the request names it)', () => {
+    expect(planActions(request('ROAMING_RESUMED'), profileWith(), settings, OPS)).toEqual({
+      notifications: [{ kind: 'ROAMING_RESUMED', channel: 'sms', to: '+33600000001' }],
+      command: 'UNBAR_DATA_ROAMING',
+    });
+    expect(planActions(request('ROAMING_RESUMED', { bucket: 'overage' }), profileWith(), settings, OPS).command).toBe('UNBAR_DATA_OVERAGE');
+  });
+
+  it('only notifies for warnings and welcomes (including on ships and aircraft)', () => {
+    for (const kind of ['DATA_ALLOWANCE_80', 'DATA_ALLOWANCE_100', 'ROAMING_SPEND_80', 'OVERAGE_SPEND_80'] as const) {
+      expect(planActions(request(kind), profileWith(), settings, OPS)).toEqual({
+        notifications: [{ kind, channel: 'sms', to: '+33600000001' }],
+      });
+    }
+    expect(planActions(request('ROAMING_WELCOME', { servingPlmn: '90114' }), profileWith(), settings, OPS)).toEqual({
+      notifications: [{ kind: 'ROAMING_WELCOME', channel: 'sms', to: '+33600000001' }],
+    });
+  });
+});
