@@ -46,6 +46,8 @@ function attach(eventId: string, eventTime: string, servingPlmn: string): Attach
   return { type: 'attach', eventId, subscriberId: 'S1', eventTime, servingPlmn };
 }
 
+type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
+
 const EMPTY: SubscriberUsageState = { counters: new Map() };
 
 /** Applies events batch by batch, carrying the state as ingest does between batches. */
@@ -285,7 +287,7 @@ describe('applyEvents properties', () => {
     fee: fc.constantFrom(0, 30_000_000),
   });
 
-  function build(specs: ReadonlyArray<fc.Infer<typeof eventArb>>, withCharges: boolean): CarrierEvent[] {
+  function build(specs: ReadonlyArray<ValueOf<typeof eventArb>>, withCharges: boolean): CarrierEvent[] {
     return specs.map((spec, i): CarrierEvent => {
       const eventTime = new Date(Date.parse('2026-08-20T00:00:00Z') + spec.minute * 60_000).toISOString();
       if (!('service' in spec)) return attach(`a${i}`, eventTime, spec.plmn);
@@ -298,7 +300,7 @@ describe('applyEvents properties', () => {
     });
   }
 
-  function profileFrom(p: fc.Infer<typeof profileArb>): SubscriberProfile {
+  function profileFrom(p: ValueOf<typeof profileArb>): SubscriberProfile {
     return profileWith({
       plan: { dataAllowanceBytes: p.allowance, monthlyFeeMicros: p.fee, billingCycleDay: 1, timeZone: 'Europe/Paris' },
       roamingCap: p.roaming,
