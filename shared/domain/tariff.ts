@@ -19,7 +19,7 @@ import { REST_OF_WORLD_ZONE } from './networks.js';
  *   several euros per MB: EUR 10.00/MB, 5.00/min, 1.00/SMS. The EU rules ask for a warning on
  *   connection there precisely because a few minutes of background sync can reach the cap.
  */
-export const DEFAULT_TARIFF: Tariff = {
+export const DEFAULT_TARIFF: Tariff = deepFreeze({
   currency: 'EUR',
   home: { dataPerMbMicros: 40_000, voicePerMinuteMicros: 0, smsMicros: 0 },
   worldZones: [
@@ -36,7 +36,16 @@ export const DEFAULT_TARIFF: Tariff = {
   ],
   restOfWorld: { dataPerMbMicros: 2_000_000, voicePerMinuteMicros: 2_000_000, smsMicros: 500_000 },
   nonTerrestrial: { dataPerMbMicros: 10_000_000, voicePerMinuteMicros: 5_000_000, smsMicros: 1_000_000 },
-};
+});
+
+/** Tariffs are indexed once per object (WeakMap below), which is only sound if they never change. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 /** Per tariff: world zone name -> prices, built once (configuration is immutable once parsed). */
 const worldPricesIndex = new WeakMap<Tariff, ReadonlyMap<string, ZonePrices>>();
