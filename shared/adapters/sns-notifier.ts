@@ -1,0 +1,111 @@
+import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
+import {
+  NotificationRejectedError,
+  NotificationTransientError,
+  subscriberKeyOf,
+  type Notifier,
+  type OpsAlert,
+  type OutboundNotification,
+  type SentNotification,
+} from '../ports/notifier.js';
+import { errorNameOf, isTransientAwsError } from '../policy/aws-errors.js';
+
+export interface SnsNotifierOptions {
+  readonly client: SNSClient;
+  /** Topic whose e-mail subscriptions filter on `subscriberKey` / `accountId`. */
+  readonly emailTopicArn: string;
+  /** Topic of the operations team. */
+  readonly opsTopicArn: string;
+  /** Alphanumeric sender ID (1-11 characters) where the destination country supports one. */
+  readonly smsSenderId?: string;
+}
+
+function stringAttribute(value: string): MessageAttributeValue {
+  return { DataType: 'String', StringValue: value };
+}
+
+/** SNS subjects must be ASCII, single-line and under 100 characters. */
+export function emailSubjectOf(text: string): string {
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+  const ascii = firstLine
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]/g, '')
+    .trim();
+  const subject = ascii.length > 0 ? ascii : 'spendcap notification';
+  return subject.length <= 99 ? subject : `${subject.slice(0, 96)}...`;
+}
+
+/**
+ * SMS straight to the MSISDN (transactional: delivered even to numbers that opted out of promotions,
+ * which cap warnings are not), e-mail through a topic (the subscriber's and the account managers'
+ * subscriptions filter on the message attributes), ops alerts to the ops topic.
+ */
+export class SnsNotifier implements Notifier {
+  constructor(private readonly options: SnsNotifierOptions) {}
+
+  async send(notification: OutboundNotification): Promise<SentNotification> {
+    switch (notification.channel) {
+      case 'sms': {
+        const attributes: Record<string, MessageAttributeValue> = {
+          'AWS.SNS.SMS.SMSType': stringAttribute('Transactional'),
+        };
+        if (this.options.smsSenderId !== undefined) {
+          attributes['AWS.SNS.SMS.SenderID'] = stringAttribute(this.options.smsSenderId);
+        }
+        return this.publish(new PublishCommand({ PhoneNumber: notification.to, Message: notification.text, MessageAttributes: attributes }));
+      }
+      case 'email': {
+        const attributes: Record<string, MessageAttributeValue> = {
+          subscriberKey: stringAttribute(subscriberKeyOf(notification.subscriberId)),
+          kind: stringAttribute(notification.kind),
+        };
+        if (notification.accountId !== undefined) attributes.accountId = stringAttribute(notification.accountId);
+        return this.publish(
+          new PublishCommand({
+            TopicArn: this.options.emailTopicArn,
+            Subject: emailSubjectOf(notification.text),
+            Message: notification.text,
+            MessageAttributes: attributes,
+          }),
+        );
+      }
+      case 'ops':
+        return this.publish(
+          new PublishCommand({
+            TopicArn: this.options.opsTopicArn,
+            Subject: emailSubjectOf(`spendcap ${notification.kind}`),
+            Message: notification.text,
+            MessageAttributes: {
+              kind: stringAttribute(notification.kind),
+              subscriberKey: stringAttribute(subscriberKeyOf(notification.subscriberId)),
+            },
+          }),
+        );
+    }
+  }
+
+  async alertOps(alert: OpsAlert): Promise<SentNotification> {
+    const attributes: Record<string, MessageAttributeValue> = { kind: stringAttribute('OPS_ALERT') };
+    if (alert.subscriberKey !== undefined) attributes.subscriberKey = stringAttribute(alert.subscriberKey);
+    return this.publish(
+      new PublishCommand({
+        TopicArn: this.options.opsTopicArn,
+        Subject: emailSubjectOf(alert.subject),
+        Message: `${alert.text}\n\nat: ${alert.at}`,
+        MessageAttributes: attributes,
+      }),
+    );
+  }
+
+  private async publish(command: PublishCommand): Promise<SentNotification> {
+    try {
+      const { MessageId } = await this.options.client.send(command);
+      return MessageId === undefined ? {} : { messageId: MessageId };
+    } catch (e: unknown) {
+      // Messages never quote the number or address: the error travels to logs and the execution history.
+      if (isTransientAwsError(e)) throw new NotificationTransientError(`SNS publish failed, may succeed later (${errorNameOf(e)})`);
+      throw new NotificationRejectedError(`SNS refused the message (${errorNameOf(e)})`);
+    }
+  }
+}

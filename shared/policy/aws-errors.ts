@@ -1,0 +1,50 @@
+/**
+ * Whether an AWS SDK error may succeed on retry: throttling, server faults, timeouts and network errors.
+ * The SDK has already retried a few times by then; the state machine's Retry adds the long backoff.
+ */
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalError',
+  'InternalErrorException',
+  'InternalServerException',
+  'KMSThrottlingException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
+
+export function isTransientAwsError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  if (TRANSIENT_NAMES.has(e.name)) return true;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && TRANSIENT_NAMES.has(code)) return true;
+  const fault = (e as { $fault?: unknown }).$fault;
+  if (fault === 'server') return true;
+  const retryable = (e as { $retryable?: unknown }).$retryable;
+  if (typeof retryable === 'object' && retryable !== null) return true;
+  const status = (e as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  return typeof status === 'number' && (status === 429 || status >= 500);
+}
+
+/** `Name: message` of an error, for audit entries and ops alerts (our adapters put no personal data in messages). */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+/** The error's name only: provider messages may quote the phone number, address or subscriber id. */
+export function errorNameOf(e: unknown): string {
+  return e instanceof Error ? e.name : typeof e;
+}
