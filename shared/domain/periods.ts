@@ -39,7 +39,7 @@ interface PeriodStart {
 const startCache = new Map<string, Map<number, PeriodStart>>();
 let cachedStarts = 0;
 /** Bounds memory on a long-lived container fed with many zones and years; refilling is cheap. */
-const MAX_CACHED_STARTS = 100_000;
+const MAX_CACHED_STARTS = 10_000;
 const MONTH_KEY_SPAN = 1_000_000;
 
 function isoUtc(ms: number): string {
