@@ -1,0 +1,66 @@
+/**
+ * Configuration of the api and inbound-sms functions, parsed once at cold start with zod (a missing
+ * variable fails with its name), and the production wiring of the self-care use cases: the SDK clients
+ * are created once per container and injected into the adapters.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { DynamoAuditLog } from '../adapters/dynamo-audit-log.js';
+import { DynamoBarStore } from '../adapters/dynamo-bar-store.js';
+import { createDynamoClient, documentClientOf } from '../adapters/dynamo-client.js';
+import { DynamoProfileStore } from '../adapters/dynamo-profile-store.js';
+import { DynamoUsageStore } from '../adapters/dynamo-usage-store.js';
+import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter.js';
+import { ENV } from '../config/env-names.js';
+import type { PolicySettings } from '../domain/model.js';
+import { systemClock } from '../ports/clock.js';
+import { DynamoSubscriberDirectory } from './dynamo-subscriber-directory.js';
+import { SelfCare } from './use-cases.js';
+
+const required = (name: string) => z.string({ error: `${name}: required` }).min(1, { error: `${name}: required` });
+
+export interface SelfCareConfig {
+  readonly usageTable: string;
+  readonly profilesTable: string;
+  readonly auditTable: string;
+  readonly policyStateMachineArn: string;
+}
+
+const configSchema = z.object({
+  [ENV.usageTable]: required(ENV.usageTable),
+  [ENV.profilesTable]: required(ENV.profilesTable),
+  [ENV.auditTable]: required(ENV.auditTable),
+  [ENV.policyStateMachineArn]: required(ENV.policyStateMachineArn),
+});
+
+/** The inbound-sms function reads no audit trail: its table is optional there. */
+export function selfCareConfigFromEnv(env: NodeJS.ProcessEnv, options: { readonly auditTable?: boolean } = {}): SelfCareConfig {
+  const schema = options.auditTable === false ? configSchema.extend({ [ENV.auditTable]: z.string().default('') }) : configSchema;
+  const result = schema.safeParse(env);
+  if (!result.success) throw new Error(result.error.issues.map((i) => i.message).join('; '));
+  const raw = result.data;
+  return {
+    usageTable: raw[ENV.usageTable],
+    profilesTable: raw[ENV.profilesTable],
+    auditTable: raw[ENV.auditTable],
+    policyStateMachineArn: raw[ENV.policyStateMachineArn],
+  };
+}
+
+/**
+ * The production self-care use cases: DynamoDB adapters on one client, the Step Functions starter. The SDK
+ * finds local endpoints through AWS_ENDPOINT_URL_<SERVICE>, so the same wiring serves the local runtime.
+ */
+export function productionSelfCare(config: SelfCareConfig, settings: PolicySettings): SelfCare {
+  const client = documentClientOf(createDynamoClient());
+  return new SelfCare({
+    profiles: new DynamoProfileStore({ client, tableName: config.profilesTable }),
+    directory: new DynamoSubscriberDirectory({ client, tableName: config.profilesTable }),
+    usage: new DynamoUsageStore({ client, tableName: config.usageTable }),
+    bars: new DynamoBarStore({ client, tableName: config.usageTable }),
+    audit: new DynamoAuditLog({ client, tableName: config.auditTable }),
+    workflow: new SfnWorkflowStarter({ client: new SFNClient({}), stateMachineArn: config.policyStateMachineArn }),
+    clock: systemClock,
+    settings,
+  });
+}
