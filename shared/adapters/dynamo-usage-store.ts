@@ -33,10 +33,13 @@ import {
 const MAX_UNPROCESSED_ROUNDS = 8;
 
 export class DynamoUsageStore implements UsageStore {
-  constructor(
-    private readonly documents: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(options: { readonly client: DynamoDBDocumentClient; readonly tableName: string }) {
+    this.documents = options.client;
+    this.tableName = options.tableName;
+  }
 
   async load(subscriberId: string, periods: readonly string[]): Promise<StoredUsage> {
     let keys: Array<Record<string, string>> = [{ pk: subscriberId, sk: STATE_SK }];

@@ -1,0 +1,139 @@
+/**
+ * Ingest: Kinesis batch of carrier events in, exactly-once counter updates out (shared/ingest), with a
+ * partial batch response so that only the failed tail of a shard is delivered again.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
+import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
+import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
+import { SfnWorkflowStarter } from '../../shared/adapters/sfn-workflow-starter.js';
+import { SqsQuarantine } from '../../shared/adapters/sqs-quarantine.js';
+import type { PolicySettings } from '../../shared/domain/model.js';
+import { ingestBatch, positionKey, type IngestResult, type StreamRecord } from '../../shared/ingest/ingest-batch.js';
+import { CachedProfiles } from '../../shared/ingest/profile-cache.js';
+import { StartedRequests } from '../../shared/ingest/started-requests.js';
+import { logger, maskSubscriber, metrics, MetricUnit, tracer } from '../../shared/observability.js';
+import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
+import type { ProfileStore } from '../../shared/ports/profile-store.js';
+import type { Quarantine } from '../../shared/ports/quarantine.js';
+import type { UsageStore } from '../../shared/ports/usage-store.js';
+import { ingestConfigFromEnv } from './config.js';
+
+export interface IngestHandlerDeps {
+  readonly usage: UsageStore;
+  readonly profiles: Pick<ProfileStore, 'getMany'>;
+  readonly quarantine: Quarantine;
+  /** Awaited: when the handler returns, every start it caused has been accepted (locally: has run). */
+  readonly workflows: PolicyWorkflowStarter;
+  readonly settings: PolicySettings;
+  /** Profile cache lifetime per container (default 60 s; 0 = always read). */
+  readonly profileCacheTtlMs?: number;
+  readonly claimTtlDays?: number;
+  readonly maxAttempts?: number;
+  /** Sees each batch's outcome (benchmark, tests): write units, duplicates, ... */
+  readonly onBatch?: (result: IngestResult) => void;
+}
+
+export type IngestHandler = (event: KinesisStreamEvent, context?: Context) => Promise<KinesisStreamBatchResponse>;
+
+export function createHandler(deps: IngestHandlerDeps): IngestHandler {
+  const profiles = new CachedProfiles({ store: deps.profiles, ...ttl(deps.profileCacheTtlMs) });
+  const started = new StartedRequests();
+  return async (event, context) => {
+    if (event.Records.length === 0) return { batchItemFailures: [] };
+    const records = event.Records.map(streamRecordOf);
+    const result = await ingestBatch(records, {
+      usage: deps.usage,
+      profiles,
+      quarantine: deps.quarantine,
+      workflows: deps.workflows,
+      settings: deps.settings,
+      started,
+      ...(deps.claimTtlDays !== undefined ? { claimTtlDays: deps.claimTtlDays } : {}),
+      ...(deps.maxAttempts !== undefined ? { maxAttempts: deps.maxAttempts } : {}),
+      log: ingestLog,
+      mask: maskSubscriber,
+    });
+    report(result);
+    deps.onBatch?.(result);
+    if (result.failed.size === 0) return { batchItemFailures: [] };
+    // Powertools maps thrown records to batchItemFailures (and throws when all failed, so that Lambda
+    // retries the whole batch, bisecting it when configured).
+    const processor = new BatchProcessor(EventType.KinesisDataStreams);
+    return processPartialResponse(
+      event,
+      async (record: KinesisStreamRecord) => {
+        if (result.failed.has(positionOfRecord(record))) throw new Error('subscriber failed transiently; retry');
+      },
+      processor,
+      context !== undefined ? { context } : undefined,
+    );
+  };
+}
+
+const ingestLog = {
+  warn: (message: string, extra: Record<string, unknown> = {}) => logger.warn(message, extra),
+  error: (message: string, extra: Record<string, unknown> = {}) => logger.error(message, extra),
+};
+
+function ttl(ms: number | undefined): { ttlMs?: number } {
+  return ms === undefined ? {} : { ttlMs: ms };
+}
+
+function shardIdOf(record: KinesisStreamRecord): string {
+  const id = record.eventID;
+  const colon = id.indexOf(':');
+  return colon > 0 ? id.slice(0, colon) : 'shard';
+}
+
+function positionOfRecord(record: KinesisStreamRecord): string {
+  return positionKey(shardIdOf(record), record.kinesis.sequenceNumber);
+}
+
+function streamRecordOf(record: KinesisStreamRecord): StreamRecord {
+  return {
+    shardId: shardIdOf(record),
+    sequenceNumber: record.kinesis.sequenceNumber,
+    data: Buffer.from(record.kinesis.data, 'base64').toString('utf8'),
+    arrivalTime: record.kinesis.approximateArrivalTimestamp,
+  };
+}
+
+function report(result: IngestResult): void {
+  const { stats } = result;
+  metrics.addMetric('EventsApplied', MetricUnit.Count, stats.applied);
+  metrics.addMetric('Duplicates', MetricUnit.Count, stats.duplicates);
+  metrics.addMetric('Redelivered', MetricUnit.Count, stats.redelivered);
+  metrics.addMetric('Rejected', MetricUnit.Count, stats.rejected);
+  metrics.addMetric('Crossings', MetricUnit.Count, stats.crossings);
+  metrics.addMetric('WriteUnits', MetricUnit.Count, stats.writeUnits);
+  metrics.addMetric('FailedSubscribers', MetricUnit.Count, stats.failedSubscribers);
+  metrics.publishStoredMetrics();
+  logger.info('batch ingested', { ...stats, failedRecords: result.failed.size });
+}
+
+let production: IngestHandler | undefined;
+
+function productionHandler(): IngestHandler {
+  const config = ingestConfigFromEnv(process.env);
+  const dynamo = tracer.captureAWSv3Client(createDynamoClient());
+  const documents = documentClientOf(dynamo);
+  return createHandler({
+    usage: new DynamoUsageStore({ client: documents, tableName: config.usageTable }),
+    profiles: new DynamoProfileStore({ client: documents, tableName: config.profilesTable }),
+    quarantine: new SqsQuarantine({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.quarantineQueueUrl }),
+    workflows: new SfnWorkflowStarter({
+      client: tracer.captureAWSv3Client(new SFNClient({})),
+      stateMachineArn: config.policyStateMachineArn,
+    }),
+    settings: config.settings,
+  });
+}
+
+export const handler: IngestHandler = async (event, context) => {
+  production ??= productionHandler();
+  return production(event, context);
+};

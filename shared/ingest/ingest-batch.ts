@@ -1,0 +1,427 @@
+/**
+ * The ingest use case: one batch of stream records in, exactly-once counter updates, policy requests
+ * started once, bad inputs quarantined. Clock-free: every time comes from the events (and the stream's
+ * arrival time), so the replay's virtual time holds.
+ *
+ * Per subscriber and batch (docs/architecture.md, "Exactly once"):
+ *  1. one strongly consistent read of the STATE item and of the counters of the periods touched;
+ *  2. records at or below an item's watermark for their shard are redeliveries: skipped;
+ *  3. every other event claims its key with a conditional put (a carrier duplicate finds the key held
+ *     by another record and changes nothing; the same record may claim again after a crash);
+ *  4. applyEvents (pure) computes the new counters, serving MCC and policy requests;
+ *  5. STATE is written first when the serving MCC or welcomes change, then each touched counters item,
+ *     once, with a version condition, its new watermark and its outbox of requests; a conflict reloads
+ *     and redoes (bounded);
+ *  6. every outbox request is started (deterministic execution names make starts idempotent).
+ */
+import type { CarrierEvent, PolicySettings, SubscriberProfile } from '../domain/model.js';
+import { emptyCounters } from '../domain/counters.js';
+import { parseCarrierEventJson } from '../domain/event-schema.js';
+import { homePlmnOf, mccOf } from '../domain/networks.js';
+import { billingPeriodOf } from '../domain/periods.js';
+import { applyEvents } from '../domain/usage.js';
+import type { PeriodCounters } from '../domain/model.js';
+import { executionNameOf, type PolicyRequest, type PolicyWorkflowStarter } from '../ports/policy-workflow.js';
+import type { ProfileStore } from '../ports/profile-store.js';
+import type { Quarantine, RejectedInput } from '../ports/quarantine.js';
+import {
+  compareSequenceNumbers,
+  type StoredUsage,
+  type UsageStore,
+  type Watermarks,
+} from '../ports/usage-store.js';
+import { StartedRequests } from './started-requests.js';
+
+/** One stream record, as the handler decoded it from the Kinesis event. */
+export interface StreamRecord {
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  /** The record's payload as UTF-8 text. */
+  readonly data: string;
+  /** When the stream received it, epoch seconds (Kinesis `approximateArrivalTimestamp`). */
+  readonly arrivalTime?: number;
+}
+
+export interface IngestLog {
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface IngestDeps {
+  readonly usage: UsageStore;
+  readonly profiles: Pick<ProfileStore, 'getMany'>;
+  readonly quarantine: Quarantine;
+  readonly workflows: PolicyWorkflowStarter;
+  readonly settings: PolicySettings;
+  /** Per container: requests known started, so outboxes empty without extra writes. */
+  readonly started?: StartedRequests;
+  /** How long a claim guards an event key against carrier duplicates (default 45 days). */
+  readonly claimTtlDays?: number;
+  /** Reloads after a version conflict before the subscriber's records are failed back (default 8). */
+  readonly maxAttempts?: number;
+  /** Subscribers processed at once (default 16). */
+  readonly concurrency?: number;
+  readonly log?: IngestLog;
+  /** Hashes a subscriber id for logs (never log the id itself). */
+  readonly mask?: (subscriberId: string) => string;
+}
+
+export interface IngestStats {
+  records: number;
+  /** Events that changed the counters or the subscriber state. */
+  applied: number;
+  /** Carrier duplicates: another record holds the same recordId / eventId. */
+  duplicates: number;
+  /** Records already applied (a redelivered batch, half or tail). */
+  redelivered: number;
+  rejected: number;
+  /** New threshold crossings and welcomes detected in this batch. */
+  crossings: number;
+  /** Workflow start requests sent (new and recovered from outboxes). */
+  starts: number;
+  /** DynamoDB write units consumed (claims, counters, state; refused conditional writes included). */
+  writeUnits: number;
+  conflicts: number;
+  failedSubscribers: number;
+}
+
+export interface IngestResult {
+  readonly stats: IngestStats;
+  /** Positions (`<shardId>:<sequenceNumber>`) to report as batch item failures. */
+  readonly failed: ReadonlySet<string>;
+}
+
+export const positionKey = (shardId: string, sequenceNumber: string): string => `${shardId}:${sequenceNumber}`;
+
+interface Entry {
+  readonly record: StreamRecord;
+  readonly event: CarrierEvent;
+  /** De-duplication key: usage and attach keys live apart (a recordId may equal an eventId). */
+  readonly key: string;
+  readonly period: string;
+}
+
+const DAY_SECONDS = 86_400;
+
+export async function ingestBatch(records: readonly StreamRecord[], deps: IngestDeps): Promise<IngestResult> {
+  const stats: IngestStats = {
+    records: records.length,
+    applied: 0,
+    duplicates: 0,
+    redelivered: 0,
+    rejected: 0,
+    crossings: 0,
+    starts: 0,
+    writeUnits: 0,
+    conflicts: 0,
+    failedSubscribers: 0,
+  };
+  const failed = new Set<string>();
+  const rejects: RejectedInput[] = [];
+  const bySubscriber = new Map<string, Array<{ record: StreamRecord; event: CarrierEvent }>>();
+
+  for (const record of records) {
+    const parsed = parseCarrierEventJson(record.data);
+    if (!parsed.ok) {
+      rejects.push(rejected(record, parsed.reason));
+      continue;
+    }
+    const group = bySubscriber.get(parsed.value.subscriberId);
+    if (group === undefined) bySubscriber.set(parsed.value.subscriberId, [{ record, event: parsed.value }]);
+    else group.push({ record, event: parsed.value });
+  }
+
+  let profiles: ReadonlyMap<string, SubscriberProfile> = new Map();
+  try {
+    profiles = bySubscriber.size > 0 ? await deps.profiles.getMany([...bySubscriber.keys()]) : profiles;
+  } catch (e: unknown) {
+    // Profiles unreadable (throttling, timeout): nothing of the batch can be rated; all of it is retried.
+    deps.log?.error('profiles unavailable, batch failed back', { error: describe(e) });
+    for (const group of bySubscriber.values()) for (const { record } of group) failed.add(positionOf(record));
+    bySubscriber.clear();
+  }
+  for (const [subscriberId, group] of bySubscriber) {
+    if (profiles.has(subscriberId)) continue;
+    for (const { record } of group) rejects.push(rejected(record, 'subscriberId: unknown subscriber (no profile)'));
+    bySubscriber.delete(subscriberId);
+  }
+
+  const quarantined = rejects.length === 0 ? Promise.resolve() : deps.quarantine.reject(rejects);
+  const work = [...bySubscriber].map(([subscriberId, group]) => async () => {
+    const profile = profiles.get(subscriberId);
+    if (profile === undefined) return;
+    try {
+      await ingestSubscriber(profile, group, deps, stats);
+    } catch (e: unknown) {
+      // Transient (throttling, timeout, conflicts past the bound): only this subscriber's records are
+      // failed back; what was written is safe to redo (watermarks, claims, outbox).
+      stats.failedSubscribers += 1;
+      deps.log?.warn('subscriber failed back for retry', {
+        subscriber: deps.mask?.(subscriberId) ?? '(masked)',
+        error: describe(e),
+      });
+      for (const { record } of group) failed.add(positionOf(record));
+    }
+  });
+  await runLimited(work, deps.concurrency ?? 16);
+  try {
+    await quarantined;
+    stats.rejected = rejects.length;
+  } catch (e: unknown) {
+    // Not stored in the quarantine = not done: Lambda delivers them again.
+    deps.log?.error('quarantine unavailable, rejected records failed back', { error: describe(e) });
+    for (const r of rejects) if (r.position?.shardId !== undefined && r.position.sequenceNumber !== undefined) {
+      failed.add(positionKey(r.position.shardId, r.position.sequenceNumber));
+    }
+  }
+  return { stats, failed };
+}
+
+async function ingestSubscriber(
+  profile: SubscriberProfile,
+  group: ReadonlyArray<{ record: StreamRecord; event: CarrierEvent }>,
+  deps: IngestDeps,
+  stats: IngestStats,
+): Promise<void> {
+  const subscriberId = profile.subscriberId;
+  const started = deps.started ?? new StartedRequests();
+  const homeMcc = mccOf(homePlmnOf(profile, deps.settings));
+  const ttl = (deps.claimTtlDays ?? 45) * DAY_SECONDS;
+  const entries: Entry[] = group.map(({ record, event }) => ({
+    record,
+    event,
+    key: event.type === 'attach' ? `A#${event.eventId}` : `U#${event.recordId}`,
+    period: billingPeriodOf(event.eventTime, profile.plan).id,
+  }));
+  const periods = [...new Set(entries.map((e) => e.period))];
+  /** Claim outcomes survive a reload: the claim is the record's, whatever the attempt. */
+  const claims = new Map<Entry, boolean>();
+  const maxAttempts = deps.maxAttempts ?? 8;
+
+  for (let attempt = 1; ; attempt++) {
+    const stored = await deps.usage.load(subscriberId, periods);
+
+    // Redeliveries: at or below the watermark of the item the event updates.
+    const fresh: Entry[] = [];
+    let redelivered = 0;
+    for (const entry of entries) {
+      const wm = stored.counters.get(entry.period)?.applied[entry.record.shardId];
+      if (wm !== undefined && compareSequenceNumbers(entry.record.sequenceNumber, wm) <= 0) redelivered += 1;
+      else fresh.push(entry);
+    }
+
+    // The first record of a key in the batch claims it; later ones are duplicates without a write.
+    const firstOfKey = new Map<string, Entry>();
+    for (const entry of fresh) if (!firstOfKey.has(entry.key)) firstOfKey.set(entry.key, entry);
+    const toClaim = [...firstOfKey.values()].filter((e) => !claims.has(e));
+    const outcomes = await Promise.all(
+      toClaim.map((e) =>
+        deps.usage.claim({
+          subscriberId,
+          eventKey: e.key,
+          claimedBy: `${e.record.shardId}/${e.record.sequenceNumber}`,
+          expiresAt: expiryOf(e, ttl),
+        }),
+      ),
+    );
+    toClaim.forEach((e, i) => {
+      const outcome = outcomes[i];
+      if (outcome === undefined) return;
+      claims.set(e, outcome.claimed);
+      stats.writeUnits += outcome.writeUnits;
+    });
+    const genuine = [...firstOfKey.values()].filter((e) => claims.get(e) === true);
+
+    const plan = planWrites(stored, entries, genuine, profile, deps.settings, homeMcc, started);
+    const saved = await writeAll(subscriberId, stored, plan, deps.usage, stats);
+    if (!saved) {
+      stats.conflicts += 1;
+      if (attempt >= maxAttempts) throw new Error(`usage: still conflicting after ${attempt} attempts`);
+      await sleep(Math.random() * 10 * attempt);
+      continue;
+    }
+
+    stats.applied += genuine.length;
+    stats.duplicates += fresh.length - genuine.length;
+    stats.redelivered += redelivered;
+    stats.crossings += plan.newRequests.length;
+
+    const toStart = uniqueByName([...plan.leftovers, ...plan.newRequests]);
+    if (toStart.length > 0) {
+      await deps.workflows.start(toStart);
+      stats.starts += toStart.length;
+      for (const r of toStart) started.add(executionNameOf(r));
+    }
+    return;
+  }
+}
+
+interface WritePlan {
+  readonly state?: { servingMcc?: string; applied: Watermarks; pending: PolicyRequest[] };
+  readonly counters: Array<{ counters: PeriodCounters; expectedVersion: number; applied: Watermarks; pending: PolicyRequest[] }>;
+  /** Outbox requests found on the items read, not known started: started again (idempotent). */
+  readonly leftovers: PolicyRequest[];
+  readonly newRequests: PolicyRequest[];
+}
+
+function planWrites(
+  stored: StoredUsage,
+  entries: readonly Entry[],
+  genuine: readonly Entry[],
+  profile: SubscriberProfile,
+  settings: PolicySettings,
+  homeMcc: string,
+  started: StartedRequests,
+): WritePlan {
+  const notStarted = (r: PolicyRequest): boolean => !started.has(executionNameOf(r));
+  const leftovers = [...stored.state.pending, ...[...stored.counters.values()].flatMap((c) => c.pending)].filter(notStarted);
+
+  // The STATE item is written before the counters: so an event whose counters are written has its
+  // state effect (serving MCC, welcome) written too. Events past the counters watermark but at or
+  // below STATE's were applied to STATE by a write whose counters did not land (crash, conflict).
+  const stateWm = stored.state.applied;
+  const forState = genuine.filter((e) => {
+    const wm = stateWm[e.record.shardId];
+    return wm === undefined || compareSequenceNumbers(e.record.sequenceNumber, wm) > 0;
+  });
+  const counters = new Map<string, PeriodCounters>();
+  for (const period of new Set(entries.map((e) => e.period))) {
+    counters.set(period, stored.counters.get(period)?.counters ?? emptyCounters(profile.subscriberId, period));
+  }
+  const before = { counters, ...(stored.state.servingMcc !== undefined ? { servingMcc: stored.state.servingMcc } : {}) };
+  const events = genuine.map((e) => e.event);
+  const applied = applyEvents(before, events, profile, settings);
+  const crossings = applied.requests.filter((r) => r.kind !== 'ROAMING_WELCOME');
+  let welcomes = applied.requests.filter((r) => r.kind === 'ROAMING_WELCOME');
+  let servingMcc = applied.servingMcc ?? stored.state.servingMcc;
+  if (forState.length !== genuine.length) {
+    const stateOnly = applyEvents(before, forState.map((e) => e.event), profile, settings);
+    welcomes = stateOnly.requests.filter((r) => r.kind === 'ROAMING_WELCOME');
+    servingMcc = stateOnly.servingMcc ?? stored.state.servingMcc;
+  }
+  // The home MCC is stored as "absent": both mean "no welcome when back home", and a subscriber at
+  // home never needs a STATE write.
+  if (servingMcc === homeMcc) servingMcc = undefined;
+
+  const plan: {
+    state?: WritePlan['state'];
+    counters: WritePlan['counters'];
+    leftovers: PolicyRequest[];
+    newRequests: PolicyRequest[];
+  } = { counters: [], leftovers, newRequests: [...welcomes, ...crossings] };
+
+  if (servingMcc !== stored.state.servingMcc || welcomes.length > 0) {
+    plan.state = {
+      applied: advance(stateWm, entries),
+      pending: [...stored.state.pending.filter(notStarted), ...welcomes],
+      ...(servingMcc !== undefined ? { servingMcc } : {}),
+    };
+  }
+  for (const [period, after] of applied.counters) {
+    const old = stored.counters.get(period);
+    plan.counters.push({
+      counters: after,
+      expectedVersion: old?.version ?? 0,
+      applied: advance(old?.applied ?? {}, entries.filter((e) => e.period === period)),
+      pending: [...(old?.pending ?? []).filter(notStarted), ...crossings.filter((r) => r.period === period)],
+    });
+  }
+  return plan;
+}
+
+async function writeAll(
+  subscriberId: string,
+  stored: StoredUsage,
+  plan: WritePlan,
+  usage: UsageStore,
+  stats: IngestStats,
+): Promise<boolean> {
+  if (plan.state !== undefined) {
+    const out = await usage.saveState({ subscriberId, expectedVersion: stored.state.version, ...plan.state });
+    stats.writeUnits += out.writeUnits;
+    if (!out.saved) return false;
+  }
+  const outs = await Promise.all(plan.counters.map((write) => usage.saveCounters(write)));
+  let saved = true;
+  for (const out of outs) {
+    stats.writeUnits += out.writeUnits;
+    saved &&= out.saved;
+  }
+  return saved;
+}
+
+/** Watermarks raised to the highest sequence number, per shard, of the given records. */
+function advance(watermarks: Watermarks, entries: readonly Entry[]): Watermarks {
+  const next: Record<string, string> = { ...watermarks };
+  for (const { record } of entries) {
+    const current = next[record.shardId];
+    if (current === undefined || compareSequenceNumbers(record.sequenceNumber, current) > 0) {
+      next[record.shardId] = record.sequenceNumber;
+    }
+  }
+  return next;
+}
+
+function expiryOf(entry: Entry, ttlSeconds: number): number {
+  const eventSeconds = Math.floor(Date.parse(entry.event.eventTime) / 1000);
+  const arrival = Math.floor(entry.record.arrivalTime ?? 0);
+  // A late event's claim must outlive its arrival, not its (old) eventTime.
+  return Math.max(eventSeconds, arrival) + ttlSeconds;
+}
+
+function uniqueByName(requests: readonly PolicyRequest[]): PolicyRequest[] {
+  const seen = new Set<string>();
+  return requests.filter((r) => {
+    const name = executionNameOf(r);
+    if (seen.has(name)) return false;
+    seen.add(name);
+    return true;
+  });
+}
+
+function positionOf(record: StreamRecord): string {
+  return positionKey(record.shardId, record.sequenceNumber);
+}
+
+function rejected(record: StreamRecord, reason: string): RejectedInput {
+  const item: { -readonly [K in keyof RejectedInput]: RejectedInput[K] } = {
+    reason,
+    raw: record.data,
+    position: { shardId: record.shardId, sequenceNumber: record.sequenceNumber },
+  };
+  const id = readableKey(record.data);
+  if (id !== undefined) item.recordId = id;
+  return item;
+}
+
+/** The recordId / eventId of a rejected payload when it has one (helps the operator find it). */
+function readableKey(text: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const v = value as Record<string, unknown>;
+    const key = v.recordId ?? v.eventId;
+    return typeof key === 'string' ? key.slice(0, 128) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function runLimited(tasks: ReadonlyArray<() => Promise<void>>, limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      if (task !== undefined) await task();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
