@@ -105,6 +105,19 @@ describe('thresholdCrossings: data allowance', () => {
   });
 });
 
+describe('withFired', () => {
+  it('returns the same counters when nothing crossed', () => {
+    expect(withFired(base, [])).toBe(base);
+  });
+
+  it('keeps the first firing time of a crossing already marked', () => {
+    const marked = counters({ fired: { DATA_ALLOWANCE_80: '2026-09-02T00:00:00Z' } });
+    const again = withFired(marked, [{ id: 'DATA_ALLOWANCE_80', kind: 'DATA_ALLOWANCE_80', subscriberId: 'S1', period: '2026-09-01', at: AT }]);
+    expect(again.fired).toEqual({ DATA_ALLOWANCE_80: '2026-09-02T00:00:00Z' });
+    expect(marked.fired).toEqual({ DATA_ALLOWANCE_80: '2026-09-02T00:00:00Z' });
+  });
+});
+
 describe('thresholdCrossings: roaming spend', () => {
   it('fires ROAMING_SPEND_80 at EUR 40 of a EUR 50 limit, with the limit in the id', () => {
     const crossings = thresholdCrossings(counters({ roaming: 37_500_000 }), counters({ roaming: 40_000_000 }), profileWith(), settings, AT);
