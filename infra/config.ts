@@ -1,0 +1,216 @@
+/**
+ * Deployment configuration of one spendcap stack: read from the cdk.json context key `spendcap` (or from the
+ * JSON file that the context key `spendcapConfigFile` names), validated with zod at synth. A mistake fails
+ * `cdk synth` with the key at fault (`spendcap.carrier.endpointUrl: must be an https:// URL`) instead of
+ * producing a stack that rates, caps or alerts wrongly.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import type { PolicySettings } from '../shared/domain/model.js';
+import { formatIssues, isPlainObject, EMAIL_PATTERN } from '../shared/domain/validation.js';
+import { parseSettings } from '../shared/config/settings.js';
+
+/** Context keys the app reads. */
+export const CONFIG_CONTEXT_KEY = 'spendcap';
+export const CONFIG_FILE_CONTEXT_KEY = 'spendcapConfigFile';
+
+/** Retention values that CloudWatch Logs accepts (a log group with any other value fails at deploy). */
+const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter((d): d is number => typeof d === 'number' && d > 0);
+
+const int = (min: number, max: number) =>
+  z.number({ error: `must be an integer from ${min} to ${max}` }).int({ error: `must be an integer from ${min} to ${max}` }).min(min, {
+    error: `must be an integer from ${min} to ${max}`,
+  }).max(max, { error: `must be an integer from ${min} to ${max}` });
+
+/**
+ * Alphanumeric sender ID as SNS accepts it: 1 to 11 characters, letters and digits (no spaces), at least one
+ * letter. Whether a country honours it (and whether it must be registered first) is the operator's to check.
+ */
+const senderIdSchema = z
+  .string({ error: 'must be 1 to 11 letters or digits with at least one letter' })
+  .regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, { error: 'must be 1 to 11 letters or digits with at least one letter' });
+
+const httpsUrl = z
+  .string({ error: 'must be an https:// URL' })
+  .refine((text) => {
+    try {
+      const url = new URL(text);
+      return url.protocol === 'https:' && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, { error: 'must be an https:// URL' });
+
+const carrierSchema = z.discriminatedUnion(
+  'mode',
+  [
+    z.strictObject({
+      /** Carrier commands are events on a bus of this stack; the operator wires a rule to its own system. */
+      mode: z.literal('eventbridge'),
+    }),
+    z.strictObject({
+      /** Carrier commands are POSTed to the host operator's provisioning endpoint with the secret's credentials. */
+      mode: z.literal('https'),
+      endpointUrl: httpsUrl,
+    }),
+  ],
+  { error: 'must be { "mode": "eventbridge" } or { "mode": "https", "endpointUrl": "https://..." }' },
+);
+
+const streamSchema = z
+  .strictObject({
+    /** `onDemand` scales shards by itself (no capacity planning); `provisioned` is cheaper at steady high volume. */
+    capacityMode: z.enum(['onDemand', 'provisioned'], { error: 'must be "onDemand" or "provisioned"' }).default('onDemand'),
+    /** Only with capacityMode provisioned. */
+    shardCount: int(1, 500).optional(),
+    /** How long events stay replayable on the stream (24 h is the cheapest). */
+    retentionHours: int(24, 8760).default(24),
+  })
+  .superRefine((stream, ctx) => {
+    if (stream.capacityMode === 'provisioned' && stream.shardCount === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['shardCount'], message: 'required when capacityMode is "provisioned"' });
+    }
+    if (stream.capacityMode === 'onDemand' && stream.shardCount !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['shardCount'], message: 'only allowed when capacityMode is "provisioned"' });
+    }
+  });
+
+const ingestSchema = z.strictObject({
+  /** Records per invocation (Kinesis allows up to 10,000). */
+  batchSize: int(1, 10_000).default(500),
+  /** Waits up to this long to fill a batch: fewer, larger writes per subscriber. */
+  maxBatchingWindowSeconds: int(0, 300).default(1),
+  /** Concurrent batches per shard (1-10); ordering per subscriber still holds (partition key = subscriberId). */
+  parallelizationFactor: int(1, 10).default(2),
+  /** Retries of a failing batch before its records go to the on-failure queue (bisected on each error). */
+  retryAttempts: int(0, 10_000).default(10),
+  /** Records older than this go to the on-failure queue instead of being retried (60 s to 7 days). */
+  maxRecordAgeSeconds: int(60, 604_800).default(3_600),
+  memorySizeMb: int(128, 10_240).default(1_024),
+  timeoutSeconds: int(1, 900).default(60),
+});
+
+const alarmsSchema = z.strictObject({
+  /** Iterator age above which events are late enough for an operator to look (ms). */
+  iteratorAgeMs: int(1_000, 86_400_000).default(60_000),
+  /** Failed SMS deliveries per 5 minutes before the ops team is told. */
+  smsFailuresPer5Min: int(1, 1_000_000).default(5),
+  /** Quarantined events (visible messages) that alarm: 1 = every rejected event gets looked at. */
+  quarantineDepth: int(1, 1_000_000).default(1),
+});
+
+/** The raw shape; `policy` is validated by the settings schema the functions themselves use. */
+const deploymentConfigInputSchema = z.strictObject({
+  /** CloudFormation stack name. */
+  stackName: z
+    .string({ error: 'must be 1 to 128 letters, digits or hyphens, starting with a letter' })
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, { error: 'must be 1 to 128 letters, digits or hyphens, starting with a letter' })
+    .default('Spendcap'),
+  /** Target account/region; absent = the CLI's (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION), or env-agnostic. */
+  account: z.string({ error: 'must be a 12-digit AWS account id' }).regex(/^[0-9]{12}$/, { error: 'must be a 12-digit AWS account id' }).optional(),
+  region: z.string({ error: 'must be an AWS region, e.g. eu-west-3' }).regex(/^[a-z]{2}(-[a-z]+)+-[0-9]$/, { error: 'must be an AWS region, e.g. eu-west-3' }).optional(),
+  /** PolicySettings input (home PLMN, tariff, bill-shock rule, continue keyword, self-care URL). */
+  policy: z.unknown().optional(),
+  sms: z
+    .strictObject({
+      senderId: senderIdSchema.default('Spendcap'),
+    })
+    .default({ senderId: 'Spendcap' }),
+  carrier: carrierSchema.default({ mode: 'eventbridge' }),
+  ops: z
+    .strictObject({
+      /** Addresses subscribed to the ops topic (alarms, bill-shock alerts); each confirms by e-mail. */
+      emails: z
+        .array(z.string({ error: 'must be an e-mail address' }).regex(EMAIL_PATTERN, { error: 'must be an e-mail address' }), {
+          error: 'must be an array of e-mail addresses',
+        })
+        .default([]),
+    })
+    .default({ emails: [] }),
+  logs: z
+    .strictObject({
+      retentionDays: z
+        .number({ error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
+        .refine((d) => LOG_RETENTION_DAYS.includes(d), { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
+        .default(30),
+    })
+    .default({ retentionDays: 30 }),
+  stream: streamSchema.default({ capacityMode: 'onDemand', retentionHours: 24 }),
+  ingest: ingestSchema.default(ingestSchema.parse({})),
+  alarms: alarmsSchema.default(alarmsSchema.parse({})),
+});
+
+type DeploymentConfigInput = z.output<typeof deploymentConfigInputSchema>;
+
+/** The validated deployment configuration, every default applied. */
+export interface DeploymentConfig extends Omit<DeploymentConfigInput, 'policy' | 'logs'> {
+  readonly policy: PolicySettings;
+  readonly logs: { readonly retentionDays: RetentionDays };
+}
+
+/** A configuration mistake: the message names each key at fault, prefixed with the context key. */
+export class DeploymentConfigError extends Error {
+  override readonly name = 'DeploymentConfigError';
+}
+
+/**
+ * Validates a deployment configuration object. Throws DeploymentConfigError naming every key at fault,
+ * e.g. `spendcap.ingest.batchSize: must be an integer from 1 to 10000`.
+ */
+export function parseDeploymentConfig(input: unknown, source = CONFIG_CONTEXT_KEY): DeploymentConfig {
+  if (input !== undefined && !isPlainObject(input)) {
+    throw new DeploymentConfigError(`${source}: must be a JSON object`);
+  }
+  const result = deploymentConfigInputSchema.safeParse(input ?? {});
+  if (!result.success) {
+    throw new DeploymentConfigError(prefixed(source, formatIssues(result.error)));
+  }
+  if (result.data.policy !== undefined && !isPlainObject(result.data.policy)) {
+    throw new DeploymentConfigError(`${source}.policy: must be a JSON object`);
+  }
+  let policy: PolicySettings;
+  try {
+    policy = parseSettings(result.data.policy ?? {});
+  } catch (e: unknown) {
+    throw new DeploymentConfigError(prefixed(`${source}.policy`, e instanceof Error ? e.message : String(e)));
+  }
+  return { ...result.data, policy, logs: { retentionDays: result.data.logs.retentionDays as RetentionDays } };
+}
+
+/**
+ * Reads the configuration from the construct tree's context: the file named by `spendcapConfigFile`
+ * (relative to the working directory) when set, else the `spendcap` object.
+ */
+export function loadDeploymentConfig(node: Node): DeploymentConfig {
+  const file: unknown = node.tryGetContext(CONFIG_FILE_CONTEXT_KEY);
+  if (file !== undefined) {
+    if (typeof file !== 'string' || file.trim() === '') {
+      throw new DeploymentConfigError(`${CONFIG_FILE_CONTEXT_KEY}: must be the path of a JSON file`);
+    }
+    let text: string;
+    try {
+      text = readFileSync(resolve(file), 'utf8');
+    } catch (e: unknown) {
+      throw new DeploymentConfigError(`${CONFIG_FILE_CONTEXT_KEY}: cannot read ${file} (${e instanceof Error ? e.message : String(e)})`);
+    }
+    let input: unknown;
+    try {
+      input = JSON.parse(text);
+    } catch (e: unknown) {
+      throw new DeploymentConfigError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+    return parseDeploymentConfig(input, file);
+  }
+  return parseDeploymentConfig(node.tryGetContext(CONFIG_CONTEXT_KEY));
+}
+
+/** formatIssues gives `path: rule` per issue (joined by `; `); every issue here has a path below the root. */
+function prefixed(source: string, reasons: string): string {
+  return reasons
+    .split('; ')
+    .map((reason) => (/^and \d+ more$/.test(reason) ? reason : `${source}.${reason}`))
+    .join('; ');
+}

@@ -1,0 +1,127 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ENV } from '../../shared/config/env-names.js';
+import type { PolicySettings } from '../../shared/domain/model.js';
+import type { EventStream } from './event-stream.js';
+import { bindQueue, bindStateMachine, bindTable, SpendcapFunction } from './spendcap-function.js';
+import type { Store } from './store.js';
+
+export interface IngestProps {
+  readonly stream: EventStream;
+  readonly store: Store;
+  readonly policyStateMachine: sfn.IStateMachine;
+  readonly settings: PolicySettings;
+  readonly logRetention: logs.RetentionDays;
+  /** @default 500 */
+  readonly batchSize?: number;
+  /** @default Duration.seconds(1) */
+  readonly maxBatchingWindow?: Duration;
+  /** @default 2 */
+  readonly parallelizationFactor?: number;
+  /** @default 10 */
+  readonly retryAttempts?: number;
+  /** @default Duration.hours(1) */
+  readonly maxRecordAge?: Duration;
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(60) */
+  readonly timeout?: Duration;
+}
+
+/** Longest SQS retention: a quarantined event or a failed batch stays readable for two weeks. */
+const FOURTEEN_DAYS = Duration.days(14);
+
+/**
+ * The ingest path: the function that validates, rates, de-duplicates and counts carrier events, its Kinesis
+ * event source mapping (partial batch responses, bisect on error, bounded retries and record age, on-failure
+ * queue: no batch is ever dropped silently), and the quarantine queue where rejected events are kept with
+ * their reason. The function can read profiles, read and write the usage table, send to the quarantine and
+ * start the policy workflow: nothing else (no SNS, no carrier).
+ */
+export class Ingest extends Construct {
+  public readonly function: SpendcapFunction;
+  /** Rejected events, each with its reason (invalid JSON, schema, unknown subscriber). */
+  public readonly quarantineQueue: sqs.Queue;
+  /** Where the event source mapping sends the position of records it gave up on (after retries / max age). */
+  public readonly failedBatchQueue: sqs.Queue;
+  /** Dead letters of the two queues above (a message an operator's tool failed to process 5 times). */
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly eventSource: KinesisEventSource;
+  public readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: IngestProps) {
+    super(scope, id);
+    this.key = new kms.Key(this, 'Key', {
+      description: 'spendcap ingest queues: quarantined events and failed batches',
+      enableKeyRotation: true,
+    });
+    const queueDefaults = {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: FOURTEEN_DAYS,
+      // What is kept here is evidence of events that were not counted: it outlives the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    } as const;
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', queueDefaults);
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This queue is itself the dead-letter queue of the quarantine and failed-batch queues; a dead-letter queue has no further redrive.',
+    });
+    const deadLetterQueue = { queue: this.deadLetterQueue, maxReceiveCount: 5 };
+    this.quarantineQueue = new sqs.Queue(this, 'Quarantine', { ...queueDefaults, deadLetterQueue });
+    this.failedBatchQueue = new sqs.Queue(this, 'FailedBatches', { ...queueDefaults, deadLetterQueue });
+
+    this.function = new SpendcapFunction(this, 'Function', {
+      functionDir: 'ingest-events',
+      description: 'Validates, rates, de-duplicates and counts carrier events; starts the cap policy on threshold crossings',
+      settings: props.settings,
+      logRetention: props.logRetention,
+      memorySize: props.memorySize ?? 1_024,
+      timeout: props.timeout ?? Duration.seconds(60),
+    });
+    bindTable(this.function, ENV.profilesTable, props.store.profilesTable, 'read');
+    bindTable(this.function, ENV.usageTable, props.store.usageTable, 'readWrite');
+    bindQueue(this.function, ENV.quarantineQueueUrl, this.quarantineQueue);
+    bindStateMachine(this.function, ENV.policyStateMachineArn, props.policyStateMachine);
+
+    this.eventSource = new KinesisEventSource(props.stream.stream, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: props.batchSize ?? 500,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
+      parallelizationFactor: props.parallelizationFactor ?? 2,
+      bisectBatchOnError: true,
+      retryAttempts: props.retryAttempts ?? 10,
+      maxRecordAge: props.maxRecordAge ?? Duration.hours(1),
+      reportBatchItemFailures: true,
+      onFailure: new QueueFailureDestination(this.failedBatchQueue),
+    });
+    this.function.addEventSource(this.eventSource);
+  }
+}
+
+/**
+ * The event source mapping's on-failure destination, granting what Lambda needs to write to it and no more:
+ * sqs:SendMessage on the queue and the two KMS actions SSE-KMS requires of a producer (CDK's SqsDlq grants
+ * `kms:GenerateDataKey*` and `kms:ReEncrypt*` as well).
+ */
+class QueueFailureDestination implements lambda.IEventSourceDlq {
+  constructor(private readonly queue: sqs.IQueue) {}
+
+  bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
+    targetHandler.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    if (this.queue.encryptionMasterKey !== undefined) {
+      targetHandler.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.queue.encryptionMasterKey.keyArn] }),
+      );
+    }
+    return { destination: this.queue.queueArn };
+  }
+}
