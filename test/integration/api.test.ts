@@ -1,0 +1,630 @@
+/**
+ * The self-care and admin API through the real handler (functions/api/handler.ts createHandler) against
+ * dynalite: every endpoint's happy path, the 400s naming the fields at fault, 404 for an unknown subscriber,
+ * the cap changes that bar or lift at once, consent, 409 under a concurrent writer, idempotent PUTs; and
+ * every response body checked against its schema in docs/openapi.json.
+ */
+import { readFileSync } from 'node:fs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler, type ApiHandler } from '../../functions/api/handler.js';
+import { applyRated, emptyCounters } from '../../shared/domain/counters.js';
+import type { PeriodCounters, SubscriberProfile } from '../../shared/domain/model.js';
+import { billingPeriodById } from '../../shared/domain/periods.js';
+import type { RatedUsage } from '../../shared/domain/rating.js';
+import type { AuditEntry } from '../../shared/ports/audit-log.js';
+import type { UsageStore } from '../../shared/ports/usage-store.js';
+import type { ApiObserver, ApiResponse } from '../../shared/selfcare/api.js';
+import { OPENAPI_PATH } from '../../shared/selfcare/openapi.js';
+import { startApiWorld, type ApiWorld } from './api-fixture.js';
+
+const Ajv2020 = Ajv2020Module.default;
+const addFormats = addFormatsModule.default;
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+addFormats(ajv);
+ajv.addSchema(JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')) as object, 'openapi');
+
+/** Fails the test when a body does not match the schema docs/openapi.json gives it. */
+function expectDocumented(component: string, body: unknown): void {
+  const validate = ajv.getSchema(`openapi#/components/schemas/${component}`);
+  if (validate === undefined) throw new Error(`no component ${component} in docs/openapi.json`);
+  const valid = validate(body);
+  expect(valid ? [] : validate.errors).toEqual([]);
+}
+
+const NOW = '2026-09-15T10:00:00Z';
+const PERIOD = '2026-09-01';
+const SUBSCRIBER = 'imsi-208150000000001';
+const MSISDN = '+33612345678';
+
+const profileBody = (overrides: Record<string, unknown> = {}) => ({
+  subscriberId: SUBSCRIBER,
+  msisdn: MSISDN,
+  locale: 'fr',
+  plan: { name: 'Travel 10 GB', dataAllowanceBytes: 10_000_000_000, monthlyFeeMicros: 20_000_000 },
+  ...overrides,
+});
+
+function event(method: string, path: string, body?: unknown, query?: Record<string, string>): APIGatewayProxyEventV2 {
+  const rawQueryString = query === undefined ? '' : new URLSearchParams(query).toString();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString,
+    headers: { 'content-type': 'application/json' },
+    ...(query !== undefined && { queryStringParameters: query }),
+    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'vitest' },
+      requestId: 'r',
+      routeKey: '$default',
+      stage: '$default',
+      time: '15/Sep/2026:10:00:00 +0000',
+      timeEpoch: Date.parse(NOW),
+    },
+  };
+}
+
+function bodyOf(response: ApiResponse): Record<string, unknown> {
+  return JSON.parse(response.body ?? 'null') as Record<string, unknown>;
+}
+
+/** A roaming data charge as rating produces it (Switzerland: outside roam-like-at-home). */
+function roamingCharge(chargeMicros: number): RatedUsage {
+  return { zone: { kind: 'world', mcc: '228', zone: 'restOfWorld' }, roaming: true, bucket: 'roaming', dataBytes: 1_000_000, allowanceBytes: 0, voiceSeconds: 0, smsCount: 0, chargeMicros };
+}
+
+function overageCharge(chargeMicros: number): RatedUsage {
+  return { zone: { kind: 'home' }, roaming: false, bucket: 'overage', dataBytes: 1_000_000, allowanceBytes: 1_000_000, voiceSeconds: 0, smsCount: 0, chargeMicros };
+}
+
+describe('self-care API against dynalite', () => {
+  let world: ApiWorld;
+  let api: ApiHandler;
+  const answered: Array<{ route: string; statusCode: number }> = [];
+  const observer: ApiObserver = { answered: (route, statusCode) => answered.push({ route, statusCode }) };
+
+  beforeAll(async () => {
+    world = await startApiWorld(NOW);
+    api = createHandler(world.deps(), observer);
+  });
+
+  afterAll(async () => {
+    await world.stop();
+  });
+
+  beforeEach(async () => {
+    world.starter.started.length = 0;
+    world.clock.set(NOW);
+    // Each test starts from the same provisioned subscriber, no usage, no bar.
+    await world.profiles.delete(SUBSCRIBER);
+    await world.usage.load(SUBSCRIBER, [PERIOD]).then(async ({ counters }) => {
+      const stored = counters.get(PERIOD);
+      if (stored !== undefined) {
+        await world.usage.saveCounters({ counters: emptyCounters(SUBSCRIBER, PERIOD), expectedVersion: stored.version, applied: {}, pending: [] });
+      }
+    });
+    await world.bars.lift(SUBSCRIBER, 'dataRoaming');
+    await world.bars.lift(SUBSCRIBER, 'dataOverage');
+  });
+
+  async function provision(overrides: Record<string, unknown> = {}): Promise<SubscriberProfile> {
+    const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody(overrides)));
+    expect(response.statusCode).toBe(201);
+    return bodyOf(response) as unknown as SubscriberProfile;
+  }
+
+  /** What ingest would have written: the counters after these rated events, under the version condition. */
+  async function spend(...charges: RatedUsage[]): Promise<PeriodCounters> {
+    const profile = await world.profiles.get(SUBSCRIBER);
+    if (profile === undefined) throw new Error('provision first');
+    const { counters } = await world.usage.load(SUBSCRIBER, [PERIOD]);
+    const stored = counters.get(PERIOD);
+    let next = stored?.counters ?? emptyCounters(SUBSCRIBER, PERIOD);
+    for (const charge of charges) next = applyRated(next, charge, profile);
+    const { saved } = await world.usage.saveCounters({ counters: next, expectedVersion: stored?.version ?? 0, applied: stored?.applied ?? {}, pending: stored?.pending ?? [] });
+    expect(saved).toBe(true);
+    return next;
+  }
+
+  async function countersNow(): Promise<PeriodCounters> {
+    const { counters } = await world.usage.load(SUBSCRIBER, [PERIOD]);
+    return counters.get(PERIOD)?.counters ?? emptyCounters(SUBSCRIBER, PERIOD);
+  }
+
+  describe('PUT/GET/DELETE /subscribers/{id}', () => {
+    it('creates a profile with the contract defaults (201), answers the same again with 200, and GET returns it', async () => {
+      const created = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody()));
+      const again = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody()));
+      const read = await api(event('GET', `/subscribers/${SUBSCRIBER}`));
+
+      expect(created.statusCode).toBe(201);
+      expect(again.statusCode).toBe(200);
+      expect(read.statusCode).toBe(200);
+      expect(bodyOf(created)).toEqual({
+        subscriberId: SUBSCRIBER,
+        msisdn: MSISDN,
+        locale: 'fr',
+        plan: { name: 'Travel 10 GB', dataAllowanceBytes: 10_000_000_000, monthlyFeeMicros: 20_000_000, billingCycleDay: 1, timeZone: 'Europe/Paris' },
+        roamingCap: { enabled: true, limitMicros: 50_000_000 },
+        overageCap: { enabled: true, limitMicros: 50_000_000 },
+        notifications: { sms: true, email: false },
+      });
+      expect(bodyOf(again)).toEqual(bodyOf(created));
+      expect(bodyOf(read)).toEqual(bodyOf(created));
+      expectDocumented('SubscriberProfile', bodyOf(read));
+    });
+
+    it('takes the subscriber id from the path when the body leaves it out', async () => {
+      const { subscriberId: _omitted, ...body } = profileBody();
+
+      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, body));
+
+      expect(response.statusCode).toBe(201);
+      expect((await world.profiles.get(SUBSCRIBER))?.subscriberId).toBe(SUBSCRIBER);
+    });
+
+    it('refuses a body whose subscriberId differs from the path, naming the field', async () => {
+      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody({ subscriberId: 'someone-else' })));
+
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response).fields).toEqual([{ path: 'subscriberId', message: 'must equal the subscriber id in the path (or be left out)' }]);
+      expect(await world.profiles.get(SUBSCRIBER)).toBeUndefined();
+      expect(await world.profiles.get('someone-else')).toBeUndefined();
+    });
+
+    it('answers 400 with every field at fault, and stores nothing', async () => {
+      const response = await api(
+        event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody({ msisdn: '0612345678', plan: { dataAllowanceBytes: -1, timeZone: 'Mars/Olympus' }, nickname: 'x' })),
+      );
+
+      expect(response.statusCode).toBe(400);
+      const fields = bodyOf(response).fields as Array<{ path: string; message: string }>;
+      expect(fields.map((f) => f.path).sort()).toEqual(['msisdn', 'nickname', 'plan.dataAllowanceBytes', 'plan.timeZone']);
+      expect(fields.find((f) => f.path === 'plan.dataAllowanceBytes')?.message).toBe('must be an integer >= 0');
+      expect(fields.find((f) => f.path === 'nickname')?.message).toBe('not allowed');
+      expectDocumented('Error', bodyOf(response));
+      expect(await world.profiles.get(SUBSCRIBER)).toBeUndefined();
+    });
+
+    it('answers 400 naming the body when it is not JSON or not an object', async () => {
+      const notJson = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, '{"msisdn": '));
+      const array = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, [1, 2]));
+
+      expect(notJson.statusCode).toBe(400);
+      expect((bodyOf(notJson).fields as Array<{ path: string; message: string }>)[0]?.path).toBe('body');
+      expect((bodyOf(notJson).fields as Array<{ path: string; message: string }>)[0]?.message).toMatch(/^not valid JSON/);
+      expect(array.statusCode).toBe(400);
+      expect(bodyOf(array).fields).toEqual([{ path: 'body', message: 'profile: must be a JSON object (got an array)' }]);
+    });
+
+    it('answers 404 for an unknown subscriber on GET and DELETE', async () => {
+      const read = await api(event('GET', '/subscribers/nobody'));
+      const removed = await api(event('DELETE', '/subscribers/nobody'));
+
+      expect(read.statusCode).toBe(404);
+      expect(bodyOf(read)).toEqual({ error: 'unknown subscriber' });
+      expect(removed.statusCode).toBe(404);
+    });
+
+    it('deletes a profile (204), after which it is unknown', async () => {
+      await provision();
+
+      const removed = await api(event('DELETE', `/subscribers/${SUBSCRIBER}`));
+      const read = await api(event('GET', `/subscribers/${SUBSCRIBER}`));
+
+      expect(removed.statusCode).toBe(204);
+      expect(removed.body).toBeUndefined();
+      expect(read.statusCode).toBe(404);
+    });
+
+    it('decodes the subscriber id in the path', async () => {
+      const id = 'acct/42 line#1';
+      const response = await api(event('PUT', `/subscribers/${encodeURIComponent(id)}`, profileBody({ subscriberId: id })));
+
+      expect(response.statusCode).toBe(201);
+      expect((await world.profiles.get(id))?.msisdn).toBe(MSISDN);
+      await world.profiles.delete(id);
+    });
+
+    it('lowering a cap through a profile PUT bars at once, like PUT /caps', async () => {
+      await provision();
+      await spend(roamingCharge(30_000_000));
+
+      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody({ roamingCap: { limitMicros: 20_000_000 } })));
+
+      expect(response.statusCode).toBe(200);
+      expect(world.starter.started.map((r) => r.crossingId)).toEqual(['ROAMING_CAP_REACHED@20000000']);
+    });
+  });
+
+  describe('GET /subscribers/{id}/usage', () => {
+    it('shows the current period by default: counters, charges, billable, written off, bars and the audit trail', async () => {
+      await provision({ roamingCap: { limitMicros: 10_000_000 } });
+      await spend(roamingCharge(6_000_000), roamingCharge(6_000_000), overageCharge(2_000_000));
+      await world.bars.place(SUBSCRIBER, 'dataRoaming', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' });
+      const entries: AuditEntry[] = [
+        { type: 'NOTIFICATION', subscriberId: SUBSCRIBER, at: '2026-09-14T08:00:00.000Z', period: PERIOD, crossingId: 'ROAMING_CAP_REACHED@10000000', kind: 'ROAMING_CAP_REACHED', channel: 'sms', to: MSISDN, text: 'Plafond atteint' },
+        { type: 'CARRIER_COMMAND', subscriberId: SUBSCRIBER, at: '2026-09-14T08:00:01.000Z', period: PERIOD, crossingId: 'ROAMING_CAP_REACHED@10000000', command: 'BAR_DATA_ROAMING', reason: 'ROAMING_CAP_REACHED@10000000', idempotencyKey: 'k1', status: 'DONE' },
+        // Previous period: not part of this one's trail.
+        { type: 'NOTIFICATION', subscriberId: SUBSCRIBER, at: '2026-08-20T08:00:00.000Z', period: '2026-08-01', crossingId: 'ROAMING_WELCOME#e1', kind: 'ROAMING_WELCOME', channel: 'sms', to: MSISDN, text: 'Bienvenue' },
+      ];
+      for (const entry of entries) await world.audit.record(entry);
+
+      const response = await api(event('GET', `/subscribers/${SUBSCRIBER}/usage`));
+
+      expect(response.statusCode).toBe(200);
+      const usage = bodyOf(response);
+      expectDocumented('Usage', usage);
+      const period = billingPeriodById(PERIOD, { billingCycleDay: 1, timeZone: 'Europe/Paris' });
+      expect(usage.period).toEqual({ id: PERIOD, start: period.start, end: period.end });
+      expect(usage.current).toBe(true);
+      expect(usage.data).toEqual({ dataBytes: 3_000_000, roamingDataBytes: 2_000_000, allowanceBytes: 1_000_000, dataAllowanceBytes: 10_000_000_000 });
+      expect(usage.eventsApplied).toBe(3);
+      expect(usage.roaming).toEqual({
+        chargeMicros: 12_000_000,
+        billableMicros: 10_000_000,
+        writtenOffMicros: 2_000_000,
+        cap: { enabled: true, limitMicros: 10_000_000 },
+        consent: false,
+        bar: { at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' },
+      });
+      expect(usage.overage).toMatchObject({ chargeMicros: 2_000_000, billableMicros: 2_000_000, writtenOffMicros: 0, bar: null });
+      expect((usage.audit as AuditEntry[]).map((e) => e.crossingId)).toEqual(['ROAMING_CAP_REACHED@10000000', 'ROAMING_CAP_REACHED@10000000']);
+      expect((usage.audit as AuditEntry[])[0]).toMatchObject({ type: 'NOTIFICATION', kind: 'ROAMING_CAP_REACHED', channel: 'sms', text: 'Plafond atteint' });
+    });
+
+    it('shows an earlier period with ?period=, and a period with no usage as zeros', async () => {
+      await provision();
+      await world.audit.record({ type: 'NOTIFICATION', subscriberId: SUBSCRIBER, at: '2026-08-20T08:00:00.000Z', period: '2026-08-01', crossingId: 'ROAMING_WELCOME#e1', kind: 'ROAMING_WELCOME', channel: 'sms', to: MSISDN, text: 'Bienvenue' });
+
+      const response = await api(event('GET', `/subscribers/${SUBSCRIBER}/usage`, undefined, { period: '2026-08-01' }));
+
+      expect(response.statusCode).toBe(200);
+      const usage = bodyOf(response);
+      expect(usage.period).toMatchObject({ id: '2026-08-01' });
+      expect(usage.current).toBe(false);
+      expect(usage.roaming).toMatchObject({ chargeMicros: 0, billableMicros: 0, writtenOffMicros: 0 });
+      expect((usage.audit as AuditEntry[]).map((e) => e.crossingId)).toEqual(['ROAMING_WELCOME#e1']);
+    });
+
+    it('follows the clock into the next period', async () => {
+      await provision();
+      await spend(roamingCharge(5_000_000));
+      world.clock.set('2026-10-01T08:00:00Z');
+
+      const usage = bodyOf(await api(event('GET', `/subscribers/${SUBSCRIBER}/usage`)));
+
+      expect(usage.period).toMatchObject({ id: '2026-10-01' });
+      expect(usage.roaming).toMatchObject({ chargeMicros: 0 });
+    });
+
+    it('answers 400 naming `period` when it is not a period of the plan', async () => {
+      await provision();
+
+      const notADate = await api(event('GET', `/subscribers/${SUBSCRIBER}/usage`, undefined, { period: 'last-month' }));
+      const wrongDay = await api(event('GET', `/subscribers/${SUBSCRIBER}/usage`, undefined, { period: '2026-09-05' }));
+
+      expect(notADate.statusCode).toBe(400);
+      expect(bodyOf(notADate).fields).toEqual([{ path: 'period', message: 'must be a date YYYY-MM-DD' }]);
+      expect(wrongDay.statusCode).toBe(400);
+      expect(bodyOf(wrongDay).fields).toEqual([{ path: 'period', message: '2026-09-05 does not start on plan.billingCycleDay 1' }]);
+    });
+
+    it('answers 404 for an unknown subscriber', async () => {
+      expect((await api(event('GET', '/subscribers/nobody/usage'))).statusCode).toBe(404);
+    });
+  });
+
+  describe('PUT /subscribers/{id}/caps', () => {
+    it('lowering the roaming limit to or below the spend bars now: CAP_REACHED for the new limit, marked fired', async () => {
+      await provision();
+      await spend(roamingCharge(30_000_000));
+
+      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 25_000_000 } }));
+
+      expect(response.statusCode).toBe(200);
+      expectDocumented('Caps', bodyOf(response));
+      expect(bodyOf(response)).toEqual({
+        subscriberId: SUBSCRIBER,
+        period: PERIOD,
+        roamingCap: { enabled: true, limitMicros: 25_000_000 },
+        overageCap: { enabled: true, limitMicros: 50_000_000 },
+        effects: [{ bucket: 'roaming', effect: 'bar', reason: 'ROAMING_CAP_REACHED@25000000' }],
+      });
+      // The 80% warning of the new limit is passed at the same moment: only the cap message goes out.
+      expect(world.starter.started).toEqual([
+        { kind: 'ROAMING_CAP_REACHED', subscriberId: SUBSCRIBER, period: PERIOD, crossingId: 'ROAMING_CAP_REACHED@25000000', at: new Date(NOW).toISOString(), bucket: 'roaming', spentMicros: 30_000_000 },
+      ]);
+      const counters = await countersNow();
+      expect(Object.keys(counters.fired).sort()).toEqual(['ROAMING_CAP_REACHED@25000000', 'ROAMING_SPEND_80@25000000']);
+      const stored = (await world.usage.load(SUBSCRIBER, [PERIOD])).counters.get(PERIOD);
+      expect(stored?.pending).toEqual([]);
+      expect((await world.profiles.get(SUBSCRIBER))?.roamingCap).toEqual({ enabled: true, limitMicros: 25_000_000 });
+    });
+
+    it('is idempotent: the same lowering again changes nothing and starts nothing more', async () => {
+      await provision();
+      await spend(roamingCharge(30_000_000));
+      const body = { roamingCap: { limitMicros: 25_000_000 } };
+      await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, body));
+      const firedAfterFirst = (await countersNow()).fired;
+
+      const again = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, body));
+
+      expect(again.statusCode).toBe(200);
+      expect(bodyOf(again)).toMatchObject({ roamingCap: { enabled: true, limitMicros: 25_000_000 }, effects: [] });
+      expect(world.starter.started).toHaveLength(1);
+      expect((await countersNow()).fired).toEqual(firedAfterFirst);
+    });
+
+    it('lowering to a limit still above the spend warns at 80% but does not bar', async () => {
+      await provision();
+      await spend(roamingCharge(30_000_000));
+
+      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 35_000_000 } }));
+
+      expect(bodyOf(response).effects).toEqual([]);
+      expect(world.starter.started.map((r) => r.crossingId)).toEqual(['ROAMING_SPEND_80@35000000']);
+    });
+
+    it('raising the limit above the spend lifts the cap bar', async () => {
+      await provision({ roamingCap: { limitMicros: 10_000_000 } });
+      await spend(roamingCharge(12_000_000));
+      await world.bars.place(SUBSCRIBER, 'dataRoaming', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' });
+
+      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 100_000_000 } }));
+
+      expect(response.statusCode).toBe(200);
+      expect(bodyOf(response).effects).toEqual([{ bucket: 'roaming', effect: 'unbar', reason: 'CAP_LIFTED#roaming@2026-09-14T08:00:00.000Z' }]);
+      expect(world.starter.started).toEqual([
+        {
+          kind: 'ROAMING_RESUMED',
+          subscriberId: SUBSCRIBER,
+          period: PERIOD,
+          crossingId: 'CAP_LIFTED#roaming@2026-09-14T08:00:00.000Z',
+          at: new Date(NOW).toISOString(),
+          bucket: 'roaming',
+          spentMicros: 12_000_000,
+        },
+      ]);
+    });
+
+    it('raising the overage limit lifts the overage bar (ROAMING_RESUMED for the overage bucket)', async () => {
+      await provision({ overageCap: { limitMicros: 10_000_000 } });
+      await spend(overageCharge(10_000_000));
+      await world.bars.place(SUBSCRIBER, 'dataOverage', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'OVERAGE_CAP_REACHED@10000000' });
+
+      await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { overageCap: { limitMicros: 20_000_000 } }));
+
+      expect(world.starter.started.map((r) => [r.kind, r.bucket])).toEqual([['ROAMING_RESUMED', 'overage']]);
+    });
+
+    it('opting out requires the explicit consent field: 400 naming optOutConsent, and nothing changes', async () => {
+      await provision();
+
+      const withoutConsent = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false } }));
+      const consentFalse = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false }, optOutConsent: false }));
+
+      expect(withoutConsent.statusCode).toBe(400);
+      expect(bodyOf(withoutConsent).fields).toEqual([
+        { path: 'optOutConsent', message: "must be true to opt out of roamingCap: the subscriber's explicit consent is required" },
+      ]);
+      expect(consentFalse.statusCode).toBe(400);
+      expect((await world.profiles.get(SUBSCRIBER))?.roamingCap.enabled).toBe(true);
+    });
+
+    it('opting out with consent lifts the cap bar', async () => {
+      await provision({ roamingCap: { limitMicros: 10_000_000 } });
+      await spend(roamingCharge(12_000_000));
+      await world.bars.place(SUBSCRIBER, 'dataRoaming', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' });
+
+      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false }, optOutConsent: true }));
+
+      expect(response.statusCode).toBe(200);
+      expect(bodyOf(response).roamingCap).toEqual({ enabled: false, limitMicros: 10_000_000 });
+      expect(world.starter.started.map((r) => [r.kind, r.bucket])).toEqual([['ROAMING_RESUMED', 'roaming']]);
+    });
+
+    it('answers 400 for invalid fields and 404 for an unknown subscriber', async () => {
+      await provision();
+
+      const invalid = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 1.5, cap: 1 }, overageCap: 'off' }));
+      const empty = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, {}));
+      const unknown = await api(event('PUT', '/subscribers/nobody/caps', { roamingCap: { limitMicros: 1 } }));
+
+      expect(invalid.statusCode).toBe(400);
+      expect(bodyOf(invalid).fields).toEqual(
+        expect.arrayContaining([
+          { path: 'roamingCap.limitMicros', message: 'must be an integer >= 0' },
+          { path: 'roamingCap.cap', message: 'not allowed' },
+          { path: 'overageCap', message: 'must be an object' },
+        ]),
+      );
+      expect(empty.statusCode).toBe(400);
+      expect(bodyOf(empty).fields).toEqual([{ path: 'body', message: 'must change roamingCap or overageCap' }]);
+      expect(unknown.statusCode).toBe(404);
+    });
+  });
+
+  describe('POST /subscribers/{id}/consent', () => {
+    it('sets consent on the period counters and un-bars with ROAMING_RESUMED; later charges are billable', async () => {
+      await provision({ roamingCap: { limitMicros: 10_000_000 } });
+      await spend(roamingCharge(12_000_000));
+      await world.bars.place(SUBSCRIBER, 'dataRoaming', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' });
+
+      const response = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
+
+      expect(response.statusCode).toBe(200);
+      expectDocumented('Consent', bodyOf(response));
+      expect(bodyOf(response)).toEqual({
+        subscriberId: SUBSCRIBER,
+        period: PERIOD,
+        bucket: 'roaming',
+        consent: true,
+        effects: [{ bucket: 'roaming', effect: 'unbar', reason: 'ROAMING_RESUMED#roaming' }],
+      });
+      expect(world.starter.started).toEqual([
+        { kind: 'ROAMING_RESUMED', subscriberId: SUBSCRIBER, period: PERIOD, crossingId: 'ROAMING_RESUMED#roaming', at: new Date(NOW).toISOString(), bucket: 'roaming' },
+      ]);
+      const counters = await countersNow();
+      expect(counters.consent).toEqual({ roaming: true, overage: false });
+      // Usage kept as ingest wrote it; from now on ingest bills the roaming charges in full.
+      expect(counters.roaming).toEqual({ chargeMicros: 12_000_000, billableMicros: 10_000_000, writtenOffMicros: 2_000_000 });
+      const after = await spend(roamingCharge(3_000_000));
+      expect(after.roaming).toEqual({ chargeMicros: 15_000_000, billableMicros: 13_000_000, writtenOffMicros: 2_000_000 });
+    });
+
+    it('is idempotent: consenting twice writes nothing more and starts the same (deterministically named) request', async () => {
+      await provision({ roamingCap: { limitMicros: 10_000_000 } });
+      await spend(roamingCharge(12_000_000));
+      await world.bars.place(SUBSCRIBER, 'dataRoaming', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' });
+      const first = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
+      const versionAfterFirst = (await world.usage.load(SUBSCRIBER, [PERIOD])).counters.get(PERIOD)?.version;
+
+      const second = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
+
+      expect(bodyOf(second)).toEqual(bodyOf(first));
+      expect((await world.usage.load(SUBSCRIBER, [PERIOD])).counters.get(PERIOD)?.version).toBe(versionAfterFirst);
+      expect(new Set(world.starter.started.map((r) => `${r.period}/${r.crossingId}`)).size).toBe(1);
+    });
+
+    it('consent before any usage creates the counters with consent and starts no un-bar', async () => {
+      await provision();
+
+      const response = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'overage' }));
+
+      expect(response.statusCode).toBe(200);
+      expect(bodyOf(response).effects).toEqual([]);
+      expect(world.starter.started).toEqual([]);
+      expect((await countersNow()).consent).toEqual({ roaming: false, overage: true });
+    });
+
+    it('answers 400 naming `bucket`, and 404 for an unknown subscriber', async () => {
+      await provision();
+
+      const invalid = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'everything' }));
+      const missing = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, {}));
+      const unknown = await api(event('POST', '/subscribers/nobody/consent', { bucket: 'roaming' }));
+
+      expect(invalid.statusCode).toBe(400);
+      expect(bodyOf(invalid).fields).toEqual([{ path: 'bucket', message: 'must be one of roaming, overage' }]);
+      expect(missing.statusCode).toBe(400);
+      expect((bodyOf(missing).fields as Array<{ path: string }>)[0]?.path).toBe('bucket');
+      expect(unknown.statusCode).toBe(404);
+    });
+  });
+
+  describe('409 under a concurrent writer', () => {
+    /** Ingest writing the same counters item between every read and write of the API. */
+    function racingUsage(races: number): Pick<UsageStore, 'load' | 'saveCounters'> {
+      let left = races;
+      return {
+        load: async (subscriberId, periods) => {
+          const loaded = await world.usage.load(subscriberId, periods);
+          if (left > 0) {
+            left--;
+            const stored = loaded.counters.get(PERIOD);
+            const base = stored?.counters ?? emptyCounters(SUBSCRIBER, PERIOD);
+            const { saved } = await world.usage.saveCounters({
+              counters: { ...base, eventsApplied: base.eventsApplied + 1 },
+              expectedVersion: stored?.version ?? 0,
+              applied: stored?.applied ?? {},
+              pending: stored?.pending ?? [],
+            });
+            expect(saved).toBe(true);
+          }
+          return loaded;
+        },
+        saveCounters: (write) => world.usage.saveCounters(write),
+      };
+    }
+
+    it('answers 409 when the counters keep changing, without consent, start or lost usage', async () => {
+      await provision({ roamingCap: { limitMicros: 10_000_000 } });
+      await spend(roamingCharge(12_000_000));
+      const racing = createHandler(world.deps({ usage: racingUsage(Number.POSITIVE_INFINITY) }), observer);
+
+      const consent = await racing(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
+      const caps = await racing(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 5_000_000 } }));
+
+      expect(consent.statusCode).toBe(409);
+      expect(caps.statusCode).toBe(409);
+      expectDocumented('Error', bodyOf(consent));
+      expect(world.starter.started).toEqual([]);
+      const counters = await countersNow();
+      expect(counters.consent.roaming).toBe(false);
+      expect(counters.fired).toEqual({});
+      // Every concurrent write survived: the API never overwrote ingest's counters.
+      expect(counters.roaming.chargeMicros).toBe(12_000_000);
+      expect(counters.eventsApplied).toBeGreaterThan(1);
+    });
+
+    it('retries a conflict a bounded number of times and then succeeds', async () => {
+      await provision({ roamingCap: { limitMicros: 10_000_000 } });
+      await spend(roamingCharge(12_000_000));
+      const racing = createHandler(world.deps({ usage: racingUsage(2) }), observer);
+
+      const consent = await racing(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
+
+      expect(consent.statusCode).toBe(200);
+      const counters = await countersNow();
+      expect(counters.consent.roaming).toBe(true);
+      expect(counters.eventsApplied).toBe(3);
+    });
+  });
+
+  describe('PUT /subscribers/{id}/notifications', () => {
+    it('switches channels; left-out channels keep their value; the same body again is the same result', async () => {
+      await provision({ email: 'line@example.org' });
+
+      const first = await api(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { email: true }));
+      const second = await api(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { email: true }));
+      const smsOff = await api(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { sms: false }));
+
+      expect(first.statusCode).toBe(200);
+      expectDocumented('NotificationChannels', bodyOf(first));
+      expect(bodyOf(first)).toEqual({ subscriberId: SUBSCRIBER, sms: true, email: true });
+      expect(bodyOf(second)).toEqual(bodyOf(first));
+      expect(bodyOf(smsOff)).toEqual({ subscriberId: SUBSCRIBER, sms: false, email: true });
+      expect((await world.profiles.get(SUBSCRIBER))?.notifications).toEqual({ sms: false, email: true });
+    });
+
+    it('answers 400 naming the field, and 404 for an unknown subscriber', async () => {
+      await provision();
+
+      const invalid = await api(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { sms: 'no', push: true }));
+      const unknown = await api(event('PUT', '/subscribers/nobody/notifications', { sms: false }));
+
+      expect(invalid.statusCode).toBe(400);
+      expect(bodyOf(invalid).fields).toEqual(
+        expect.arrayContaining([
+          { path: 'sms', message: 'must be true or false' },
+          { path: 'push', message: 'not allowed' },
+        ]),
+      );
+      expect(unknown.statusCode).toBe(404);
+    });
+  });
+
+  describe('routing', () => {
+    it('answers 404 for an unknown path and 405 for an unknown method on a known one', async () => {
+      expect((await api(event('GET', '/nothing'))).statusCode).toBe(404);
+      expect((await api(event('PATCH', `/subscribers/${SUBSCRIBER}`))).statusCode).toBe(405);
+    });
+
+    it('reports route and status only to the observer (no subscriber id)', () => {
+      expect(answered.length).toBeGreaterThan(0);
+      expect(JSON.stringify(answered)).not.toContain(SUBSCRIBER);
+      expect(answered).toContainEqual({ route: 'PUT /subscribers/{id}/caps', statusCode: 200 });
+    });
+  });
+});
