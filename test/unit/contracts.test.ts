@@ -402,6 +402,15 @@ describe('parseCarrierEventJson', () => {
     expect(reasonOf(result)).toMatch(/^not valid JSON: /);
   });
 
+  it('does not quote the text in the reason, which may hold personal data', () => {
+    const text = '{"recordId": "r", "subscriberId": +33611111111}';
+
+    const reason = reasonOf(parseCarrierEventJson(text));
+
+    expect(reason).toMatch(/^not valid JSON: /);
+    expect(reason).not.toMatch(/336/);
+  });
+
   it('says when the JSON is not an object', () => {
     expect(reasonOf(parseCarrierEventJson('[1, 2]'))).toBe('event: must be a JSON object (got an array)');
     expect(reasonOf(parseCarrierEventJson('42'))).toBe('event: must be a JSON object (got a number)');
