@@ -12,8 +12,8 @@ import { errorNameOf, isTransientAwsError } from '../policy/aws-errors.js';
 
 export interface SnsNotifierOptions {
   readonly client: SNSClient;
-  /** Topic whose e-mail subscriptions filter on `subscriberKey` / `accountId`. */
-  readonly emailTopicArn: string;
+  /** Topic whose e-mail subscriptions filter on `subscriberKey` / `accountId`. Absent: a function that only alerts ops. */
+  readonly emailTopicArn?: string;
   /** Topic of the operations team. */
   readonly opsTopicArn: string;
   /** Alphanumeric sender ID (1-11 characters) where the destination country supports one. */
@@ -56,6 +56,7 @@ export class SnsNotifier implements Notifier {
         return this.publish(new PublishCommand({ PhoneNumber: notification.to, Message: notification.text, MessageAttributes: attributes }));
       }
       case 'email': {
+        if (this.options.emailTopicArn === undefined) throw new NotificationRejectedError('no e-mail topic configured for this function');
         const attributes: Record<string, MessageAttributeValue> = {
           subscriberKey: stringAttribute(subscriberKeyOf(notification.subscriberId)),
           kind: stringAttribute(notification.kind),
@@ -64,7 +65,7 @@ export class SnsNotifier implements Notifier {
         return this.publish(
           new PublishCommand({
             TopicArn: this.options.emailTopicArn,
-            Subject: emailSubjectOf(notification.text),
+            Subject: emailSubjectOf(notification.subject ?? notification.text),
             Message: notification.text,
             MessageAttributes: attributes,
           }),
@@ -74,7 +75,7 @@ export class SnsNotifier implements Notifier {
         return this.publish(
           new PublishCommand({
             TopicArn: this.options.opsTopicArn,
-            Subject: emailSubjectOf(`spendcap ${notification.kind}`),
+            Subject: emailSubjectOf(notification.subject ?? `spendcap ${notification.kind}`),
             Message: notification.text,
             MessageAttributes: {
               kind: stringAttribute(notification.kind),

@@ -11,6 +11,8 @@ export interface OutboundNotification {
   /** E.164 number for sms, address for email, topic/address for ops. */
   readonly to: string;
   readonly text: string;
+  /** E-mail subject in the subscriber's language (SNS keeps only its ASCII). */
+  readonly subject?: string;
   /** When it is sent (the Clock's time: virtual in the replay). */
   readonly at: string;
 }

@@ -1,0 +1,44 @@
+/**
+ * "Send notification": one planned message (an item of the plan's notifications), sent once and audited.
+ */
+import { SNSClient } from '@aws-sdk/client-sns';
+import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
+import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';
+import { SnsNotifier } from '../../shared/adapters/sns-notifier.js';
+import { logger, maskSubscriber } from '../../shared/observability.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import { notifyConfigFromEnv } from '../../shared/policy/config.js';
+import { sendPlannedNotification, type NotifyDeps } from '../../shared/policy/notify.js';
+import { parseTaskInput, plannedMessageSchema, type NotificationOutcome } from '../../shared/policy/payloads.js';
+
+export type PolicyNotifyDeps = NotifyDeps;
+
+export function createHandler(deps: PolicyNotifyDeps): (event: unknown) => Promise<NotificationOutcome> {
+  return async (event: unknown) => {
+    const message = parseTaskInput(plannedMessageSchema, event, 'policy-notify');
+    const outcome = await sendPlannedNotification(message, deps);
+    logger.info('notification', { subscriber: maskSubscriber(message.subscriberId), kind: message.kind, channel: message.channel, outcome });
+    return outcome;
+  };
+}
+
+let production: ((event: unknown) => Promise<NotificationOutcome>) | undefined;
+
+function productionHandler(): (event: unknown) => Promise<NotificationOutcome> {
+  const config = notifyConfigFromEnv(process.env);
+  return createHandler({
+    notifier: new SnsNotifier({
+      client: new SNSClient({}),
+      emailTopicArn: config.emailTopicArn,
+      opsTopicArn: config.opsTopicArn,
+      ...(config.smsSenderId !== undefined && { smsSenderId: config.smsSenderId }),
+    }),
+    audit: new DynamoAuditLog({ client: documentClientOf(createDynamoClient()), tableName: config.auditTable }),
+    clock: systemClock,
+  });
+}
+
+export const handler = async (event: unknown): Promise<NotificationOutcome> => {
+  production ??= productionHandler();
+  return production(event);
+};

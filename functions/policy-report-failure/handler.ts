@@ -1,0 +1,40 @@
+/**
+ * "Report carrier failure" / "Report notification failure": after the last retry, an ops alert and a
+ * FAILED audit entry; the state machine then fails the execution (carrier) or flags it (notification).
+ */
+import { SNSClient } from '@aws-sdk/client-sns';
+import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
+import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';
+import { SnsNotifier } from '../../shared/adapters/sns-notifier.js';
+import { logger, maskSubscriber } from '../../shared/observability.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import { reportFailureConfigFromEnv } from '../../shared/policy/config.js';
+import { parseTaskInput, reportFailureInputSchema } from '../../shared/policy/payloads.js';
+import { reportFailure, type ReportFailureDeps } from '../../shared/policy/report-failure.js';
+
+export type PolicyReportFailureDeps = ReportFailureDeps;
+
+export function createHandler(deps: PolicyReportFailureDeps): (event: unknown) => Promise<'FAILED'> {
+  return async (event: unknown) => {
+    const input = parseTaskInput(reportFailureInputSchema, event, 'policy-report-failure');
+    const origin = input.failure === 'carrier' ? input.command : input.message;
+    logger.error('policy action failed', { subscriber: maskSubscriber(origin.subscriberId), failure: input.failure, error: input.error.Error });
+    return reportFailure(input, deps);
+  };
+}
+
+let production: ((event: unknown) => Promise<'FAILED'>) | undefined;
+
+function productionHandler(): (event: unknown) => Promise<'FAILED'> {
+  const config = reportFailureConfigFromEnv(process.env);
+  return createHandler({
+    notifier: new SnsNotifier({ client: new SNSClient({}), opsTopicArn: config.opsTopicArn }),
+    audit: new DynamoAuditLog({ client: documentClientOf(createDynamoClient()), tableName: config.auditTable }),
+    clock: systemClock,
+  });
+}
+
+export const handler = async (event: unknown): Promise<'FAILED'> => {
+  production ??= productionHandler();
+  return production(event);
+};

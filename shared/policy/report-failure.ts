@@ -1,0 +1,90 @@
+import type { AuditLog } from '../ports/audit-log.js';
+import type { Clock } from '../ports/clock.js';
+import { subscriberKeyOf, type Notifier } from '../ports/notifier.js';
+import type { ReportFailureInput } from './payloads.js';
+
+export interface ReportFailureDeps {
+  readonly notifier: Notifier;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+}
+
+/** Lambda puts `{"errorType","errorMessage","trace"}` in Cause; the local runner puts the message itself. */
+export function causeMessageOf(cause: string | undefined): string {
+  if (cause === undefined) return '';
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (typeof parsed === 'object' && parsed !== null) {
+      const message = (parsed as Record<string, unknown>).errorMessage;
+      if (typeof message === 'string') return message;
+    }
+  } catch {
+    // Not JSON: the message itself.
+  }
+  return cause;
+}
+
+/**
+ * After the last retry: an ops alert (with the hashed subscriber key, never the id or the number) and a
+ * FAILED audit entry, so the failure is visible to operations and in the subscriber's trail. The state
+ * machine then fails the execution.
+ */
+export async function reportFailure(input: ReportFailureInput, deps: ReportFailureDeps): Promise<'FAILED'> {
+  const at = deps.clock.now().toISOString();
+  const error = `${input.error.Error}: ${causeMessageOf(input.error.Cause)}`.slice(0, 1000);
+  const origin = input.failure === 'carrier' ? input.command : input.message;
+  const subscriberKey = subscriberKeyOf(origin.subscriberId);
+  if (input.failure === 'carrier') {
+    const { command } = input;
+    await deps.audit.record({
+      type: 'CARRIER_COMMAND',
+      subscriberId: command.subscriberId,
+      at,
+      period: command.period,
+      crossingId: command.crossingId,
+      command: command.command,
+      reason: command.reason,
+      idempotencyKey: command.idempotencyKey,
+      status: 'FAILED',
+      error,
+    });
+    await deps.notifier.alertOps({
+      subject: `spendcap: carrier command ${command.command} failed`,
+      text: [
+        `The carrier command ${command.command} failed after its retries; the line is not in the state the cap policy requires.`,
+        `subscriber key: ${subscriberKey}`,
+        `period: ${command.period}`,
+        `crossing: ${command.crossingId}`,
+        `idempotency key: ${command.idempotencyKey}`,
+        `error: ${error}`,
+      ].join('\n'),
+      at,
+      subscriberKey,
+    });
+  } else {
+    const { message } = input;
+    await deps.audit.record({
+      type: 'NOTIFICATION_FAILED',
+      subscriberId: message.subscriberId,
+      at,
+      period: message.period,
+      crossingId: message.crossingId,
+      kind: message.kind,
+      channel: message.channel,
+      error,
+    });
+    await deps.notifier.alertOps({
+      subject: `spendcap: ${message.kind} ${message.channel} notification failed`,
+      text: [
+        `The ${message.channel} notification ${message.kind} could not be sent.`,
+        `subscriber key: ${subscriberKey}`,
+        `period: ${message.period}`,
+        `crossing: ${message.crossingId}`,
+        `error: ${error}`,
+      ].join('\n'),
+      at,
+      subscriberKey,
+    });
+  }
+  return 'FAILED';
+}

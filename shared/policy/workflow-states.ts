@@ -1,0 +1,45 @@
+/**
+ * Names of the states of the "apply cap policy" state machine. The CDK construct names its states with
+ * these, and the local runner binds each Task to its handler by them (aws-local-stepfunctions overrides
+ * Tasks by state name), so they must not drift: both import this module.
+ */
+export const POLICY_STATES = {
+  plan: 'Plan actions',
+  commandNeeded: 'Carrier command needed?',
+  command: 'Send carrier command',
+  reportCarrierFailure: 'Report carrier failure',
+  carrierFailed: 'Carrier command failed',
+  unbarNeeded: 'Un-bar to schedule?',
+  scheduleUnbar: 'Schedule un-bar',
+  notifications: 'Send notifications',
+  notify: 'Send notification',
+  reportNotificationFailure: 'Report notification failure',
+  notificationsFailed: 'Any notification failed?',
+  notificationFailed: 'Notification failed',
+  done: 'Done',
+} as const;
+
+export type PolicyStateName = (typeof POLICY_STATES)[keyof typeof POLICY_STATES];
+
+/** The Task states and the handler (functions/<name>) each one runs. */
+export const POLICY_TASKS = {
+  [POLICY_STATES.plan]: 'policy-plan',
+  [POLICY_STATES.command]: 'carrier-command',
+  [POLICY_STATES.reportCarrierFailure]: 'policy-report-failure',
+  [POLICY_STATES.scheduleUnbar]: 'policy-schedule-unbar',
+  [POLICY_STATES.notify]: 'policy-notify',
+  [POLICY_STATES.reportNotificationFailure]: 'policy-report-failure',
+} as const;
+
+export type PolicyTaskFunction = (typeof POLICY_TASKS)[keyof typeof POLICY_TASKS];
+
+/** Error names the state machine matches in Retry/Catch (thrown by the handlers, see the ports). */
+export const POLICY_ERRORS = {
+  carrierTransient: 'CarrierTransientError',
+  carrierRejected: 'CarrierRejectedError',
+  notificationTransient: 'NotificationTransientError',
+  notificationRejected: 'NotificationRejectedError',
+  unknownSubscriber: 'UnknownSubscriberError',
+  carrierCommandFailed: 'CarrierCommandFailed',
+  notificationFailed: 'NotificationFailed',
+} as const;
