@@ -1,0 +1,225 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ENV } from '../shared/config/env-names.js';
+import type { DeploymentConfig } from './config.js';
+import { acknowledgeWildcardResource } from './nag.js';
+import { CarrierGateway } from './constructs/carrier-gateway.js';
+import { EventStream } from './constructs/event-stream.js';
+import { Ingest } from './constructs/ingest.js';
+import { Monitoring } from './constructs/monitoring.js';
+import { Notifications } from './constructs/notifications.js';
+import { PolicyWorkflow } from './constructs/policy-workflow.js';
+import { bindTable, bindTopic, SpendcapFunction, type SpendcapFunctionProps } from './constructs/spendcap-function.js';
+import { Store } from './constructs/store.js';
+import { UnbarScheduler } from './constructs/unbar-scheduler.js';
+
+export interface SpendcapStackProps extends StackProps {
+  /** The validated deployment configuration (infra/config.ts). */
+  readonly config: DeploymentConfig;
+}
+
+/** Bar attributes of the usage table's STATE item, the only ones the workflow may read or write there. */
+const BAR_ATTRIBUTES = ['barDataRoaming', 'barDataOverage'];
+
+/**
+ * One spendcap deployment: carrier events stream in, ingest counts them, the policy workflow warns and bars,
+ * and monitoring watches it all. Composed of one construct per concern; every construct is exposed so that
+ * a further concern (the self-care API) is added with `newFunction` and the bindings, without reaching into
+ * the constructs' internals.
+ */
+export class SpendcapStack extends Stack {
+  public readonly config: DeploymentConfig;
+  public readonly store: Store;
+  public readonly stream: EventStream;
+  public readonly notifications: Notifications;
+  public readonly carrierGateway: CarrierGateway;
+  public readonly unbarScheduler: UnbarScheduler;
+  public readonly workflow: PolicyWorkflow;
+  public readonly ingest: Ingest;
+  public readonly monitoring: Monitoring;
+  /** Every function of the stack by a readable name (monitored: errors and throttles). */
+  public readonly functions: Record<string, SpendcapFunction> = {};
+
+  constructor(scope: Construct, id: string, props: SpendcapStackProps) {
+    super(scope, id, {
+      description: 'spendcap: per-subscriber spend caps for MVNOs (EU Regulation 2022/612 Art. 14)',
+      ...props,
+    });
+    const { config } = props;
+    this.config = config;
+
+    this.store = new Store(this, 'Store');
+    this.stream = new EventStream(this, 'EventStream', {
+      capacityMode: config.stream.capacityMode,
+      ...(config.stream.shardCount === undefined ? {} : { shardCount: config.stream.shardCount }),
+      retentionHours: config.stream.retentionHours,
+    });
+    this.notifications = new Notifications(this, 'Notifications', {
+      smsSenderId: config.sms.senderId,
+      opsEmails: config.ops.emails,
+    });
+    this.carrierGateway = new CarrierGateway(
+      this,
+      'CarrierGateway',
+      config.carrier.mode === 'https' ? { mode: 'https', endpointUrl: config.carrier.endpointUrl } : { mode: 'eventbridge' },
+    );
+    this.unbarScheduler = new UnbarScheduler(this, 'UnbarScheduler');
+
+    const { usageTable, profilesTable, auditTable } = this.store;
+    const { opsTopic, emailTopic } = this.notifications;
+
+    const plan = this.newFunction('PolicyPlan', {
+      functionDir: 'policy-plan',
+      description: 'Cap policy: loads the profile and bars in force, plans notifications, carrier command and un-bar',
+    });
+    bindTable(plan, ENV.profilesTable, profilesTable, 'read');
+    bindTable(plan, ENV.usageTable, usageTable, { actions: ['dynamodb:GetItem'], onlyAttributes: BAR_ATTRIBUTES });
+    // The plan only addresses bill-shock alerts to the ops topic; the notify task publishes them.
+    plan.addEnvironment(ENV.opsTopicArn, opsTopic.topicArn);
+
+    const notify = this.newFunction('PolicyNotify', {
+      functionDir: 'policy-notify',
+      description: 'Cap policy: sends one notification (SMS, e-mail topic or ops topic) once, with its audit entry',
+    });
+    this.notifications.bindSmsSender(notify);
+    bindTopic(notify, ENV.emailTopicArn, emailTopic);
+    bindTopic(notify, ENV.opsTopicArn, opsTopic);
+    bindTable(notify, ENV.auditTable, auditTable, 'append');
+
+    const command = this.newFunction('CarrierCommand', {
+      functionDir: 'carrier-command',
+      description: 'Cap policy: sends one bar / un-bar command to the host operator once and records the bar in force',
+      // Retries with backoff are the state machine's; one attempt must still outlast a slow operator endpoint.
+      timeout: Duration.seconds(30),
+    });
+    this.carrierGateway.bindCommandSender(command);
+    bindTable(command, ENV.usageTable, usageTable, { actions: ['dynamodb:UpdateItem'], onlyAttributes: BAR_ATTRIBUTES });
+    bindTable(command, ENV.auditTable, auditTable, 'append');
+
+    const scheduleUnbar = this.newFunction('PolicyScheduleUnbar', {
+      functionDir: 'policy-schedule-unbar',
+      description: 'Cap policy: schedules the lifting of a cap bar at the start of the next billing period',
+    });
+    this.unbarScheduler.bindScheduleCreator(scheduleUnbar);
+    bindTable(scheduleUnbar, ENV.auditTable, auditTable, 'append');
+
+    const reportFailure = this.newFunction('PolicyReportFailure', {
+      functionDir: 'policy-report-failure',
+      description: 'Cap policy: records an action that failed after its retries and alerts the ops topic',
+    });
+    bindTopic(reportFailure, ENV.opsTopicArn, opsTopic);
+    bindTable(reportFailure, ENV.auditTable, auditTable, 'append');
+
+    this.workflow = new PolicyWorkflow(this, 'PolicyWorkflow', {
+      tasks: { plan, notify, command, scheduleUnbar, reportFailure },
+      logRetention: config.logs.retentionDays,
+    });
+    this.unbarScheduler.allowStart(this.workflow.stateMachine);
+    this.acknowledgeWorkflowRole([plan, notify, command, scheduleUnbar, reportFailure]);
+
+    this.ingest = new Ingest(this, 'Ingest', {
+      stream: this.stream,
+      store: this.store,
+      policyStateMachine: this.workflow.stateMachine,
+      settings: config.policy,
+      logRetention: config.logs.retentionDays,
+      batchSize: config.ingest.batchSize,
+      maxBatchingWindow: Duration.seconds(config.ingest.maxBatchingWindowSeconds),
+      parallelizationFactor: config.ingest.parallelizationFactor,
+      retryAttempts: config.ingest.retryAttempts,
+      maxRecordAge: Duration.seconds(config.ingest.maxRecordAgeSeconds),
+      memorySize: config.ingest.memorySizeMb,
+      timeout: Duration.seconds(config.ingest.timeoutSeconds),
+    });
+    this.functions.IngestEvents = this.ingest.function;
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      opsTopic,
+      stream: this.stream.stream,
+      ingestFunction: this.ingest.function,
+      policyStateMachine: this.workflow.stateMachine,
+      functions: this.functions,
+      carrierCommandFunction: command,
+      reportFailureFunction: reportFailure,
+      deadLetterQueues: {
+        FailedBatches: this.ingest.failedBatchQueue,
+        IngestDeadLetters: this.ingest.deadLetterQueue,
+        NotificationDeadLetters: this.notifications.deadLetterQueue,
+      },
+      quarantineQueue: this.ingest.quarantineQueue,
+      smsFailures: this.notifications.metricSmsFailures(),
+      iteratorAgeThresholdMs: config.alarms.iteratorAgeMs,
+      smsFailuresThreshold: config.alarms.smsFailuresPer5Min,
+      quarantineDepthThreshold: config.alarms.quarantineDepth,
+    });
+
+    this.outputs();
+  }
+
+  /**
+   * A function built with the deployment's settings and log retention, registered in `functions` (and so
+   * monitored when created before the monitoring, or with `monitoring.watchFunction` after). Bind resources
+   * to it with the helpers of constructs/spendcap-function.ts.
+   */
+  newFunction(id: string, props: Omit<SpendcapFunctionProps, 'settings' | 'logRetention'>): SpendcapFunction {
+    const fn = new SpendcapFunction(this, id, {
+      settings: this.config.policy,
+      logRetention: this.config.logs.retentionDays,
+      ...props,
+    });
+    this.functions[id] = fn;
+    if (this.monitoring !== undefined) this.monitoring.watchFunction(id, fn);
+    return fn;
+  }
+
+  /**
+   * What CDK grants the state machine's role and cdk-nag flags. Kept here, next to the five functions, rather
+   * than suppressed wholesale: each acknowledgement names one finding.
+   */
+  private acknowledgeWorkflowRole(taskFunctions: readonly SpendcapFunction[]): void {
+    const role = this.workflow.stateMachine.role;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Granted by CDK for the state machine\'s X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and vended log delivery (logs:CreateLogDelivery, ...): these actions do not support resource-level permissions.',
+    });
+    for (const fn of taskFunctions) {
+      acknowledgeWildcardResource(
+        role,
+        `${fn.functionArn}:*`,
+        `lambda:InvokeFunction on the ${fn.functionDir} task function and its versions/aliases (the ARN qualifier), as CDK grants every LambdaInvoke task; no other function.`,
+      );
+    }
+  }
+
+  private outputs(): void {
+    new CfnOutput(this, 'EventStreamName', {
+      value: this.stream.stream.streamName,
+      description: 'Kinesis stream the mediation layer writes carrier events to (partition key = subscriberId)',
+    });
+    new CfnOutput(this, 'EventStreamArn', { value: this.stream.stream.streamArn });
+    new CfnOutput(this, 'ProfilesTableName', { value: this.store.profilesTable.tableName });
+    new CfnOutput(this, 'UsageTableName', { value: this.store.usageTable.tableName });
+    new CfnOutput(this, 'AuditTableName', { value: this.store.auditTable.tableName });
+    new CfnOutput(this, 'QuarantineQueueUrl', { value: this.ingest.quarantineQueue.queueUrl });
+    new CfnOutput(this, 'OpsTopicArn', { value: this.notifications.opsTopic.topicArn });
+    new CfnOutput(this, 'EmailTopicArn', { value: this.notifications.emailTopic.topicArn });
+    new CfnOutput(this, 'SmsDeliveryStatusRoleArn', {
+      value: this.notifications.smsDeliveryStatusRole.roleArn,
+      description: 'aws sns set-sms-attributes --attributes DeliveryStatusIAMRole=<this>,DeliveryStatusSuccessSamplingRate=100',
+    });
+    new CfnOutput(this, 'PolicyStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    if (this.carrierGateway.bus !== undefined) {
+      new CfnOutput(this, 'CarrierCommandBusName', {
+        value: this.carrierGateway.bus.eventBusName,
+        description: 'Add a rule on this bus to forward carrier commands to the host operator (docs/deploy.md)',
+      });
+    }
+    if (this.carrierGateway.secret !== undefined) {
+      new CfnOutput(this, 'CarrierSecretArn', {
+        value: this.carrierGateway.secret.secretArn,
+        description: 'Put the provisioning endpoint credentials here after deploy (docs/deploy.md)',
+      });
+    }
+  }
+}
