@@ -43,8 +43,9 @@ export function parseInboundSms(message: string): { ok: true; value: InboundSms 
   let input: unknown;
   try {
     input = JSON.parse(message) as unknown;
-  } catch (e: unknown) {
-    return { ok: false, reason: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
+  } catch {
+    // The parser's message quotes the input, which may hold a phone number: say only what is wrong.
+    return { ok: false, reason: 'not valid JSON' };
   }
   const result = inboundSmsSchema.safeParse(input);
   return result.success ? { ok: true, value: result.data } : { ok: false, reason: formatIssues(result.error) };
