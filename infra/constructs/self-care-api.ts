@@ -1,0 +1,190 @@
+/**
+ * The self-care and admin API: an API Gateway HTTP API whose every route requires IAM authorization (SigV4:
+ * the MVNO's backend and self-care portal call it with their own roles), one Lambda behind all routes, and
+ * the inbound-sms function subscribed to the topic where AWS End User Messaging publishes two-way SMS
+ * (the CONTINUER / CONTINUE replies).
+ */
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ENV } from '../../shared/config/env-names.js';
+import type { PolicySettings } from '../../shared/domain/model.js';
+import { ROUTE_KEYS } from '../../shared/selfcare/api.js';
+import { bindStateMachine, bindTable, SpendcapFunction, type TableAccess } from './spendcap-function.js';
+
+export interface SelfCareApiProps {
+  /** The three tables of the Store construct. */
+  readonly tables: { readonly usage: dynamodb.ITable; readonly profiles: dynamodb.ITable; readonly audit: dynamodb.ITable };
+  /** The "apply cap policy" state machine: caps and consent bar and un-bar through it. */
+  readonly policyStateMachine: sfn.IStateMachine;
+  readonly settings: PolicySettings;
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * The topic of the two-way SMS number (set it as the number's TwoWayChannelArn in AWS End User Messaging).
+   * @default a new topic, encrypted, that End User Messaging of this account may publish to
+   */
+  readonly inboundSmsTopic?: sns.ITopic;
+  /**
+   * Stage throttling (requests per second, burst): the API is called by the MVNO's systems, not by the public.
+   * @default { rateLimit: 100, burstLimit: 200 }
+   */
+  readonly throttle?: apigwv2.ThrottleSettings;
+}
+
+/**
+ * Usage table access of both functions: the counters (BatchGetItem to load, a conditional PutItem like ingest's)
+ * and the bars in force (GetItem of the STATE item). Not UpdateItem or DeleteItem: bars are the workflow's.
+ */
+const USAGE_ACCESS: TableAccess = { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'] };
+
+/**
+ * One JSON line per request, without the path or query string: they hold the subscriber id (often an IMSI),
+ * and no personal data may reach the logs. The route key names the operation (`PUT /subscribers/{id}/caps`).
+ */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    responseLatency: '$context.responseLatency',
+    integrationError: '$context.integrationErrorMessage',
+    caller: '$context.identity.userArn',
+  }),
+);
+
+export class SelfCareApi extends Construct {
+  public readonly httpApi: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  /** The API's base URL (the `$default` stage). */
+  public readonly url: string;
+  public readonly apiFunction: SpendcapFunction;
+  public readonly inboundSmsFunction: SpendcapFunction;
+  public readonly inboundSmsTopic: sns.ITopic;
+  /** Inbound SMS the function failed to handle after Lambda's asynchronous retries (a consent not yet given). */
+  public readonly inboundSmsDeadLetterQueue: sqs.Queue;
+  /** Both functions by a readable name, for the stack's monitoring. */
+  public readonly functions: Readonly<Record<string, SpendcapFunction>>;
+
+  constructor(scope: Construct, id: string, props: SelfCareApiProps) {
+    super(scope, id);
+    const { tables } = props;
+
+    this.apiFunction = new SpendcapFunction(this, 'Api', {
+      functionDir: 'api',
+      settings: props.settings,
+      logRetention: props.logRetention,
+      description: 'Self-care and admin API: profiles, caps, consent to continue, notification channels, usage and audit trail',
+      timeout: Duration.seconds(15),
+    });
+    bindTable(this.apiFunction, ENV.profilesTable, tables.profiles, 'readWrite');
+    bindTable(this.apiFunction, ENV.usageTable, tables.usage, USAGE_ACCESS);
+    bindTable(this.apiFunction, ENV.auditTable, tables.audit, 'read');
+    bindStateMachine(this.apiFunction, ENV.policyStateMachineArn, props.policyStateMachine);
+
+    this.inboundSmsFunction = new SpendcapFunction(this, 'InboundSms', {
+      functionDir: 'inbound-sms',
+      settings: props.settings,
+      logRetention: props.logRetention,
+      description: 'Two-way SMS: a CONTINUER / CONTINUE reply becomes the consent to continue past the cap',
+      timeout: Duration.seconds(15),
+    });
+    // Read only: the byMsisdn index finds the subscriber, the profile gives the billing period.
+    bindTable(this.inboundSmsFunction, ENV.profilesTable, tables.profiles, 'read');
+    bindTable(this.inboundSmsFunction, ENV.usageTable, tables.usage, USAGE_ACCESS);
+    bindStateMachine(this.inboundSmsFunction, ENV.policyStateMachineArn, props.policyStateMachine);
+    this.functions = { SelfCareApi: this.apiFunction, InboundSms: this.inboundSmsFunction };
+
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'spendcap self-care and admin API (IAM authorization on every route)',
+      createDefaultStage: false,
+      defaultAuthorizer: new HttpIamAuthorizer(),
+    });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 },
+      accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+    this.url = this.stage.url;
+
+    const integration = new HttpLambdaIntegration('Api', this.apiFunction, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
+    // The route list is the router's own (shared/selfcare/api.ts): a route cannot exist here and not there.
+    for (const routeKey of ROUTE_KEYS) {
+      const [method, path] = routeKey.split(' ') as [string, string];
+      this.httpApi.addRoutes({
+        path,
+        methods: [method as apigwv2.HttpMethod],
+        integration,
+        // Explicit on each route as well as the default: nothing here may ever be reachable unsigned.
+        authorizer: new HttpIamAuthorizer(),
+      });
+    }
+
+    this.inboundSmsTopic = props.inboundSmsTopic ?? this.newInboundSmsTopic();
+    // SQS-managed encryption: SNS and the Lambda destination can write to it without a key grant, whose
+    // CDK form (grantEncryptDecrypt) would give the function kms:ReEncrypt* and kms:GenerateDataKey*.
+    this.inboundSmsDeadLetterQueue = new sqs.Queue(this, 'InboundSmsDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.inboundSmsDeadLetterQueue).acknowledge(
+      { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the inbound SMS subscription and function.' },
+      { id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is itself a dead-letter queue; a dead-letter queue has no further redrive.' },
+    );
+    // A lost reply is a consent never given: what SNS cannot deliver, or the function fails on after its retries, is kept.
+    this.inboundSmsTopic.addSubscription(
+      new subscriptions.LambdaSubscription(this.inboundSmsFunction, { deadLetterQueue: this.inboundSmsDeadLetterQueue }),
+    );
+    this.inboundSmsFunction.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(this.inboundSmsDeadLetterQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+  }
+
+  /**
+   * The two-way SMS topic, encrypted with a key of its own that End User Messaging of this account may use,
+   * and a topic policy that lets it publish (End User Messaging SMS user guide, "Topic policies for Amazon
+   * SNS topics"; SourceAccount guards against the confused deputy).
+   */
+  private newInboundSmsTopic(): sns.Topic {
+    const { account } = Stack.of(this);
+    const smsVoice = new iam.ServicePrincipal('sms-voice.amazonaws.com');
+    const key = new kms.Key(this, 'InboundSmsKey', { description: 'spendcap inbound (two-way) SMS topic', enableKeyRotation: true });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [smsVoice],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
+    const topic = new sns.Topic(this, 'InboundSmsTopic', { displayName: 'spendcap inbound SMS (two-way)', masterKey: key, enforceSSL: true });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [smsVoice],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
+    return topic;
+  }
+}
