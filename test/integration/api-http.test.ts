@@ -1,0 +1,67 @@
+/**
+ * The handler mounted on node:http (shared/selfcare/http-adapter.ts), as the local runtime serves it to
+ * curl: real HTTP requests in, the same answers as through API Gateway.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/api/handler.js';
+import { startApiServer, toApiRequest, type LocalApiServer } from '../../shared/selfcare/http-adapter.js';
+import { startApiWorld, type ApiWorld } from './api-fixture.js';
+
+const SUBSCRIBER = 'imsi-208150000000003';
+
+describe('self-care API on node:http', () => {
+  let world: ApiWorld;
+  let server: LocalApiServer;
+
+  beforeAll(async () => {
+    world = await startApiWorld('2026-09-15T10:00:00Z');
+    server = await startApiServer(createHandler(world.deps(), { answered: () => undefined }));
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await world.stop();
+  });
+
+  it('provisions, reads usage, changes caps and consents over HTTP', async () => {
+    const put = await fetch(`${server.url}/subscribers/${SUBSCRIBER}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msisdn: '+33611223344', plan: { dataAllowanceBytes: 5_000_000_000 } }),
+    });
+    const usage = await fetch(`${server.url}/subscribers/${SUBSCRIBER}/usage?period=2026-09-01`);
+    const caps = await fetch(`${server.url}/subscribers/${SUBSCRIBER}/caps`, { method: 'PUT', body: JSON.stringify({ roamingCap: { limitMicros: 20_000_000 } }) });
+    const consent = await fetch(`${server.url}/subscribers/${SUBSCRIBER}/consent`, { method: 'POST', body: JSON.stringify({ bucket: 'roaming' }) });
+
+    expect(put.status).toBe(201);
+    expect(put.headers.get('content-type')).toBe('application/json');
+    expect(((await put.json()) as { subscriberId: string }).subscriberId).toBe(SUBSCRIBER);
+    expect(usage.status).toBe(200);
+    expect(((await usage.json()) as { period: { id: string } }).period.id).toBe('2026-09-01');
+    expect(caps.status).toBe(200);
+    expect(((await caps.json()) as { roamingCap: unknown }).roamingCap).toEqual({ enabled: true, limitMicros: 20_000_000 });
+    expect(consent.status).toBe(200);
+    expect((await world.usage.load(SUBSCRIBER, ['2026-09-01'])).counters.get('2026-09-01')?.counters.consent.roaming).toBe(true);
+  });
+
+  it('answers errors as the API does: 400 with fields, 404, 204 with no body', async () => {
+    const invalid = await fetch(`${server.url}/subscribers/${SUBSCRIBER}/notifications`, { method: 'PUT', body: '{"sms": "yes"}' });
+    const unknown = await fetch(`${server.url}/subscribers/nobody`);
+    const removed = await fetch(`${server.url}/subscribers/${SUBSCRIBER}`, { method: 'DELETE' });
+
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toEqual({ error: 'invalid request', fields: [{ path: 'sms', message: 'must be true or false' }] });
+    expect(unknown.status).toBe(404);
+    expect(removed.status).toBe(204);
+    expect(await removed.text()).toBe('');
+  });
+
+  it('turns a request line into the payload 2.0 fields the router reads', () => {
+    expect(toApiRequest('get', '/subscribers/a%2Fb/usage?period=2026-09-01', '')).toEqual({
+      rawPath: '/subscribers/a%2Fb/usage',
+      isBase64Encoded: false,
+      queryStringParameters: { period: '2026-09-01' },
+      requestContext: { http: { method: 'GET' } },
+    });
+  });
+});
