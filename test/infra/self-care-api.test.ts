@@ -13,7 +13,7 @@ import { Store } from '../../infra/constructs/store.js';
 import { addNagChecks } from '../../infra/nag.js';
 import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
 import { ROUTE_KEYS } from '../../shared/selfcare/api.js';
-import { actionsOf, logicalIdOf, mentions, removeOutdirs, statementsOfRole, testApp, type Statement } from './helpers.js';
+import { actionsOf, buildStack, logicalIdOf, mentions, removeOutdirs, statementsOfRole, testApp, type Statement } from './helpers.js';
 
 function build(): { stack: Stack; api: SelfCareApi; store: Store; stateMachine: sfn.StateMachine; template: Template } {
   const app = testApp();
@@ -163,5 +163,28 @@ describe('SelfCareApi construct', () => {
     });
 
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('wires into the whole SpendcapStack (its tables, workflow, settings, monitoring) and the stack still passes cdk-nag', () => {
+    const app = testApp();
+    addNagChecks(app);
+    const { stack, config } = buildStack({}, app);
+
+    const api = new SelfCareApi(stack, 'SelfCareApi', {
+      tables: { usage: stack.store.usageTable, profiles: stack.store.profilesTable, audit: stack.store.auditTable },
+      policyStateMachine: stack.workflow.stateMachine,
+      settings: config.policy,
+      logRetention: config.logs.retentionDays,
+    });
+    for (const [name, fn] of Object.entries(api.functions)) stack.monitoring.watchFunction(name, fn);
+
+    expect(() => app.synth()).not.toThrow();
+    const template = Template.fromStack(stack);
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes).toHaveLength(ROUTE_KEYS.length);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    const settings = template.findResources('AWS::Lambda::Function')[logicalIdOf(api.apiFunction)]?.Properties.Environment.Variables.SPENDCAP_SETTINGS;
+    expect(JSON.parse(settings as string)).toEqual(JSON.parse(JSON.stringify(config.policy)));
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(api.inboundSmsFunction) } }] });
   });
 });
