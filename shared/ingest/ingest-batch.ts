@@ -196,23 +196,26 @@ async function ingestSubscriber(
   const periods = [...new Set(entries.map((e) => e.period))];
   /** Claim outcomes survive a reload: the claim is the record's, whatever the attempt. */
   const claims = new Map<Entry, boolean>();
+  // Each record ends up applied, a duplicate or a redelivery, counted once whatever the attempts.
+  const applied = new Set<Entry>();
+  const duplicates = new Set<Entry>();
   const maxAttempts = deps.maxAttempts ?? 8;
 
   for (let attempt = 1; ; attempt++) {
     const stored = await deps.usage.load(subscriberId, periods);
 
     // Redeliveries: at or below the watermark of the item the event updates.
-    const fresh: Entry[] = [];
-    let redelivered = 0;
-    for (const entry of entries) {
+    const fresh = entries.filter((entry) => {
       const wm = stored.counters.get(entry.period)?.applied[entry.record.shardId];
-      if (wm !== undefined && compareSequenceNumbers(entry.record.sequenceNumber, wm) <= 0) redelivered += 1;
-      else fresh.push(entry);
-    }
+      return wm === undefined || compareSequenceNumbers(entry.record.sequenceNumber, wm) > 0;
+    });
 
     // The first record of a key in the batch claims it; later ones are duplicates without a write.
     const firstOfKey = new Map<string, Entry>();
-    for (const entry of fresh) if (!firstOfKey.has(entry.key)) firstOfKey.set(entry.key, entry);
+    for (const entry of fresh) {
+      if (firstOfKey.has(entry.key)) duplicates.add(entry);
+      else firstOfKey.set(entry.key, entry);
+    }
     const toClaim = [...firstOfKey.values()].filter((e) => !claims.has(e));
     const outcomes = await Promise.all(
       toClaim.map((e) =>
@@ -228,22 +231,24 @@ async function ingestSubscriber(
       const outcome = outcomes[i];
       if (outcome === undefined) return;
       claims.set(e, outcome.claimed);
+      if (!outcome.claimed) duplicates.add(e);
       stats.writeUnits += outcome.writeUnits;
     });
     const genuine = [...firstOfKey.values()].filter((e) => claims.get(e) === true);
 
     const plan = planWrites(stored, entries, genuine, profile, deps.settings, homeMcc, started);
-    const saved = await writeAll(subscriberId, stored, plan, deps.usage, stats);
-    if (!saved) {
+    const savedPeriods = await writeAll(subscriberId, stored, plan, deps.usage, stats);
+    for (const e of genuine) if (e.event.type === 'attach' || savedPeriods?.has(e.period) === true) applied.add(e);
+    if (savedPeriods === undefined) {
       stats.conflicts += 1;
       if (attempt >= maxAttempts) throw new Error(`usage: still conflicting after ${attempt} attempts`);
       await sleep(Math.random() * 10 * attempt);
       continue;
     }
 
-    stats.applied += genuine.length;
-    stats.duplicates += fresh.length - genuine.length;
-    stats.redelivered += redelivered;
+    stats.applied += applied.size;
+    stats.duplicates += duplicates.size;
+    stats.redelivered += entries.filter((e) => !applied.has(e) && !duplicates.has(e)).length;
     stats.crossings += plan.newRequests.length;
 
     const toStart = uniqueByName([...plan.leftovers, ...plan.newRequests]);
@@ -329,25 +334,29 @@ function planWrites(
   return plan;
 }
 
+/** The periods written, or undefined when any write met a newer version (reload and redo). */
 async function writeAll(
   subscriberId: string,
   stored: StoredUsage,
   plan: WritePlan,
   usage: UsageStore,
   stats: IngestStats,
-): Promise<boolean> {
+): Promise<Set<string> | undefined> {
   if (plan.state !== undefined) {
     const out = await usage.saveState({ subscriberId, expectedVersion: stored.state.version, ...plan.state });
     stats.writeUnits += out.writeUnits;
-    if (!out.saved) return false;
+    if (!out.saved) return undefined;
   }
   const outs = await Promise.all(plan.counters.map((write) => usage.saveCounters(write)));
-  let saved = true;
-  for (const out of outs) {
+  const saved = new Set<string>();
+  let all = true;
+  outs.forEach((out, i) => {
     stats.writeUnits += out.writeUnits;
-    saved &&= out.saved;
-  }
-  return saved;
+    const period = plan.counters[i]?.counters.period;
+    if (out.saved && period !== undefined) saved.add(period);
+    else all = false;
+  });
+  return all ? saved : undefined;
 }
 
 /** Watermarks raised to the highest sequence number, per shard, of the given records. */

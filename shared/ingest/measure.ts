@@ -1,0 +1,369 @@
+/**
+ * Measuring ingest, and the pieces its tests share: an in-process dynalite with the usage and profile
+ * tables, Kinesis-shaped events, a recording workflow starter (deduplicates by execution name like Step
+ * Functions, and counts raw calls) and an in-memory quarantine.
+ *
+ * `measureIngest` runs the real handler against dynalite and reports DynamoDB write units per event for
+ * a given number of events per subscriber per batch; `measureIngestCpu` times the use case with storage
+ * stubbed (in memory). Both are for bench/ (npm run bench) and the tests; nothing here runs in Lambda
+ * (dynalite is loaded lazily, and only from here).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { documentClientOf } from '../adapters/dynamo-client.js';
+import { DynamoProfileStore } from '../adapters/dynamo-profile-store.js';
+import { DynamoUsageStore } from '../adapters/dynamo-usage-store.js';
+import { TABLES } from '../adapters/tables.js';
+import { DEFAULT_SETTINGS } from '../config/settings.js';
+import type { CarrierEvent, PolicySettings, SubscriberProfile } from '../domain/model.js';
+import { parseSubscriberProfile } from '../domain/subscriber-schema.js';
+import { executionNameOf, type PolicyRequest, type PolicyWorkflowStarter } from '../ports/policy-workflow.js';
+import type { ProfileStore } from '../ports/profile-store.js';
+import type { Quarantine, RejectedInput } from '../ports/quarantine.js';
+import { createHandler } from '../../functions/ingest-events/handler.js';
+import { ingestBatch, type IngestStats, type StreamRecord } from './ingest-batch.js';
+import { MemoryUsageStore } from './memory-usage-store.js';
+import { StartedRequests } from './started-requests.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Local tables
+
+export interface LocalTables {
+  readonly client: DynamoDBClient;
+  readonly documents: DynamoDBDocumentClient;
+  readonly usageTable: string;
+  readonly profilesTable: string;
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** dynalite in this process on a free port, with the usage and profiles tables of tables.ts. */
+export async function startLocalTables(): Promise<LocalTables> {
+  const { default: dynalite } = await import('dynalite');
+  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'eu-west-3',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const usageTable = 'usage';
+  const profilesTable = 'profiles';
+  const usage = TABLES.usage;
+  await client.send(
+    new CreateTableCommand({
+      TableName: usageTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: usage.partitionKey, KeyType: 'HASH' },
+        { AttributeName: usage.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: usage.partitionKey, AttributeType: 'S' },
+        { AttributeName: usage.sortKey, AttributeType: 'S' },
+      ],
+    }),
+  );
+  await client.send(
+    new CreateTableCommand({
+      TableName: profilesTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: TABLES.profiles.partitionKey, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: TABLES.profiles.partitionKey, AttributeType: 'S' }],
+    }),
+  );
+  return {
+    client,
+    documents: documentClientOf(client),
+    usageTable,
+    profilesTable,
+    endpoint,
+    stop: async () => {
+      client.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Stream records
+
+export interface StreamInput {
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  /** An event (serialized as JSON) or a raw payload. */
+  readonly payload: CarrierEvent | string;
+  readonly partitionKey?: string;
+  /** Epoch seconds. */
+  readonly arrivalTime?: number;
+}
+
+/** A Kinesis sequence number of the usual 56 digits, ordered like `n`. */
+export function sequenceNumberOf(n: number): string {
+  return `4959${String(n).padStart(52, '0')}`;
+}
+
+export function kinesisEventOf(inputs: readonly StreamInput[]): KinesisStreamEvent {
+  return {
+    Records: inputs.map((input): KinesisStreamRecord => {
+      const text = typeof input.payload === 'string' ? input.payload : JSON.stringify(input.payload);
+      const partitionKey = input.partitionKey ?? (typeof input.payload === 'string' ? 'unknown' : input.payload.subscriberId);
+      return {
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey,
+          sequenceNumber: input.sequenceNumber,
+          data: Buffer.from(text, 'utf8').toString('base64'),
+          approximateArrivalTimestamp: input.arrivalTime ?? 1_790_000_000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${input.shardId}:${input.sequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::000000000000:role/ingest',
+        awsRegion: 'eu-west-3',
+        eventSourceARN: 'arn:aws:kinesis:eu-west-3:000000000000:stream/usage',
+      };
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Recording adapters
+
+/** Like Step Functions: a second start with an execution name already used does nothing. */
+export class RecordingWorkflowStarter implements PolicyWorkflowStarter {
+  /** Every start call, duplicates included. */
+  rawStarts = 0;
+  /** One per distinct execution name, in first-start order. */
+  readonly executions: PolicyRequest[] = [];
+  private readonly names = new Set<string>();
+
+  async start(requests: readonly PolicyRequest[]): Promise<void> {
+    for (const request of requests) {
+      this.rawStarts += 1;
+      const name = executionNameOf(request);
+      if (this.names.has(name)) continue;
+      this.names.add(name);
+      this.executions.push(request);
+    }
+  }
+}
+
+export class MemoryQuarantine implements Quarantine {
+  readonly items: RejectedInput[] = [];
+  async reject(items: readonly RejectedInput[]): Promise<void> {
+    this.items.push(...items);
+  }
+}
+
+export class MemoryProfiles implements Pick<ProfileStore, 'getMany'> {
+  reads = 0;
+  constructor(private readonly profiles: ReadonlyMap<string, SubscriberProfile>) {}
+  async getMany(ids: readonly string[]): Promise<ReadonlyMap<string, SubscriberProfile>> {
+    this.reads += 1;
+    const found = new Map<string, SubscriberProfile>();
+    for (const id of ids) {
+      const profile = this.profiles.get(id);
+      if (profile !== undefined) found.set(id, profile);
+    }
+    return found;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Synthetic traffic
+
+/** A home subscriber with a large allowance: steady-state traffic, no threshold crossed. */
+export function benchProfile(subscriberId: string): SubscriberProfile {
+  const parsed = parseSubscriberProfile({
+    subscriberId,
+    msisdn: '+33600000000',
+    plan: { dataAllowanceBytes: 1_000_000_000_000 },
+  });
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.value;
+}
+
+function benchEvent(subscriberId: string, n: number): CarrierEvent {
+  const minute = n % 40_000;
+  return {
+    type: 'usage',
+    recordId: `${subscriberId}-r${n}`,
+    subscriberId,
+    eventTime: new Date(Date.UTC(2026, 8, 2) + minute * 60_000).toISOString(),
+    service: 'data',
+    volumeBytes: 1_000_000 + (n % 7) * 1000,
+    servingPlmn: '20801',
+    chargeMicros: 0,
+    currency: 'EUR',
+  };
+}
+
+/** Batches of `recordsPerBatch` records, `perSubscriber` consecutive events of each subscriber. */
+function benchBatches(options: { perSubscriber: number; recordsPerBatch: number; batches: number; shardId: string }): {
+  batches: StreamInput[][];
+  subscribers: string[];
+} {
+  const subscribersPerBatch = Math.max(1, Math.floor(options.recordsPerBatch / options.perSubscriber));
+  const subscribers = Array.from({ length: subscribersPerBatch }, (_, i) => `bench-${options.perSubscriber}-${i}`);
+  const batches: StreamInput[][] = [];
+  let seq = 0;
+  for (let b = 0; b < options.batches; b++) {
+    const batch: StreamInput[] = [];
+    for (const subscriberId of subscribers) {
+      for (let k = 0; k < options.perSubscriber; k++) {
+        seq += 1;
+        batch.push({
+          shardId: options.shardId,
+          sequenceNumber: sequenceNumberOf(seq),
+          payload: benchEvent(subscriberId, b * options.perSubscriber + k),
+        });
+      }
+    }
+    batches.push(batch);
+  }
+  return { batches, subscribers };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Measurements
+
+export interface IngestMeasurement {
+  readonly eventsPerSubscriberPerBatch: number;
+  readonly batches: number;
+  readonly events: number;
+  readonly writeUnits: number;
+  readonly writeUnitsPerEvent: number;
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly starts: number;
+}
+
+export interface MeasureIngestOptions {
+  /** 1, 10, 100, ... events of each subscriber in each batch. */
+  readonly eventsPerSubscriberPerBatch: number;
+  /** Records per Lambda batch (Lambda's default batch size for Kinesis is 100). */
+  readonly recordsPerBatch?: number;
+  readonly batches?: number;
+  /** An already running table pair (default: a fresh dynalite, stopped afterwards). */
+  readonly tables?: LocalTables;
+  readonly settings?: PolicySettings;
+}
+
+/**
+ * DynamoDB write units per event through the real handler (claims for carrier-duplicate protection
+ * included), on steady-state home traffic against dynalite, which returns ConsumedCapacity like AWS.
+ */
+export async function measureIngest(options: MeasureIngestOptions): Promise<IngestMeasurement> {
+  const tables = options.tables ?? (await startLocalTables());
+  try {
+    const perSubscriber = options.eventsPerSubscriberPerBatch;
+    const { batches, subscribers } = benchBatches({
+      perSubscriber,
+      recordsPerBatch: Math.max(options.recordsPerBatch ?? 100, perSubscriber),
+      batches: options.batches ?? 3,
+      shardId: `shardId-measure-${perSubscriber}-${Date.now().toString(36)}`,
+    });
+    const profiles = new DynamoProfileStore({ client: tables.documents, tableName: tables.profilesTable });
+    for (const id of subscribers) await profiles.put(benchProfile(id));
+    const totals = { writeUnits: 0, applied: 0, duplicates: 0, starts: 0, events: 0 };
+    const handler = createHandler({
+      usage: new DynamoUsageStore({ client: tables.documents, tableName: tables.usageTable }),
+      profiles,
+      quarantine: new MemoryQuarantine(),
+      workflows: new RecordingWorkflowStarter(),
+      settings: options.settings ?? DEFAULT_SETTINGS,
+      onBatch: (result) => {
+        totals.writeUnits += result.stats.writeUnits;
+        totals.applied += result.stats.applied;
+        totals.duplicates += result.stats.duplicates;
+        totals.starts += result.stats.starts;
+        totals.events += result.stats.records;
+      },
+    });
+    for (const batch of batches) {
+      const response = await handler(kinesisEventOf(batch));
+      if (response.batchItemFailures.length > 0) throw new Error('measureIngest: the handler failed records back');
+    }
+    return {
+      eventsPerSubscriberPerBatch: perSubscriber,
+      batches: batches.length,
+      events: totals.events,
+      writeUnits: totals.writeUnits,
+      writeUnitsPerEvent: totals.writeUnits / totals.events,
+      applied: totals.applied,
+      duplicates: totals.duplicates,
+      starts: totals.starts,
+    };
+  } finally {
+    if (options.tables === undefined) await tables.stop();
+  }
+}
+
+export interface CpuMeasurement {
+  readonly events: number;
+  readonly elapsedMs: number;
+  readonly eventsPerSecond: number;
+  readonly stats: IngestStats;
+}
+
+/**
+ * Events per second of the use case on this core with storage stubbed (in memory, no I/O): decode,
+ * validate, group, claim and version bookkeeping, period lookup, rating, counters, thresholds.
+ */
+export async function measureIngestCpu(
+  options: { events?: number; eventsPerSubscriberPerBatch?: number; warmupEvents?: number } = {},
+): Promise<CpuMeasurement> {
+  const perSubscriber = options.eventsPerSubscriberPerBatch ?? 10;
+  const total = options.events ?? 200_000;
+  const warmupBatches = Math.ceil((options.warmupEvents ?? 20_000) / 100);
+  const { batches, subscribers } = benchBatches({
+    perSubscriber,
+    recordsPerBatch: 100,
+    batches: warmupBatches + Math.ceil(total / 100),
+    shardId: 'shardId-000000000000',
+  });
+  const profiles = new MemoryProfiles(new Map(subscribers.map((id) => [id, benchProfile(id)])));
+  const deps = {
+    usage: new MemoryUsageStore(false),
+    profiles,
+    quarantine: new MemoryQuarantine(),
+    workflows: new RecordingWorkflowStarter(),
+    settings: DEFAULT_SETTINGS,
+    started: new StartedRequests(),
+  };
+  // Records arrive base64-encoded; decoding them is part of the work measured.
+  const all = batches.map((batch) => kinesisEventOf(batch).Records);
+  const decode = (records: readonly KinesisStreamRecord[]): StreamRecord[] =>
+    records.map((r) => ({
+      shardId: 'shardId-000000000000',
+      sequenceNumber: r.kinesis.sequenceNumber,
+      data: Buffer.from(r.kinesis.data, 'base64').toString('utf8'),
+      arrivalTime: r.kinesis.approximateArrivalTimestamp,
+    }));
+  // Untimed warm-up: the JIT compiles the hot path, as in a warm Lambda container.
+  for (const records of all.slice(0, warmupBatches)) await ingestBatch(decode(records), deps);
+  const encoded = all.slice(warmupBatches);
+  const stats: IngestStats[] = [];
+  const start = process.hrtime.bigint();
+  for (const records of encoded) stats.push((await ingestBatch(decode(records), deps)).stats);
+  const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const events = encoded.reduce((sum, r) => sum + r.length, 0);
+  const merged = stats.reduce<IngestStats>(
+    (a, s) => {
+      for (const k of Object.keys(a) as Array<keyof IngestStats>) a[k] += s[k];
+      return a;
+    },
+    { records: 0, applied: 0, duplicates: 0, redelivered: 0, rejected: 0, crossings: 0, starts: 0, writeUnits: 0, conflicts: 0, failedSubscribers: 0 },
+  );
+  return { events, elapsedMs, eventsPerSecond: (events / elapsedMs) * 1000, stats: merged };
+}
