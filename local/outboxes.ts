@@ -205,9 +205,10 @@ export class ScheduleOutbox implements UnbarScheduler {
   private readonly names = new Set<string>();
 
   async schedule(runAt: string, request: PolicyRequest): Promise<{ outcome: 'SCHEDULED' | 'ALREADY_SCHEDULED'; name: string }> {
+    if (Number.isNaN(Date.parse(runAt))) throw new Error(`runAt: not a date-time (${runAt})`);
     const name = unbarScheduleNameOf(request);
     if (this.names.has(name)) return { outcome: 'ALREADY_SCHEDULED', name };
-    const entry: ScheduledUnbar = { name, at: new Date(Date.parse(runAt)).toISOString(), request };
+    const entry: ScheduledUnbar = { name, at: runAt, request };
     this.names.add(name);
     this.pendingByName.set(name, entry);
     this.history.push(entry);
