@@ -168,12 +168,11 @@ export class SelfCare {
     }
     const profile: SubscriberProfile = parseBody(subscriberProfileSchema, { ...body, subscriberId });
     const before = await this.deps.profiles.get(subscriberId);
-    if (before !== undefined && sameProfile(before, profile)) return { created: false, profile: before, effects: [] };
-    await this.deps.profiles.put(profile);
-    if (before === undefined) return { created: true, profile, effects: [] };
-    const changed = BUCKETS.filter((b) => !sameCap(before[CAP_FIELD[b]], profile[CAP_FIELD[b]]));
-    const effects = changed.length === 0 ? [] : await this.settleCaps(profile, changed);
-    return { created: false, profile, effects };
+    const unchanged = before !== undefined && sameProfile(before, profile);
+    if (!unchanged) await this.deps.profiles.put(profile);
+    // Settled even when unchanged, as in putCaps: the retry of a PUT that failed after the write still bars.
+    const effects = await this.settleCaps(profile, BUCKETS);
+    return { created: before === undefined, profile, effects };
   }
 
   async getProfile(subscriberId: string): Promise<SubscriberProfile> {
@@ -208,8 +207,7 @@ export class SelfCare {
       roamingCap: { ...before.roamingCap, ...change.roamingCap },
       overageCap: { ...before.overageCap, ...change.overageCap },
     };
-    const changed = BUCKETS.filter((b) => !sameCap(before[CAP_FIELD[b]], profile[CAP_FIELD[b]]));
-    if (changed.length > 0) await this.deps.profiles.put(profile);
+    if (BUCKETS.some((b) => !sameCap(before[CAP_FIELD[b]], profile[CAP_FIELD[b]]))) await this.deps.profiles.put(profile);
     // Settled even when nothing changed: a retry after a failure between the write and the workflow start
     // finds the caps already in place and must still start what the change requires (names make it once).
     const effects = await this.settleCaps(profile, BUCKETS);

@@ -13,6 +13,7 @@ import { createHandler, type ApiHandler } from '../../functions/api/handler.js';
 import { applyRated, emptyCounters } from '../../shared/domain/counters.js';
 import type { PeriodCounters, SubscriberProfile } from '../../shared/domain/model.js';
 import { billingPeriodById } from '../../shared/domain/periods.js';
+import { subscriberProfileSchema } from '../../shared/domain/subscriber-schema.js';
 import type { RatedUsage } from '../../shared/domain/rating.js';
 import type { AuditEntry } from '../../shared/ports/audit-log.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
@@ -242,6 +243,17 @@ describe('self-care API against dynalite', () => {
       const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody({ roamingCap: { limitMicros: 20_000_000 } })));
 
       expect(response.statusCode).toBe(200);
+      expect(world.starter.started.map((r) => r.crossingId)).toEqual(['ROAMING_CAP_REACHED@20000000']);
+    });
+    it('a retried profile PUT still bars when the first attempt stored the profile and failed before the workflow start', async () => {
+      await provision();
+      await spend(roamingCharge(30_000_000));
+      const lowered = subscriberProfileSchema.parse(profileBody({ roamingCap: { limitMicros: 20_000_000 } }));
+      await world.profiles.put(lowered);
+
+      const retry = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody({ roamingCap: { limitMicros: 20_000_000 } })));
+
+      expect(retry.statusCode).toBe(200);
       expect(world.starter.started.map((r) => r.crossingId)).toEqual(['ROAMING_CAP_REACHED@20000000']);
     });
   });
