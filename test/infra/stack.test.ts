@@ -1,0 +1,419 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../shared/config/env-names.js';
+import { TABLES } from '../../shared/adapters/tables.js';
+import type { SpendcapStack } from '../../infra/spendcap-stack.js';
+import { actionsOf, buildStack, logicalIdOf, mentions, removeOutdirs, resourcesOf, statementsOfRole, type Statement } from './helpers.js';
+
+let stack: SpendcapStack;
+let template: Template;
+
+beforeAll(() => {
+  ({ stack } = buildStack({ ops: { emails: ['noc@mvno.example.org', 'oncall@mvno.example.org'] } }));
+  template = Template.fromStack(stack);
+}, 120_000);
+
+afterAll(removeOutdirs);
+
+function roleStatements(fnRole: { node: { defaultChild?: unknown } } | undefined): Statement[] {
+  if (fnRole === undefined) throw new Error('function without a role');
+  return statementsOfRole(template, logicalIdOf(fnRole as never));
+}
+
+function allActions(statements: readonly Statement[]): string[] {
+  return statements.flatMap(actionsOf);
+}
+
+describe('ingest: Kinesis event source mapping', () => {
+  it('reads the stream in bounded, bisected, partially acknowledged batches, with an on-failure queue', () => {
+    // Arrange
+    const streamId = logicalIdOf(stack.stream.stream);
+    const failedBatchesId = logicalIdOf(stack.ingest.failedBatchQueue);
+    const functionId = logicalIdOf(stack.ingest.function);
+
+    // Act
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
+
+    // Assert
+    expect(Object.keys(mappings)).toHaveLength(1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [streamId, 'Arn'] },
+      FunctionName: { Ref: functionId },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 500,
+      MaximumBatchingWindowInSeconds: 1,
+      ParallelizationFactor: 2,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 3600,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failedBatchesId, 'Arn'] } } },
+    });
+  });
+
+  it('takes batch size, window, parallelization, retries and record age from the deployment config', () => {
+    // Arrange
+    const { stack: tuned } = buildStack({
+      ingest: { batchSize: 1000, maxBatchingWindowSeconds: 5, parallelizationFactor: 10, retryAttempts: 3, maxRecordAgeSeconds: 600 },
+    });
+
+    // Act
+    const tunedTemplate = Template.fromStack(tuned);
+
+    // Assert
+    tunedTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 5,
+      ParallelizationFactor: 10,
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: 600,
+    });
+  });
+
+  it('hands the quarantine queue to the function, and both ingest queues redrive to a dead-letter queue', () => {
+    // Arrange
+    const quarantineId = logicalIdOf(stack.ingest.quarantineQueue);
+    const deadLettersId = logicalIdOf(stack.ingest.deadLetterQueue);
+
+    // Act
+    const quarantine = template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } });
+
+    // Assert
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.quarantineQueueUrl]: { Ref: quarantineId } }) },
+    });
+    expect(Object.keys(quarantine).sort()).toEqual([logicalIdOf(stack.ingest.failedBatchQueue), quarantineId].sort());
+    for (const queue of Object.values(quarantine)) {
+      expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 5 });
+      expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      expect(queue.DeletionPolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('encryption at rest with customer managed keys', () => {
+  it('encrypts the stream with its own rotating key', () => {
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: { 'Fn::GetAtt': [logicalIdOf(stack.stream.key), 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('encrypts every table, topic and queue with a KMS key, and every key rotates', () => {
+    const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
+    const topics = Object.values(template.findResources('AWS::SNS::Topic'));
+    const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+    const keys = Object.values(template.findResources('AWS::KMS::Key'));
+
+    expect(tables).toHaveLength(3);
+    for (const table of tables) {
+      expect(table.Properties.SSESpecification).toEqual({
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(stack.store.key), 'Arn'] },
+      });
+    }
+    expect(topics).toHaveLength(2);
+    for (const topic of topics) expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    expect(queues.length).toBeGreaterThanOrEqual(4);
+    for (const queue of queues) expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+    for (const key of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
+  });
+});
+
+describe('store', () => {
+  it('creates the three tables with the shared key schemas, on demand, with PITR and TTL, retained', () => {
+    const expected = [
+      { table: stack.store.usageTable, design: TABLES.usage },
+      { table: stack.store.profilesTable, design: TABLES.profiles },
+      { table: stack.store.auditTable, design: TABLES.audit },
+    ];
+    for (const { table, design } of expected) {
+      const resource = template.toJSON().Resources[logicalIdOf(table)];
+      expect(resource.DeletionPolicy).toBe('Retain');
+      expect(resource.UpdateReplacePolicy).toBe('Retain');
+      expect(resource.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(resource.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(resource.Properties.KeySchema[0]).toEqual({ AttributeName: design.partitionKey, KeyType: 'HASH' });
+      if ('sortKey' in design) expect(resource.Properties.KeySchema[1]).toEqual({ AttributeName: design.sortKey, KeyType: 'RANGE' });
+      if ('ttlAttribute' in design) {
+        expect(resource.Properties.TimeToLiveSpecification).toEqual({ AttributeName: design.ttlAttribute, Enabled: true });
+      }
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byMsisdn', KeySchema: [{ AttributeName: 'msisdn', KeyType: 'HASH' }] })],
+    });
+    // The key outlives the tables it encrypts: a retained table is unreadable without it.
+    expect(template.toJSON().Resources[logicalIdOf(stack.store.key)].DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('functions', () => {
+  it('run Node.js 22 on arm64 with active tracing, source maps, their own log group and the validated settings', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(6);
+    for (const fn of functions) {
+      const { Runtime, Architectures, TracingConfig, Environment, LoggingConfig, MemorySize, Timeout } = fn.Properties;
+      expect(Runtime).toBe('nodejs22.x');
+      expect(Architectures).toEqual(['arm64']);
+      expect(TracingConfig).toEqual({ Mode: 'Active' });
+      expect(Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('spendcap');
+      expect(Environment.Variables.POWERTOOLS_METRICS_NAMESPACE).toBe('spendcap');
+      expect(JSON.parse(Environment.Variables[ENV.settings])).toEqual(JSON.parse(JSON.stringify(stack.config.policy)));
+      expect(LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
+      expect(MemorySize).toBeGreaterThan(0);
+      expect(Timeout).toBeGreaterThan(3);
+    }
+    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('use execution roles without managed policies', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('IAM least privilege', () => {
+  it('lets ingest read profiles, write usage, quarantine and start the workflow, and nothing that notifies or bars', () => {
+    // Arrange
+    const statements = roleStatements(stack.ingest.function.role as never);
+    const actions = allActions(statements);
+
+    // Assert: what it must not do
+    for (const forbidden of ['sns:Publish', 'events:PutEvents', 'secretsmanager:GetSecretValue', 'scheduler:CreateSchedule', 'iam:PassRole']) {
+      expect(actions).not.toContain(forbidden);
+    }
+    expect(actions.some((a) => a.includes('*'))).toBe(false);
+    // Assert: what it needs, on exactly those resources
+    const usageId = logicalIdOf(stack.store.usageTable);
+    const profilesId = logicalIdOf(stack.store.profilesTable);
+    const auditId = logicalIdOf(stack.store.auditTable);
+    const writes = statements.filter((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
+    expect(writes).toHaveLength(1);
+    expect(mentions(writes[0]!, usageId)).toBe(true);
+    expect(mentions(writes[0]!, profilesId)).toBe(false);
+    expect(statements.some((s) => mentions(s, auditId))).toBe(false);
+    const starts = statements.filter((s) => actionsOf(s).includes('states:StartExecution'));
+    expect(starts.map(resourcesOf)).toEqual([[{ Ref: logicalIdOf(stack.workflow.stateMachine) }]]);
+    const sends = statements.filter((s) => actionsOf(s).includes('sqs:SendMessage'));
+    const sorted = (items: unknown[]) => items.map((item) => JSON.stringify(item)).sort();
+    expect(sorted(sends.flatMap(resourcesOf))).toEqual(
+      sorted([
+        { 'Fn::GetAtt': [logicalIdOf(stack.ingest.quarantineQueue), 'Arn'] },
+        { 'Fn::GetAtt': [logicalIdOf(stack.ingest.failedBatchQueue), 'Arn'] },
+      ]),
+    );
+  });
+
+  it('gives the workflow functions no write to the usage table beyond the bar attributes of the carrier command', () => {
+    // Arrange
+    const usageId = logicalIdOf(stack.store.usageTable);
+    const workflow = {
+      plan: stack.functions.PolicyPlan,
+      notify: stack.functions.PolicyNotify,
+      command: stack.functions.CarrierCommand,
+      scheduleUnbar: stack.functions.PolicyScheduleUnbar,
+      reportFailure: stack.functions.PolicyReportFailure,
+    };
+
+    for (const [name, fn] of Object.entries(workflow)) {
+      // Act
+      const onUsage = roleStatements(fn?.role as never).filter((s) => mentions(s, usageId));
+      const usageActions = allActions(onUsage);
+
+      // Assert
+      for (const forbidden of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan']) {
+        expect(usageActions, `${name} may not ${forbidden} on the usage table`).not.toContain(forbidden);
+      }
+      if (name === 'command') {
+        expect(usageActions).toEqual(['dynamodb:UpdateItem']);
+        expect(onUsage[0]?.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes']).toEqual(['pk', 'sk', 'barDataRoaming', 'barDataOverage']);
+        expect(onUsage[0]?.Condition?.StringEqualsIfExists?.['dynamodb:ReturnValues']).toEqual(['NONE', 'UPDATED_NEW']);
+      } else if (name === 'plan') {
+        expect(usageActions).toEqual(['dynamodb:GetItem']);
+        expect(onUsage[0]?.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes']).toEqual(['pk', 'sk', 'barDataRoaming', 'barDataOverage']);
+      } else {
+        expect(usageActions, `${name} has no business with the usage table`).toEqual([]);
+      }
+    }
+  });
+
+  it('limits audit writes of the workflow to puts and guard status updates (no reads, no deletes)', () => {
+    const auditId = logicalIdOf(stack.store.auditTable);
+    for (const fn of [stack.functions.PolicyNotify, stack.functions.CarrierCommand, stack.functions.PolicyScheduleUnbar, stack.functions.PolicyReportFailure]) {
+      const onAudit = roleStatements(fn?.role as never).filter((s) => mentions(s, auditId));
+      expect(allActions(onAudit).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+      const update = onAudit.find((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
+      expect(update?.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes']).toEqual(['pk', 'sk', 'status', 'doneAt']);
+    }
+  });
+
+  it('lets only the notify task send SMS, to phone numbers only (never a topic through that statement)', () => {
+    for (const [name, fn] of Object.entries(stack.functions)) {
+      const sms = roleStatements(fn.role as never).filter((s) => actionsOf(s).includes('sns:Publish') && s.NotResource !== undefined);
+      if (name === 'PolicyNotify') {
+        expect(sms).toHaveLength(1);
+        expect(sms[0]?.Resource).toBeUndefined();
+        expect(sms[0]?.NotResource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:*:*:*']] });
+      } else {
+        expect(sms, `${name} must not send SMS`).toEqual([]);
+      }
+    }
+  });
+
+  it('lets only the carrier command put events on the carrier bus', () => {
+    const busArn = { 'Fn::GetAtt': [logicalIdOf(stack.carrierGateway.bus!), 'Arn'] };
+    for (const [name, fn] of Object.entries(stack.functions)) {
+      const puts = roleStatements(fn.role as never).filter((s) => actionsOf(s).includes('events:PutEvents'));
+      expect(puts.flatMap(resourcesOf), name).toEqual(name === 'CarrierCommand' ? [busArn] : []);
+    }
+  });
+
+  it('lets the un-bar task create schedules in its group only and pass the scheduler role only, to Scheduler', () => {
+    // Arrange
+    const statements = roleStatements(stack.functions.PolicyScheduleUnbar?.role as never);
+    const schedulerRoleId = logicalIdOf(stack.unbarScheduler.role);
+
+    // Act
+    const create = statements.filter((s) => actionsOf(s).includes('scheduler:CreateSchedule'));
+    const pass = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
+
+    // Assert
+    expect(create).toHaveLength(1);
+    expect(actionsOf(create[0]!)).toEqual(['scheduler:CreateSchedule']);
+    expect(JSON.stringify(resourcesOf(create[0]!))).toContain(`:schedule/${stack.unbarScheduler.group.scheduleGroupName}/*`);
+    expect(pass).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      },
+    ]);
+    const schedulerStatements = statementsOfRole(template, schedulerRoleId);
+    expect(schedulerStatements).toEqual([
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: logicalIdOf(stack.workflow.stateMachine) } },
+    ]);
+  });
+});
+
+describe('monitoring', () => {
+  it('sends every alarm to the ops topic', () => {
+    const opsTopic = { Ref: logicalIdOf(stack.notifications.opsTopic) };
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThanOrEqual(20);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([opsTopic]);
+  });
+
+  it('watches iterator age, failed batches, dead letters, quarantine, errors, throttles, executions, carrier commands and SMS', () => {
+    // Arrange
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const onMetric = (namespace: string, metricName: string) => alarms.filter((a) => a.Namespace === namespace && a.MetricName === metricName);
+    const onQueue = (queue: { node: { defaultChild?: unknown } }) =>
+      alarms.filter(
+        (a) =>
+          a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(a.Dimensions).includes(logicalIdOf(queue as never)),
+      );
+
+    // Assert
+    expect(onMetric('AWS/Lambda', 'IteratorAge')).toEqual([
+      expect.objectContaining({ Statistic: 'Maximum', Threshold: 60000, Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(stack.ingest.function) } }] }),
+    ]);
+    expect(onQueue(stack.ingest.failedBatchQueue)).toHaveLength(1);
+    expect(onQueue(stack.ingest.deadLetterQueue)).toHaveLength(1);
+    expect(onQueue(stack.notifications.deadLetterQueue)).toHaveLength(1);
+    expect(onQueue(stack.ingest.quarantineQueue)).toHaveLength(1);
+    for (const fn of Object.values(stack.functions)) {
+      const dims = JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalIdOf(fn) } }]);
+      expect(onMetric('AWS/Lambda', 'Errors').filter((a) => JSON.stringify(a.Dimensions) === dims).length).toBeGreaterThanOrEqual(1);
+      expect(onMetric('AWS/Lambda', 'Throttles').filter((a) => JSON.stringify(a.Dimensions) === dims)).toHaveLength(1);
+    }
+    const commandErrors = onMetric('AWS/Lambda', 'Errors').filter((a) => JSON.stringify(a.Dimensions).includes(logicalIdOf(stack.functions.CarrierCommand!)));
+    expect(commandErrors).toHaveLength(2);
+    expect(onMetric('AWS/Lambda', 'Invocations')).toEqual([
+      expect.objectContaining({ Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(stack.functions.PolicyReportFailure!) } }] }),
+    ]);
+    const executions = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes('ExecutionsFailed'));
+    expect(executions).toHaveLength(1);
+    expect(onMetric('AWS/SNS', 'NumberOfNotificationsFailed')).toEqual([
+      expect.objectContaining({ Dimensions: [{ Name: 'PhoneNumber', Value: 'PhoneNumberDirect' }], Threshold: 5 }),
+    ]);
+  });
+
+  it('subscribes the configured ops addresses to the ops topic, with a dead-letter queue', () => {
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties);
+    expect(subscriptions.map((s) => s.Endpoint).sort()).toEqual(['noc@mvno.example.org', 'oncall@mvno.example.org']);
+    for (const s of subscriptions) {
+      expect(s.Protocol).toBe('email');
+      expect(s.TopicArn).toEqual({ Ref: logicalIdOf(stack.notifications.opsTopic) });
+      expect(s.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(stack.notifications.deadLetterQueue), 'Arn'] } });
+    }
+  });
+
+  it('draws the pipeline dashboard from the spendcap EMF metrics', () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+    for (const metric of ['EventsApplied', 'Duplicates', 'Redelivered', 'Rejected', 'Crossings', 'WriteUnits', 'CarrierCommands', 'NotificationsSent']) {
+      expect(body).toContain(`MetricName=\\\\\\"${metric}\\\\\\"`);
+    }
+    expect(body).toContain('Namespace=\\\\\\"spendcap\\\\\\"');
+    expect(body).toContain('IteratorAge');
+  });
+});
+
+describe('carrier gateway', () => {
+  it('eventbridge mode: a bus with an archive, handed to the carrier command by name', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: ['spendcap'] }, RetentionDays: 30 });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [ENV.carrierMode]: 'eventbridge', [ENV.carrierBusName]: { Ref: logicalIdOf(stack.carrierGateway.bus!) } }),
+      },
+    });
+  });
+
+  it('https mode: endpoint and secret handed to the carrier command, which alone may read the secret', () => {
+    // Arrange
+    const { stack: https } = buildStack({ carrier: { mode: 'https', endpointUrl: 'https://provisioning.host.example.net/v1/commands' } });
+
+    // Act
+    const httpsTemplate = Template.fromStack(https);
+
+    // Assert
+    httpsTemplate.resourceCountIs('AWS::Events::EventBus', 0);
+    httpsTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const secretId = logicalIdOf(https.carrierGateway.secret!);
+    httpsTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.carrierMode]: 'https',
+          [ENV.carrierEndpointUrl]: 'https://provisioning.host.example.net/v1/commands',
+          [ENV.carrierSecretArn]: { Ref: secretId },
+        }),
+      },
+    });
+    for (const [name, fn] of Object.entries(https.functions)) {
+      const reads = statementsOfRole(httpsTemplate, logicalIdOf(fn.role as never)).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+      expect(reads.flatMap(resourcesOf), name).toEqual(name === 'CarrierCommand' ? [{ Ref: secretId }] : []);
+    }
+  });
+});
+
+describe('template snapshot', () => {
+  it('matches the reviewed template (asset hashes normalized)', () => {
+    // Asset hashes change with every source edit; the infrastructure does not.
+    const normalized = JSON.parse(
+      JSON.stringify(template.toJSON())
+        .replace(/[0-9a-f]{64}(\.zip|\.json)/g, '<asset-hash>$1')
+        .replace(/"aws:asset:path":"[^"]*"/g, '"aws:asset:path":"<asset>"'),
+    );
+    expect(normalized).toMatchSnapshot();
+  });
+});
