@@ -146,7 +146,9 @@ export async function ingestBatch(records: readonly StreamRecord[], deps: Ingest
     bySubscriber.delete(subscriberId);
   }
 
-  const quarantined = rejects.length === 0 ? Promise.resolve() : deps.quarantine.reject(rejects);
+  // Stored in the quarantine while the subscribers apply; settled (never left unhandled) before the end.
+  const quarantined: Promise<{ error?: unknown }> =
+    rejects.length === 0 ? Promise.resolve({}) : deps.quarantine.reject(rejects).then(() => ({}), (error: unknown) => ({ error }));
   const work = [...bySubscriber].map(([subscriberId, group]) => async () => {
     const profile = profiles.get(subscriberId);
     if (profile === undefined) return;
@@ -164,15 +166,17 @@ export async function ingestBatch(records: readonly StreamRecord[], deps: Ingest
     }
   });
   await runLimited(work, deps.concurrency ?? 16);
-  try {
-    await quarantined;
-    stats.rejected = rejects.length;
-  } catch (e: unknown) {
+  const quarantine = await quarantined;
+  if ('error' in quarantine) {
     // Not stored in the quarantine = not done: Lambda delivers them again.
-    deps.log?.error('quarantine unavailable, rejected records failed back', { error: describe(e) });
-    for (const r of rejects) if (r.position?.shardId !== undefined && r.position.sequenceNumber !== undefined) {
-      failed.add(positionKey(r.position.shardId, r.position.sequenceNumber));
+    deps.log?.error('quarantine unavailable, rejected records failed back', { error: describe(quarantine.error) });
+    for (const r of rejects) {
+      if (r.position?.shardId !== undefined && r.position.sequenceNumber !== undefined) {
+        failed.add(positionKey(r.position.shardId, r.position.sequenceNumber));
+      }
     }
+  } else {
+    stats.rejected = rejects.length;
   }
   return { stats, failed };
 }
