@@ -4,6 +4,7 @@
  * are created once per container and injected into the adapters.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { DynamoAuditLog } from '../adapters/dynamo-audit-log.js';
 import { DynamoBarStore } from '../adapters/dynamo-bar-store.js';
@@ -13,7 +14,8 @@ import { DynamoUsageStore } from '../adapters/dynamo-usage-store.js';
 import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter.js';
 import { ENV } from '../config/env-names.js';
 import type { PolicySettings } from '../domain/model.js';
-import { systemClock } from '../ports/clock.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
 import { DynamoSubscriberDirectory } from './dynamo-subscriber-directory.js';
 import { SelfCare } from './use-cases.js';
 
@@ -47,18 +49,39 @@ export function selfCareConfigFromEnv(env: NodeJS.ProcessEnv, options: { readonl
   };
 }
 
+export interface DynamoSelfCareOptions {
+  /** One document client for every table (created once per container). */
+  readonly client: DynamoDBDocumentClient;
+  readonly tables: { readonly usage: string; readonly profiles: string; readonly audit: string };
+  /** Step Functions in AWS; the local workflow runner locally. */
+  readonly workflow: PolicyWorkflowStarter;
+  readonly clock: Clock;
+  readonly settings: PolicySettings;
+}
+
+/** The self-care use cases on the DynamoDB tables: what AWS runs, and what the local runtime mounts on dynalite. */
+export function selfCareOnDynamo(options: DynamoSelfCareOptions): SelfCare {
+  const { client, tables } = options;
+  return new SelfCare({
+    profiles: new DynamoProfileStore({ client, tableName: tables.profiles }),
+    directory: new DynamoSubscriberDirectory({ client, tableName: tables.profiles }),
+    usage: new DynamoUsageStore({ client, tableName: tables.usage }),
+    bars: new DynamoBarStore({ client, tableName: tables.usage }),
+    audit: new DynamoAuditLog({ client, tableName: tables.audit }),
+    workflow: options.workflow,
+    clock: options.clock,
+    settings: options.settings,
+  });
+}
+
 /**
  * The production self-care use cases: DynamoDB adapters on one client, the Step Functions starter. The SDK
  * finds local endpoints through AWS_ENDPOINT_URL_<SERVICE>, so the same wiring serves the local runtime.
  */
 export function productionSelfCare(config: SelfCareConfig, settings: PolicySettings): SelfCare {
-  const client = documentClientOf(createDynamoClient());
-  return new SelfCare({
-    profiles: new DynamoProfileStore({ client, tableName: config.profilesTable }),
-    directory: new DynamoSubscriberDirectory({ client, tableName: config.profilesTable }),
-    usage: new DynamoUsageStore({ client, tableName: config.usageTable }),
-    bars: new DynamoBarStore({ client, tableName: config.usageTable }),
-    audit: new DynamoAuditLog({ client, tableName: config.auditTable }),
+  return selfCareOnDynamo({
+    client: documentClientOf(createDynamoClient()),
+    tables: { usage: config.usageTable, profiles: config.profilesTable, audit: config.auditTable },
     workflow: new SfnWorkflowStarter({ client: new SFNClient({}), stateMachineArn: config.policyStateMachineArn }),
     clock: systemClock,
     settings,

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { emptyCounters, isCapped } from '../domain/counters.js';
-import type { PeriodCounters, PolicyKind, SpendBucketName, SpendCap, SubscriberProfile } from '../domain/model.js';
+import type { PeriodCounters, PolicyKind, PolicySettings, SpendBucketName, SpendCap, SubscriberProfile } from '../domain/model.js';
 import { billingPeriodById, billingPeriodOf, type BillingPeriod } from '../domain/periods.js';
 import { bucketOfKind, isPast, thresholdCrossings, withFired } from '../domain/policy.js';
 import { subscriberProfileSchema } from '../domain/subscriber-schema.js';
@@ -22,7 +22,6 @@ import type { Clock } from '../ports/clock.js';
 import type { PolicyRequest, PolicyWorkflowStarter } from '../ports/policy-workflow.js';
 import type { ProfileStore } from '../ports/profile-store.js';
 import type { StoredCounters, UsageStore } from '../ports/usage-store.js';
-import type { PolicySettings } from '../domain/model.js';
 import { ConflictError, fieldErrorsOf, InvalidRequestError, SubscriberNotFoundError, type FieldError } from './errors.js';
 import type { SubscriberDirectory } from './ports.js';
 import {

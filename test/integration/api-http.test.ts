@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/api/handler.js';
+import { selfCareOnDynamo } from '../../shared/selfcare/config.js';
 import { startApiServer, toApiRequest, type LocalApiServer } from '../../shared/selfcare/http-adapter.js';
 import { startApiWorld, type ApiWorld } from './api-fixture.js';
 
@@ -15,7 +16,9 @@ describe('self-care API on node:http', () => {
 
   beforeAll(async () => {
     world = await startApiWorld('2026-09-15T10:00:00Z');
-    server = await startApiServer(createHandler(world.deps(), { answered: () => undefined }));
+    // As the local runtime mounts it: the DynamoDB wiring of production, on dynalite, with its own starter and clock.
+    const selfCare = selfCareOnDynamo({ client: world.documents, tables: world.tables, workflow: world.starter, clock: world.clock, settings: world.settings });
+    server = await startApiServer(createHandler(selfCare, { answered: () => undefined }));
   });
 
   afterAll(async () => {
