@@ -1,0 +1,199 @@
+/**
+ * `npm run replay -- --subscribers s.json --events e.jsonl --report r.json`: what would the caps have
+ * done with this traffic? Runs the deployment's own ingest handler and policy workflow on the embedded
+ * services, with a virtual clock and a simulated network (../shared contract "The replay command"),
+ * and writes a replay-report.v1 JSON file.
+ */
+import './local-env.js';
+import { rename, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import type { SubscriberProfile } from '../shared/domain/model.js';
+import { Feeder, type Pipeline, type WaveLine } from './feeder.js';
+import { kinesisRecord, localLambdaContext, localStreamArn } from './kinesis-event.js';
+import { checkEventsFile, eventLines, InputFileError, loadSubscribers } from './replay-input.js';
+import { inTimeOrder, reportPeriods, type RejectedLine, type ReplayReport, type ReportSubscriber } from './replay-report.js';
+import { startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { SimulatedNetwork } from './simulated-network.js';
+
+export interface ReplayOptions {
+  readonly subscribersFile: string;
+  readonly eventsFile: string;
+  /** Where to write the report; omitted: only returned. */
+  readonly reportFile?: string;
+  /** Lines per wave (1 = one event at a time; the report is the same). */
+  readonly maxWave?: number;
+  /** Progress lines on this stream (default: stderr when it is a TTY or the file is large). */
+  readonly progress?: NodeJS.WritableStream | false;
+}
+
+/** Files larger than this show progress even when stderr is not a terminal (CI logs of long replays). */
+const LARGE_FILE_BYTES = 2_000_000;
+const PROGRESS_EVERY_MS = 2_000;
+/** The replay's stream position: one shard, the sequence number derived from the line number. */
+const REPLAY_SHARD = 'shardId-000000000000';
+
+export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
+  const profilesList = await loadSubscribers(options.subscribersFile);
+  const size = await checkEventsFile(options.eventsFile);
+  const profiles = new Map<string, SubscriberProfile>(profilesList.map((p) => [p.subscriberId, p]));
+
+  const runtime = await startLocalRuntime({ env: process.env });
+  try {
+    await runtime.putProfiles(profilesList);
+    const report = await replayInto(runtime, profiles, profilesList, options, size);
+    if (options.reportFile !== undefined) {
+      // Written whole, then renamed: a report file is never half written.
+      const temporary = `${options.reportFile}.partial-${process.pid}`;
+      await writeFile(temporary, `${JSON.stringify(report, null, 2)}\n`);
+      await rename(temporary, options.reportFile);
+    }
+    return report;
+  } finally {
+    await runtime.stop();
+  }
+}
+
+async function replayInto(
+  runtime: LocalRuntime,
+  profiles: ReadonlyMap<string, SubscriberProfile>,
+  profilesList: readonly SubscriberProfile[],
+  options: ReplayOptions,
+  size: number,
+): Promise<ReplayReport> {
+  const { clock, settings, workflows } = runtime;
+  const network = new SimulatedNetwork((id) => profiles.get(id), settings, async (subscriberId, period) => {
+    const counters = (await runtime.readCounters(subscriberId)).find((c) => c.period === period);
+    const profile = profiles.get(subscriberId);
+    return Math.max(0, (profile?.plan.dataAllowanceBytes ?? 0) - (counters?.allowanceBytes ?? 0));
+  });
+  workflows.onCommand((c) => network.apply(c));
+
+  const source = { region: runtime.emulators.region, streamArn: localStreamArn(runtime.emulators.region, runtime.emulators.streamName) };
+  const pipeline: Pipeline = {
+    async deliver(lines: readonly WaveLine[]) {
+      const arrival = clock.ms;
+      const records = lines.map((l) =>
+        kinesisRecord(source, {
+          shardId: REPLAY_SHARD,
+          // The line number is the position: a quarantined record names its line.
+          sequenceNumber: String(l.line),
+          partitionKey: l.partitionKey,
+          data: l.text,
+          arrival,
+        }),
+      );
+      const response = await runtime.ingest({ Records: records }, localLambdaContext('spendcap-ingest-events'));
+      if ((response?.batchItemFailures.length ?? 0) > 0) {
+        throw new Error(`ingest failed lines ${response?.batchItemFailures.map((f) => f.itemIdentifier).join(', ')}`);
+      }
+    },
+  };
+  const feeder = new Feeder({
+    clock,
+    network,
+    profiles,
+    pipeline,
+    takeDue: (until) => workflows.takeDue(until),
+    nextDueMs: () => workflows.nextDueMs(),
+    ...(options.maxWave !== undefined ? { maxWave: options.maxWave } : {}),
+  });
+  workflows.setRequestTime((request) => feeder.timeOf(request));
+
+  const progressOut =
+    options.progress === false
+      ? undefined
+      : (options.progress ?? (process.stderr.isTTY || size > LARGE_FILE_BYTES ? process.stderr : undefined));
+  const started = Date.now();
+  let lastProgress = started;
+  const tty = progressOut === process.stderr && process.stderr.isTTY;
+  for await (const line of eventLines(options.eventsFile)) {
+    await feeder.feed(line);
+    if (progressOut !== undefined && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = Date.now();
+      const rate = Math.round(feeder.counts.read / ((lastProgress - started) / 1000));
+      const text = `replay: ${feeder.counts.read.toLocaleString('en')} events read, ${rate.toLocaleString('en')}/s, line ${line.line.toLocaleString('en')}`;
+      progressOut.write(tty ? `\r${text}\u001b[K` : `${text}\n`);
+    }
+  }
+  await feeder.finish();
+  if (progressOut !== undefined && tty) progressOut.write('\r\u001b[K');
+
+  const rejected: RejectedLine[] = runtime.quarantine.items
+    .map((item) => ({
+      line: Number(item.position?.sequenceNumber ?? 0),
+      ...(item.recordId !== undefined ? { recordId: item.recordId } : {}),
+      reason: item.reason,
+    }))
+    .sort((a, b) => a.line - b.line);
+
+  const subscribers: ReportSubscriber[] = [];
+  for (const profile of profilesList) {
+    const id = profile.subscriberId;
+    const counters = await runtime.readCounters(id);
+    const bars = await workflows.barsOf(id);
+    subscribers.push({
+      subscriberId: id,
+      periods: reportPeriods(counters, network.blockedOf(id)),
+      notifications: inTimeOrder(workflows.notificationsOf(id)).map(({ kind, channel, to, text, at }) => ({ kind, channel, to, text, at })),
+      carrierCommands: inTimeOrder(workflows.commandsOf(id)).map(({ command, at, reason }) => ({ command, at, reason })),
+      bars,
+    });
+  }
+  return {
+    version: 1,
+    eventsRead: feeder.counts.read,
+    eventsApplied: runtime.totals.applied,
+    duplicates: runtime.totals.duplicates,
+    rejected,
+    subscribers,
+  };
+}
+
+async function main(): Promise<void> {
+  let values: { subscribers?: string; events?: string; report?: string; wave?: string };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        subscribers: { type: 'string' },
+        events: { type: 'string' },
+        report: { type: 'string' },
+        wave: { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (e: unknown) {
+    fail(`${e instanceof Error ? e.message : String(e)}; usage: npm run replay -- --subscribers s.json --events e.jsonl --report r.json`, 2);
+  }
+  for (const flag of ['subscribers', 'events', 'report'] as const) {
+    if (values[flag] === undefined || values[flag] === '') {
+      fail(`--${flag} is required; usage: npm run replay -- --subscribers s.json --events e.jsonl --report r.json`, 2);
+    }
+  }
+  const maxWave = values.wave === undefined ? undefined : Number(values.wave);
+  if (maxWave !== undefined && (!Number.isInteger(maxWave) || maxWave < 1)) fail('--wave must be an integer >= 1', 2);
+  try {
+    const report = await runReplay({
+      subscribersFile: values.subscribers!,
+      eventsFile: values.events!,
+      reportFile: values.report!,
+      ...(maxWave !== undefined ? { maxWave } : {}),
+    });
+    process.stderr.write(
+      `replay: ${report.eventsRead} events read, ${report.eventsApplied} applied, ${report.duplicates} duplicates, ` +
+        `${report.rejected.length} rejected; report written to ${values.report}\n`,
+    );
+  } catch (e: unknown) {
+    if (e instanceof InputFileError) fail(e.message, 1);
+    fail(`failed: ${e instanceof Error ? e.message : String(e)}`, 1);
+  }
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`replay: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exit(code);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main();
+}

@@ -1,0 +1,139 @@
+/**
+ * The policy workflow of the local runtime: the state machine synthesized from the CDK stack, run by
+ * E's local workflow runner, with the real task handlers on the local services (profiles, bars and the
+ * audit trail in dynalite) and the outboxes for SNS, the carrier and EventBridge Scheduler. Adds what
+ * the virtual clock needs: each request runs with the clock as it was after the event that caused it,
+ * and the schedule outbox's un-bars become scheduled work.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAuditLog } from '../shared/adapters/dynamo-audit-log.js';
+import { DynamoBarStore } from '../shared/adapters/dynamo-bar-store.js';
+import { DynamoProfileStore } from '../shared/adapters/dynamo-profile-store.js';
+import type { PolicySettings } from '../shared/domain/model.js';
+import type { PolicyRequest, PolicyWorkflowStarter } from '../shared/ports/policy-workflow.js';
+import type { LocalEmulators } from './emulators.js';
+import { CarrierOutbox, NotificationOutbox, ScheduleOutbox, type RecordedCommand, type RecordedNotification } from './outboxes.js';
+import { loadPolicyDefinition } from './policy-definition.js';
+import type { ScheduledWork, VirtualClock } from './virtual-clock.js';
+import { createLocalPolicyWorkflow, type LocalExecution } from './workflow-runner.js';
+
+export type { RecordedCommand, RecordedNotification };
+
+/** Where bill-shock alerts go locally (the ops topic in AWS). */
+export const LOCAL_OPS_ADDRESS = 'ops@spendcap.local';
+
+export interface LocalWorkflows {
+  /** Given to the ingest handler: runs each request to its end, at its own virtual time. */
+  readonly starter: PolicyWorkflowStarter;
+  readonly notifications: NotificationOutbox;
+  readonly carrier: CarrierOutbox;
+  readonly schedules: ScheduleOutbox;
+  /** The clock time a request must run at (ms), when the caller knows it better than the clock. */
+  setRequestTime(timeOf: (request: PolicyRequest) => number | undefined): void;
+  onCommand(listener: (command: RecordedCommand) => void): void;
+  onNotification(listener: (notification: RecordedNotification) => void): void;
+  onExecution(listener: (execution: LocalExecution) => void): void;
+  notificationsOf(subscriberId: string): RecordedNotification[];
+  commandsOf(subscriberId: string): RecordedCommand[];
+  /** Bars in force, as the carrier-command task recorded them on the STATE item. */
+  barsOf(subscriberId: string): Promise<{ dataRoaming: boolean; dataOverage: boolean }>;
+  /** The earliest scheduled un-bar due at or before `untilMs`, removed from the schedule. */
+  takeDue(untilMs: number): ScheduledWork | undefined;
+  nextDueMs(): number | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startLocalWorkflows(options: {
+  readonly clock: VirtualClock;
+  readonly settings: PolicySettings;
+  readonly emulators: LocalEmulators;
+  readonly documents: DynamoDBDocumentClient;
+}): Promise<LocalWorkflows> {
+  const { clock, settings, emulators, documents } = options;
+  const notifications = new NotificationOutbox();
+  const carrier = new CarrierOutbox();
+  const schedules = new ScheduleOutbox();
+  const bars = new DynamoBarStore({ client: documents, tableName: emulators.tableNames.usage });
+  const workflow = createLocalPolicyWorkflow({
+    definition: loadPolicyDefinition(),
+    deps: {
+      profiles: new DynamoProfileStore({ client: documents, tableName: emulators.tableNames.profiles }),
+      bars,
+      audit: new DynamoAuditLog({ client: documents, tableName: emulators.tableNames.audit }),
+      notifier: notifications,
+      carrier,
+      scheduler: schedules,
+      clock,
+      settings,
+      opsAddress: LOCAL_OPS_ADDRESS,
+    },
+  });
+  let timeOf: (request: PolicyRequest) => number | undefined = () => undefined;
+  // The feeder asks before every event; the schedule only changes when a workflow runs or work is taken.
+  let nextDue: { ms: number | undefined } | undefined;
+
+  // Notifications and commands are few next to events: kept per subscriber for the report.
+  const notificationsBySubscriber = new Map<string, RecordedNotification[]>();
+  const commandsBySubscriber = new Map<string, RecordedCommand[]>();
+  const push = <T>(map: Map<string, T[]>, id: string, item: T): void => {
+    const list = map.get(id);
+    if (list === undefined) map.set(id, [item]);
+    else list.push(item);
+  };
+  notifications.onNotification((n) => push(notificationsBySubscriber, n.subscriberId, n));
+  carrier.onCommand((c) => push(commandsBySubscriber, c.subscriberId, c));
+
+  const starter: PolicyWorkflowStarter = {
+    async start(requests) {
+      const resume = clock.ms;
+      nextDue = undefined;
+      try {
+        for (const request of requests) {
+          const at = timeOf(request);
+          if (at !== undefined) clock.set(at);
+          await workflow.starter.start([request]);
+        }
+      } finally {
+        clock.set(resume);
+      }
+    },
+  };
+
+  return {
+    starter,
+    notifications,
+    carrier,
+    schedules,
+    setRequestTime(f) {
+      timeOf = f;
+    },
+    onCommand: (listener) => carrier.onCommand(listener),
+    onNotification: (listener) => notifications.onNotification(listener),
+    onExecution: (listener) => workflow.onExecution(listener),
+    notificationsOf: (id) => notificationsBySubscriber.get(id) ?? [],
+    commandsOf: (id) => commandsBySubscriber.get(id) ?? [],
+    async barsOf(id) {
+      const state = await bars.get(id);
+      return { dataRoaming: state.dataRoaming !== undefined, dataOverage: state.dataOverage !== undefined };
+    },
+    takeDue(untilMs) {
+      const due = schedules.takeDue(untilMs);
+      if (due === undefined) return undefined;
+      nextDue = undefined;
+      return {
+        at: due.at,
+        run: async () => {
+          nextDue = undefined;
+          await workflow.starter.start([due.request]);
+        },
+      };
+    },
+    nextDueMs() {
+      nextDue ??= { ms: schedules.nextDueMs() };
+      return nextDue.ms;
+    },
+    async stop() {
+      // Executions are awaited by their starters: nothing runs once the feeder has finished.
+    },
+  };
+}
