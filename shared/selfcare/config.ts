@@ -16,6 +16,7 @@ import { ENV } from '../config/env-names.js';
 import type { PolicySettings } from '../domain/model.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
+import { DynamoProfileFields } from './dynamo-profile-fields.js';
 import { DynamoSubscriberDirectory } from './dynamo-subscriber-directory.js';
 import { SelfCare } from './use-cases.js';
 
@@ -64,6 +65,7 @@ export function selfCareOnDynamo(options: DynamoSelfCareOptions): SelfCare {
   const { client, tables } = options;
   return new SelfCare({
     profiles: new DynamoProfileStore({ client, tableName: tables.profiles }),
+    profileFields: new DynamoProfileFields({ client, tableName: tables.profiles }),
     directory: new DynamoSubscriberDirectory({ client, tableName: tables.profiles }),
     usage: new DynamoUsageStore({ client, tableName: tables.usage }),
     bars: new DynamoBarStore({ client, tableName: tables.usage }),

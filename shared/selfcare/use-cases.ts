@@ -23,7 +23,7 @@ import type { PolicyRequest, PolicyWorkflowStarter } from '../ports/policy-workf
 import type { ProfileStore } from '../ports/profile-store.js';
 import type { StoredCounters, UsageStore } from '../ports/usage-store.js';
 import { ConflictError, fieldErrorsOf, InvalidRequestError, SubscriberNotFoundError, type FieldError } from './errors.js';
-import type { SubscriberDirectory } from './ports.js';
+import type { ProfileFields, SubscriberDirectory } from './ports.js';
 import {
   capsRequestSchema,
   consentRequestSchema,
@@ -38,6 +38,8 @@ import {
 
 export interface SelfCareDeps {
   readonly profiles: Pick<ProfileStore, 'get' | 'put' | 'delete'>;
+  /** Caps and channels changes write only those attributes (see DynamoProfileFields). */
+  readonly profileFields: ProfileFields;
   readonly directory: SubscriberDirectory;
   /** Ingest's store: the API changes consent and fired marks with the same versioned write ingest uses. */
   readonly usage: Pick<UsageStore, 'load' | 'saveCounters'>;
@@ -206,7 +208,11 @@ export class SelfCare {
       roamingCap: { ...before.roamingCap, ...change.roamingCap },
       overageCap: { ...before.overageCap, ...change.overageCap },
     };
-    if (BUCKETS.some((b) => !sameCap(before[CAP_FIELD[b]], profile[CAP_FIELD[b]]))) await this.deps.profiles.put(profile);
+    const changed = BUCKETS.filter((b) => !sameCap(before[CAP_FIELD[b]], profile[CAP_FIELD[b]]));
+    if (changed.length > 0) {
+      const fields = Object.fromEntries(changed.map((b) => [CAP_FIELD[b], profile[CAP_FIELD[b]]]));
+      if (!(await this.deps.profileFields.update(subscriberId, fields))) throw new SubscriberNotFoundError();
+    }
     // Settled even when nothing changed: a retry after a failure between the write and the workflow start
     // finds the caps already in place and must still start what the change requires (names make it once).
     const effects = await this.settleCaps(profile, BUCKETS);
@@ -331,7 +337,7 @@ export class SelfCare {
     const before = await this.profileOf(subscriberId);
     const notifications = { ...before.notifications, ...change };
     if (notifications.sms !== before.notifications.sms || notifications.email !== before.notifications.email) {
-      await this.deps.profiles.put({ ...before, notifications });
+      if (!(await this.deps.profileFields.update(subscriberId, { notifications }))) throw new SubscriberNotFoundError();
     }
     return { subscriberId, ...notifications };
   }

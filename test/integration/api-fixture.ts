@@ -20,6 +20,7 @@ import type { PolicySettings } from '../../shared/domain/model.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { PolicyRequest, PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
+import { DynamoProfileFields } from '../../shared/selfcare/dynamo-profile-fields.js';
 import { DynamoSubscriberDirectory } from '../../shared/selfcare/dynamo-subscriber-directory.js';
 import type { SelfCareDeps } from '../../shared/selfcare/use-cases.js';
 
@@ -80,6 +81,7 @@ export async function startApiWorld(now: string): Promise<ApiWorld> {
   const bars = new DynamoBarStore({ client: documents, tableName: tables.usage });
   const audit = new DynamoAuditLog({ client: documents, tableName: tables.audit });
   const directory = new DynamoSubscriberDirectory({ client: documents, tableName: tables.profiles });
+  const profileFields = new DynamoProfileFields({ client: documents, tableName: tables.profiles });
   const starter = new RecordingStarter();
   const clock = new SettableClock(new Date(now));
   const settings = DEFAULT_SETTINGS;
@@ -95,6 +97,7 @@ export async function startApiWorld(now: string): Promise<ApiWorld> {
     settings,
     deps: (overrides = {}) => ({
       profiles,
+      profileFields,
       directory,
       usage: overrides.usage ?? usage,
       bars,

@@ -627,6 +627,38 @@ describe('self-care API against dynalite', () => {
     });
   });
 
+  describe('concurrent profile changes', () => {
+    /** A handler whose profile reads return a snapshot taken earlier: another request changed it since. */
+    function withStaleProfile(snapshot: SubscriberProfile): ApiHandler {
+      const deps = world.deps();
+      return createHandler({ ...deps, profiles: { ...deps.profiles, get: async () => snapshot, put: (p) => deps.profiles.put(p), delete: (id) => deps.profiles.delete(id) } }, observer);
+    }
+
+    it('a caps change writes only the caps: a channels change made meanwhile is kept', async () => {
+      const snapshot = await provision();
+      await api(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { sms: false }));
+
+      const response = await withStaleProfile(snapshot)(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { overageCap: { limitMicros: 30_000_000 } }));
+
+      expect(response.statusCode).toBe(200);
+      const stored = await world.profiles.get(SUBSCRIBER);
+      expect(stored?.overageCap).toEqual({ enabled: true, limitMicros: 30_000_000 });
+      expect(stored?.notifications).toEqual({ sms: false, email: false });
+    });
+
+    it('a change racing a DELETE answers 404 and does not bring the profile back', async () => {
+      const snapshot = await provision();
+      await api(event('DELETE', `/subscribers/${SUBSCRIBER}`));
+
+      const caps = await withStaleProfile(snapshot)(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 1 } }));
+      const channels = await withStaleProfile(snapshot)(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { sms: false }));
+
+      expect(caps.statusCode).toBe(404);
+      expect(channels.statusCode).toBe(404);
+      expect(await world.profiles.get(SUBSCRIBER)).toBeUndefined();
+    });
+  });
+
   describe('routing', () => {
     it('answers 404 for an unknown path and 405 for an unknown method on a known one', async () => {
       expect((await api(event('GET', '/nothing'))).statusCode).toBe(404);
