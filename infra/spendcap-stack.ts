@@ -72,7 +72,7 @@ export class SpendcapStack extends Stack {
       functionDir: 'policy-plan',
       description: 'Cap policy: loads the profile and bars in force, plans notifications, carrier command and un-bar',
     });
-    bindTable(plan, ENV.profilesTable, profilesTable, 'read');
+    bindTable(plan, ENV.profilesTable, profilesTable, { actions: ['dynamodb:GetItem'] });
     bindTable(plan, ENV.usageTable, usageTable, { actions: ['dynamodb:GetItem'], onlyAttributes: BAR_ATTRIBUTES });
     // The plan only addresses bill-shock alerts to the ops topic; the notify task publishes them.
     plan.addEnvironment(ENV.opsTopicArn, opsTopic.topicArn);

@@ -87,8 +87,11 @@ export class Ingest extends Construct {
       memorySize: props.memorySize ?? 1_024,
       timeout: props.timeout ?? Duration.seconds(60),
     });
-    bindTable(this.function, ENV.profilesTable, props.store.profilesTable, 'read');
-    bindTable(this.function, ENV.usageTable, props.store.usageTable, 'readWrite');
+    // Exactly the calls of the profile and usage store adapters: no Scan, no Query, no DeleteItem.
+    bindTable(this.function, ENV.profilesTable, props.store.profilesTable, { actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'] });
+    bindTable(this.function, ENV.usageTable, props.store.usageTable, {
+      actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    });
     bindQueue(this.function, ENV.quarantineQueueUrl, this.quarantineQueue);
     bindStateMachine(this.function, ENV.policyStateMachineArn, props.policyStateMachine);
 

@@ -168,7 +168,10 @@ export type TableAccess =
    * `status` / `doneAt` attributes (no reads, no deletes, no rewriting an entry's content).
    */
   | 'append'
-  /** Exactly these actions, optionally only on these top-level attributes (fine-grained access control). */
+  /**
+   * Exactly these actions, optionally only on these top-level attributes besides the table's keys
+   * (DynamoDB fine-grained access control: `dynamodb:Attributes`, `dynamodb:Select`, `dynamodb:ReturnValues`).
+   */
   | { readonly actions: readonly string[]; readonly onlyAttributes?: readonly string[] };
 
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];

@@ -194,6 +194,9 @@ describe('IAM least privilege', () => {
     const auditId = logicalIdOf(stack.store.auditTable);
     const writes = statements.filter((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
     expect(writes).toHaveLength(1);
+    expect(actionsOf(writes[0]!).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    const onProfiles = statements.filter((s) => mentions(s, profilesId));
+    expect(allActions(onProfiles).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
     expect(mentions(writes[0]!, usageId)).toBe(true);
     expect(mentions(writes[0]!, profilesId)).toBe(false);
     expect(statements.some((s) => mentions(s, auditId))).toBe(false);
