@@ -140,6 +140,7 @@ export class SpendcapStack extends Stack {
       policyStateMachine: this.workflow.stateMachine,
       functions: this.functions,
       carrierCommandFunction: command,
+      notifyFunction: notify,
       reportFailureFunction: reportFailure,
       deadLetterQueues: {
         FailedBatches: this.ingest.failedBatchQueue,

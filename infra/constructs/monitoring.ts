@@ -7,7 +7,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from './spendcap-function.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './spendcap-function.js';
 
 export interface MonitoringProps {
   /** Every alarm notifies this topic. */
@@ -19,6 +19,8 @@ export interface MonitoringProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** The function that places and lifts bars through the carrier gateway. */
   readonly carrierCommandFunction: lambda.IFunction;
+  /** The function that sends one notification (its invocations: messages attempted). */
+  readonly notifyFunction: lambda.IFunction;
   /** The workflow task that runs when an action failed after its retries. */
   readonly reportFailureFunction: lambda.IFunction;
   /** Queues that must stay empty: any message is work that did not happen (failed batches, dead letters). */
@@ -71,6 +73,18 @@ export class Monitoring extends Construct {
       alarmDescription: 'Rejected carrier events wait in the quarantine with their reason: they were not counted.',
     });
     for (const [name, fn] of Object.entries(props.functions)) this.watchFunction(name, fn);
+    this.alarm('IngestFailedSubscribers', {
+      // Handled failures: the batch reports them as item failures (retried, bisected), so Errors stays at 0.
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'FailedSubscribers',
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      }),
+      threshold: 1,
+      alarmDescription: 'Ingest could not update some subscribers\' counters (their records are retried, then sent to the failed-batch queue).',
+    });
     this.alarm('PolicyExecutionsFailed', {
       metric: new cloudwatch.MathExpression({
         expression: 'failed + timedOut + aborted',
@@ -159,14 +173,25 @@ export class Monitoring extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Duplicates, redeliveries, rejected',
-        left: [count('Duplicates', 'duplicates'), count('Redelivered', 'redelivered'), count('Rejected', 'rejected (quarantined)')],
+        left: [
+          count('Duplicates', 'duplicates'),
+          count('Redelivered', 'redelivered'),
+          count('Rejected', 'rejected (quarantined)'),
+          count('FailedSubscribers', 'subscribers failed (retried)'),
+        ],
         width: 12,
       }),
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Threshold crossings, bars, notifications',
-        left: [count('Crossings', 'crossings'), count('CarrierCommands', 'carrier commands (bar / un-bar)'), count('NotificationsSent', 'notifications sent')],
+        left: [
+          count('Crossings', 'crossings'),
+          count('CarrierCommands', 'carrier commands (bar / un-bar)'),
+          count('NotificationsSent', 'notifications sent'),
+          props.carrierCommandFunction.metricInvocations({ period, statistic: 'Sum', label: 'carrier-command task runs' }),
+          props.notifyFunction.metricInvocations({ period, statistic: 'Sum', label: 'notify task runs' }),
+        ],
         width: 12,
       }),
       new cloudwatch.GraphWidget({

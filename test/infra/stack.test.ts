@@ -312,7 +312,7 @@ describe('monitoring', () => {
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([opsTopic]);
   });
 
-  it('watches iterator age, failed batches, dead letters, quarantine, errors, throttles, executions, carrier commands and SMS', () => {
+  it('watches iterator age, failed batches, dead letters, quarantine, failed subscribers, errors, throttles, executions, carrier commands and SMS', () => {
     // Arrange
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     const onMetric = (namespace: string, metricName: string) => alarms.filter((a) => a.Namespace === namespace && a.MetricName === metricName);
@@ -343,6 +343,9 @@ describe('monitoring', () => {
     ]);
     const executions = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes('ExecutionsFailed'));
     expect(executions).toHaveLength(1);
+    expect(onMetric('spendcap', 'FailedSubscribers')).toEqual([
+      expect.objectContaining({ Statistic: 'Sum', Threshold: 1, Dimensions: [{ Name: 'service', Value: 'spendcap' }] }),
+    ]);
     expect(onMetric('AWS/SNS', 'NumberOfNotificationsFailed')).toEqual([
       expect.objectContaining({ Dimensions: [{ Name: 'PhoneNumber', Value: 'PhoneNumberDirect' }], Threshold: 5 }),
     ]);
@@ -362,7 +365,7 @@ describe('monitoring', () => {
     const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
-    for (const metric of ['EventsApplied', 'Duplicates', 'Redelivered', 'Rejected', 'Crossings', 'WriteUnits', 'CarrierCommands', 'NotificationsSent']) {
+    for (const metric of ['EventsApplied', 'Duplicates', 'Redelivered', 'Rejected', 'FailedSubscribers', 'Crossings', 'WriteUnits', 'CarrierCommands', 'NotificationsSent']) {
       expect(body).toContain(`MetricName=\\\\\\"${metric}\\\\\\"`);
     }
     expect(body).toContain('Namespace=\\\\\\"spendcap\\\\\\"');
