@@ -13,6 +13,7 @@ import { logger, maskSubscriber } from '../../shared/observability.js';
 import type { CarrierGateway } from '../../shared/ports/carrier-gateway.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { sendPlannedCommand, type CarrierCommandDeps } from '../../shared/policy/carrier-command.js';
+import { withTransientErrors } from '../../shared/policy/aws-errors.js';
 import { carrierConfigFromEnv } from '../../shared/policy/config.js';
 import { parseTaskInput, plannedCommandSchema, type CommandOutcome } from '../../shared/policy/payloads.js';
 
@@ -23,7 +24,7 @@ export function createHandler(deps: CarrierCommandHandlerDeps): (event: unknown)
     const planned = parseTaskInput(plannedCommandSchema, event, 'carrier-command');
     const subscriber = maskSubscriber(planned.subscriberId);
     try {
-      const outcome = await sendPlannedCommand(planned, deps);
+      const outcome = await withTransientErrors(() => sendPlannedCommand(planned, deps));
       logger.info('carrier command', { subscriber, command: planned.command, outcome });
       return outcome;
     } catch (e: unknown) {

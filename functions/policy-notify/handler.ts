@@ -7,6 +7,7 @@ import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';
 import { SnsNotifier } from '../../shared/adapters/sns-notifier.js';
 import { logger, maskSubscriber } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
+import { withTransientErrors } from '../../shared/policy/aws-errors.js';
 import { notifyConfigFromEnv } from '../../shared/policy/config.js';
 import { sendPlannedNotification, type NotifyDeps } from '../../shared/policy/notify.js';
 import { parseTaskInput, plannedMessageSchema, type NotificationOutcome } from '../../shared/policy/payloads.js';
@@ -16,7 +17,7 @@ export type PolicyNotifyDeps = NotifyDeps;
 export function createHandler(deps: PolicyNotifyDeps): (event: unknown) => Promise<NotificationOutcome> {
   return async (event: unknown) => {
     const message = parseTaskInput(plannedMessageSchema, event, 'policy-notify');
-    const outcome = await sendPlannedNotification(message, deps);
+    const outcome = await withTransientErrors(() => sendPlannedNotification(message, deps));
     logger.info('notification', { subscriber: maskSubscriber(message.subscriberId), kind: message.kind, channel: message.channel, outcome });
     return outcome;
   };

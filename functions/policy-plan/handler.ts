@@ -6,6 +6,7 @@ import { DynamoBarStore } from '../../shared/adapters/dynamo-bar-store.js';
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
 import { settingsFromEnv } from '../../shared/config/settings.js';
 import { logger, maskSubscriber } from '../../shared/observability.js';
+import { withTransientErrors } from '../../shared/policy/aws-errors.js';
 import { planConfigFromEnv } from '../../shared/policy/config.js';
 import { parseTaskInput, policyRequestSchema, type PolicyWorkflowPlan } from '../../shared/policy/payloads.js';
 import { planPolicy, type PlanDeps } from '../../shared/policy/plan.js';
@@ -15,7 +16,7 @@ export type PolicyPlanDeps = PlanDeps;
 export function createHandler(deps: PolicyPlanDeps): (event: unknown) => Promise<PolicyWorkflowPlan> {
   return async (event: unknown) => {
     const request = parseTaskInput(policyRequestSchema, event, 'policy-plan');
-    const plan = await planPolicy(request, deps);
+    const plan = await withTransientErrors(() => planPolicy(request, deps));
     logger.info('policy planned', {
       subscriber: maskSubscriber(request.subscriberId),
       kind: request.kind,

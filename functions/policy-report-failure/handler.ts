@@ -8,6 +8,7 @@ import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';
 import { SnsNotifier } from '../../shared/adapters/sns-notifier.js';
 import { logger, maskSubscriber } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
+import { withTransientErrors } from '../../shared/policy/aws-errors.js';
 import { reportFailureConfigFromEnv } from '../../shared/policy/config.js';
 import { parseTaskInput, reportFailureInputSchema } from '../../shared/policy/payloads.js';
 import { reportFailure, type ReportFailureDeps } from '../../shared/policy/report-failure.js';
@@ -19,7 +20,7 @@ export function createHandler(deps: PolicyReportFailureDeps): (event: unknown) =
     const input = parseTaskInput(reportFailureInputSchema, event, 'policy-report-failure');
     const origin = input.failure === 'carrier' ? input.command : input.message;
     logger.error('policy action failed', { subscriber: maskSubscriber(origin.subscriberId), failure: input.failure, error: input.error.Error });
-    return reportFailure(input, deps);
+    return withTransientErrors(() => reportFailure(input, deps));
   };
 }
 

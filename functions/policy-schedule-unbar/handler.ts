@@ -11,6 +11,7 @@ import { logger, maskSubscriber } from '../../shared/observability.js';
 import type { AuditLog } from '../../shared/ports/audit-log.js';
 import { systemClock, type Clock } from '../../shared/ports/clock.js';
 import type { UnbarScheduler } from '../../shared/ports/unbar-scheduler.js';
+import { withTransientErrors } from '../../shared/policy/aws-errors.js';
 import { scheduleConfigFromEnv } from '../../shared/policy/config.js';
 import { parseTaskInput, scheduleUnbarInputSchema } from '../../shared/policy/payloads.js';
 import { scheduleUnbar } from '../../shared/policy/schedule-unbar.js';
@@ -27,7 +28,9 @@ export type ScheduleUnbarResult = { outcome: 'SCHEDULED' | 'ALREADY_SCHEDULED'; 
 export function createHandler(deps: PolicyScheduleUnbarDeps): (event: unknown) => Promise<ScheduleUnbarResult> {
   return async (event: unknown) => {
     const input = parseTaskInput(scheduleUnbarInputSchema, event, 'policy-schedule-unbar');
-    const result = await scheduleUnbar(input.unbar, { scheduler: deps.schedulerFor(input.stateMachineArn), audit: deps.audit, clock: deps.clock });
+    const result = await withTransientErrors(() =>
+      scheduleUnbar(input.unbar, { scheduler: deps.schedulerFor(input.stateMachineArn), audit: deps.audit, clock: deps.clock }),
+    );
     logger.info('un-bar scheduled', { subscriber: maskSubscriber(input.unbar.subscriberId), bucket: input.unbar.bucket, ...result });
     return result;
   };

@@ -35,8 +35,12 @@ export interface PolicyWorkflowProps {
   readonly timeout?: Duration;
 }
 
-/** Errors of the Lambda service itself (not of our code): always worth a retry. */
+/**
+ * Errors of the Lambda service itself, and store/service errors that outlasted the SDK's retries
+ * (PolicyTransientError): always worth a retry, every task being idempotent.
+ */
 const LAMBDA_SERVICE_ERRORS = [
+  POLICY_ERRORS.transient,
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',

@@ -48,3 +48,21 @@ export function describeError(e: unknown): string {
 export function errorNameOf(e: unknown): string {
   return e instanceof Error ? e.name : typeof e;
 }
+
+/**
+ * A store or service error (DynamoDB throttling, a 5xx) that outlasted the SDK's own retries. Named so that
+ * the state machine's Retry can back off and try the task again: every task is idempotent (guards).
+ */
+export class PolicyTransientError extends Error {
+  override readonly name = 'PolicyTransientError';
+}
+
+/** Runs a task, turning transient AWS errors into PolicyTransientError; every other error keeps its name. */
+export async function withTransientErrors<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return await task();
+  } catch (e: unknown) {
+    if (isTransientAwsError(e)) throw new PolicyTransientError(`transient service error (${errorNameOf(e)})`);
+    throw e;
+  }
+}

@@ -40,6 +40,8 @@ export const POLICY_ERRORS = {
   notificationTransient: 'NotificationTransientError',
   notificationRejected: 'NotificationRejectedError',
   unknownSubscriber: 'UnknownSubscriberError',
+  /** DynamoDB / service errors that outlasted the SDK's retries (see shared/policy/aws-errors.ts). */
+  transient: 'PolicyTransientError',
   carrierCommandFailed: 'CarrierCommandFailed',
   notificationFailed: 'NotificationFailed',
 } as const;

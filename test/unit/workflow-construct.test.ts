@@ -26,7 +26,8 @@ beforeAll(() => {
   template = Template.fromStack(stack);
   const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
   definition = JSON.parse(resolveTokens((machine as { Properties: { DefinitionString: unknown } }).Properties.DefinitionString)) as typeof definition;
-});
+  // CDK synthesis: seconds on a loaded machine.
+}, 60_000);
 
 afterAll(() => {
   rmSync(outdir, { recursive: true, force: true });
