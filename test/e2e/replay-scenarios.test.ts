@@ -145,3 +145,158 @@ describe('replay scenarios: time', () => {
     expect(notesOf(report, 'Z1').some((n) => n.startsWith('CAP_RESET'))).toBe(false);
   });
 });
+
+describe('replay scenarios: caps and channels', () => {
+  it('bills everything and neither warns nor bars a subscriber who opted out of the roaming cap', async () => {
+    // Arrange
+    const lines = Array.from({ length: 12 }, (_, i) => data('O1', after('2026-09-10T08:00:00Z', i * 30), 20 * MB, SWISS, { chargeMicros: 10 * EUR }));
+
+    // Act
+    const report = await replay([profile('O1', { roamingCap: { enabled: false } })], lines);
+
+    // Assert
+    expect(periodOf(report, 'O1', '2026-09-01').roaming).toEqual({
+      chargeMicros: 120 * EUR,
+      billableMicros: 120 * EUR,
+      writtenOffMicros: 0,
+      blockedBytes: 0,
+      blockedMicros: 0,
+    });
+    expect(notesOf(report, 'O1')).toEqual(['ROAMING_WELCOME@sms@2026-09-10T08:00:00.000Z']);
+    expect(commandsOf(report, 'O1')).toEqual([]);
+    expect(subscriberOf(report, 'O1').bars).toEqual({ dataRoaming: false, dataOverage: false });
+  });
+
+  it('warns at 80% and bars at a custom limit of EUR 20', async () => {
+    // Arrange
+    const lines = Array.from({ length: 12 }, (_, i) => data('C1', after('2026-09-10T08:00:00Z', i * 10), 4 * MB, SWISS, { chargeMicros: 2 * EUR }));
+
+    // Act
+    const report = await replay([profile('C1', { roamingCap: { limitMicros: 20 * EUR } })], lines);
+
+    // Assert
+    expect(notesOf(report, 'C1')).toEqual([
+      'ROAMING_WELCOME@sms@2026-09-10T08:00:00.000Z',
+      'ROAMING_SPEND_80@sms@2026-09-10T09:10:00.000Z',
+      'ROAMING_CAP_REACHED@sms@2026-09-10T09:30:00.000Z',
+    ]);
+    expect(commandsOf(report, 'C1')).toEqual(['BAR_DATA_ROAMING@2026-09-10T09:30:00.000Z']);
+    expect(periodOf(report, 'C1', '2026-09-01').roaming).toEqual({
+      chargeMicros: 20 * EUR,
+      billableMicros: 20 * EUR,
+      writtenOffMicros: 0,
+      blockedBytes: 8 * MB,
+      blockedMicros: 4 * EUR,
+    });
+  });
+
+  it('sends nothing to a subscriber with every channel off, but still bars', async () => {
+    // Arrange
+    const lines = Array.from({ length: 6 }, (_, i) => data('Q1', after('2026-09-10T08:00:00Z', i * 10), 20 * MB, SWISS, { chargeMicros: 10 * EUR }));
+
+    // Act
+    const report = await replay([profile('Q1', { notifications: { sms: false, email: false } })], lines);
+
+    // Assert
+    expect(subscriberOf(report, 'Q1').notifications).toEqual([]);
+    expect(commandsOf(report, 'Q1')).toEqual(['BAR_DATA_ROAMING@2026-09-10T08:40:00.000Z']);
+    expect(periodOf(report, 'Q1', '2026-09-01').roaming).toMatchObject({ chargeMicros: 50 * EUR, blockedMicros: 10 * EUR });
+    expect(subscriberOf(report, 'Q1').bars.dataRoaming).toBe(true);
+  });
+
+  it('sends e-mail only to a subscriber who chose e-mail, and rates refused home data with the tariff', async () => {
+    // Arrange: 100 MB allowance, 40 MB a record, EUR 0.04/MB out of bundle (default tariff), EUR 4 limit.
+    const lines = Array.from({ length: 7 }, (_, i) => data('M1', after('2026-09-10T08:00:00Z', i * 10), 40 * MB, HOME));
+    const subscriber = profile('M1', {
+      email: 'm1@example.org',
+      notifications: { sms: false, email: true },
+      overageCap: { limitMicros: 4 * EUR },
+      plan: { dataAllowanceBytes: 100 * MB },
+    });
+
+    // Act
+    const report = await replay([subscriber], lines);
+
+    // Assert
+    const notes = subscriberOf(report, 'M1').notifications;
+    expect(notes.map((n) => n.kind)).toEqual(['DATA_ALLOWANCE_80', 'DATA_ALLOWANCE_100', 'OVERAGE_SPEND_80', 'OVERAGE_CAP_REACHED']);
+    expect(new Set(notes.map((n) => `${n.channel} ${n.to}`))).toEqual(new Set(['email m1@example.org']));
+    expect(commandsOf(report, 'M1')).toEqual(['BAR_DATA_OVERAGE@2026-09-10T08:40:00.000Z']);
+    expect(periodOf(report, 'M1', '2026-09-01')).toMatchObject({ dataBytes: 200 * MB, roamingDataBytes: 0 });
+    expect(periodOf(report, 'M1', '2026-09-01').overage).toEqual({
+      chargeMicros: 4 * EUR,
+      billableMicros: 4 * EUR,
+      writtenOffMicros: 0,
+      blockedBytes: 80 * MB,
+      blockedMicros: 3_200_000,
+    });
+    expect(subscriberOf(report, 'M1').bars).toEqual({ dataRoaming: false, dataOverage: true });
+  });
+
+  it('alerts operations once when accrued charges exceed the bill-shock threshold (EUR 100 minimum)', async () => {
+    // Arrange: no monthly fee, so the threshold is the EUR 100 minimum; the roaming cap is off.
+    const lines = Array.from({ length: 5 }, (_, i) => data('B1', after('2026-09-10T08:00:00Z', i * 60), 60 * MB, SWISS, { chargeMicros: 30 * EUR }));
+    const subscriber = profile('B1', { roamingCap: { enabled: false }, plan: { monthlyFeeMicros: 0 } });
+
+    // Act
+    const report = await replay([subscriber], lines);
+
+    // Assert
+    const ops = subscriberOf(report, 'B1').notifications.filter((n) => n.channel === 'ops');
+    expect(ops.map((n) => `${n.kind}@${new Date(n.at).toISOString()}`)).toEqual(['BILL_SHOCK_ALERT@2026-09-10T11:00:00.000Z']);
+    expect(ops[0]?.to).toBe('ops@spendcap.local');
+    expect(ops[0]?.text).toContain('120.00');
+    expect(ops[0]?.text).toContain('100.00');
+    expect(periodOf(report, 'B1', '2026-09-01').roaming.billableMicros).toBe(150 * EUR);
+  });
+
+  it('treats Spain as roam-like-at-home: data comes out of the allowance, only the excess is charged', async () => {
+    // Arrange
+    const lines = [
+      attach('E1', '2026-09-10T07:00:00Z', SPAIN),
+      ...Array.from({ length: 4 }, (_, i) => data('E1', after('2026-09-10T08:00:00Z', i * 60), 300 * MB, SPAIN)),
+    ];
+
+    // Act
+    const report = await replay([profile('E1')], lines);
+
+    // Assert
+    expect(notesOf(report, 'E1')).toEqual([
+      'ROAMING_WELCOME@sms@2026-09-10T07:00:00.000Z',
+      'DATA_ALLOWANCE_80@sms@2026-09-10T10:00:00.000Z',
+      'DATA_ALLOWANCE_100@sms@2026-09-10T11:00:00.000Z',
+    ]);
+    const period = periodOf(report, 'E1', '2026-09-01');
+    expect(period).toMatchObject({ dataBytes: 1200 * MB, roamingDataBytes: 1200 * MB });
+    // 200 MB past the 1 GB allowance at the home price of EUR 0.04/MB.
+    expect(period.roaming).toMatchObject({ chargeMicros: 8 * EUR, billableMicros: 8 * EUR });
+    expect(commandsOf(report, 'E1')).toEqual([]);
+  });
+
+  it('welcomes a subscriber on a ship (MCC 901) with the satellite price, and the cap stops EUR 10/MB data', async () => {
+    // Arrange: no chargeMicros, so the default tariff's non-terrestrial price (EUR 10/MB) applies.
+    const lines = [
+      attach('S1', '2026-09-10T09:00:00Z', SHIP),
+      ...Array.from({ length: 7 }, (_, i) => data('S1', after('2026-09-10T09:10:00Z', i * 10), MB, SHIP)),
+    ];
+
+    // Act
+    const report = await replay([profile('S1', { locale: 'fr' })], lines);
+
+    // Assert
+    const welcome = subscriberOf(report, 'S1').notifications[0];
+    expect(welcome?.kind).toBe('ROAMING_WELCOME');
+    expect(welcome?.text).toContain('10,00');
+    expect(notesOf(report, 'S1').slice(1)).toEqual([
+      'ROAMING_SPEND_80@sms@2026-09-10T09:40:00.000Z',
+      'ROAMING_CAP_REACHED@sms@2026-09-10T09:50:00.000Z',
+    ]);
+    expect(periodOf(report, 'S1', '2026-09-01').roaming).toEqual({
+      chargeMicros: 50 * EUR,
+      billableMicros: 50 * EUR,
+      writtenOffMicros: 0,
+      blockedBytes: 2 * MB,
+      blockedMicros: 20 * EUR,
+    });
+  });
+});
