@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,4 +99,18 @@ describe('deployment configuration', () => {
 
     expect(() => loadDeploymentConfig(app.node)).toThrow('spendcapConfigFile: cannot read /nonexistent/spendcap.json');
   });
+
+  it('makes the CDK app exit 1 with the key at fault before synthesizing anything', () => {
+    // Arrange: the CLI hands the context to the app through CDK_CONTEXT_JSON.
+    const outdir = mkdtempSync(join(tmpdir(), 'spendcap-app-'));
+    dirs.push(outdir);
+    const env = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ spendcap: { ingest: { batchSize: 0 } } }) };
+
+    // Act
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], { env, encoding: 'utf8', timeout: 60_000 });
+
+    // Assert
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('spendcap: invalid deployment configuration: spendcap.ingest.batchSize: must be an integer from 1 to 10000');
+  }, 60_000);
 });
