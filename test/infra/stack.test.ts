@@ -100,6 +100,26 @@ describe('encryption at rest with customer managed keys', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
+  it('lets CloudWatch alarms and SNS dead-letter redrive use the notification key, for this account only', () => {
+    const key = template.toJSON().Resources[logicalIdOf(stack.notifications.key)];
+    const statements = key.Properties.KeyPolicy.Statement as Array<{ Principal?: { Service?: string }; Action: string[]; Condition?: unknown }>;
+    for (const service of ['cloudwatch.amazonaws.com', 'sns.amazonaws.com']) {
+      const grant = statements.find((s) => s.Principal?.Service === service);
+      expect(grant?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+      expect(grant?.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    }
+  });
+
+  it('uses a provisioned stream with the configured shards when asked', () => {
+    const { stack: provisioned } = buildStack({ stream: { capacityMode: 'provisioned', shardCount: 3, retentionHours: 48 } });
+
+    Template.fromStack(provisioned).hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+      ShardCount: 3,
+      RetentionPeriodHours: 48,
+    });
+  });
+
   it('encrypts every table, topic and queue with a KMS key, and every key rotates', () => {
     const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
     const topics = Object.values(template.findResources('AWS::SNS::Topic'));
