@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runReplay } from '../../local/replay.js';
+import { attach, data, EUR, MB, profile, scenarioFiles } from './support/replay-scenario.js';
+
+const run = promisify(execFile);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const borderRoaming = resolve(root, '../shared/scenarios/border-roaming');
+const checkReport = resolve(root, '../shared/scenarios/check-report.py');
+
+/** `npm run replay -- ...` as a user types it; resolves with the exit code instead of throwing. */
+async function npmReplay(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('npm', ['run', '-s', 'replay', '--', ...args], { cwd: root, timeout: 170_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e: unknown) {
+    const failed = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+describe('npm run replay (the command)', () => {
+  it.runIf(existsSync(borderRoaming) && existsSync(checkReport))(
+    'passes check-report.py on the shared border-roaming scenario',
+    async () => {
+      // Arrange
+      const files = scenarioFiles([], []);
+      try {
+        // Act
+        const replayed = await npmReplay([
+          '--subscribers', join(borderRoaming, 'subscribers.json'),
+          '--events', join(borderRoaming, 'events.jsonl'),
+          '--report', files.report,
+        ]);
+        const checked = await run('python3', [checkReport, join(borderRoaming, 'expected.json'), join(borderRoaming, 'subscribers.json'), files.report]);
+
+        // Assert
+        expect(replayed.code).toBe(0);
+        expect(checked.stdout).toMatch(/replay scenarios: (\d+)\/\1 checks hold/);
+      } finally {
+        files.cleanup();
+      }
+    },
+  );
+
+  it('exits non-zero with a one-line reason and writes no report when the events file is missing', async () => {
+    // Arrange
+    const files = scenarioFiles([profile('X1')], []);
+    try {
+      // Act
+      const result = await npmReplay(['--subscribers', files.subscribers, '--events', join(files.dir, 'nope.jsonl'), '--report', files.report]);
+
+      // Assert
+      expect(result.code).not.toBe(0);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('nope.jsonl: no such file');
+      expect(existsSync(files.report)).toBe(false);
+    } finally {
+      files.cleanup();
+    }
+  });
+
+  it('exits non-zero naming the profile and field when a subscriber profile is invalid', async () => {
+    // Arrange
+    const files = scenarioFiles([profile('X1'), { subscriberId: 'X2', msisdn: '0612', plan: { dataAllowanceBytes: 1 } }], [data('X1', '2026-09-10T08:00:00Z', MB, '20801')]);
+    try {
+      // Act
+      const result = await npmReplay(['--subscribers', files.subscribers, '--events', files.events, '--report', files.report]);
+
+      // Assert
+      expect(result.code).not.toBe(0);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('profile [1] (X2)');
+      expect(result.stderr).toContain('msisdn');
+      expect(existsSync(files.report)).toBe(false);
+    } finally {
+      files.cleanup();
+    }
+  });
+
+  it('exits non-zero when the subscribers file is not a JSON array, and when a flag is missing', async () => {
+    // Arrange
+    const files = scenarioFiles('{"subscriberId": "X1"}', []);
+    try {
+      // Act
+      const notArray = await npmReplay(['--subscribers', files.subscribers, '--events', files.events, '--report', files.report]);
+      const noFlag = await npmReplay(['--subscribers', files.subscribers, '--events', files.events]);
+
+      // Assert
+      expect(notArray.code).not.toBe(0);
+      expect(notArray.stderr).toContain('must be a JSON array');
+      expect(noFlag.code).not.toBe(0);
+      expect(noFlag.stderr).toContain('--report is required');
+      expect(existsSync(files.report)).toBe(false);
+    } finally {
+      files.cleanup();
+    }
+  });
+});
+
+describe('replay batching', () => {
+  it('gives the same report fed one event at a time as in waves', async () => {
+    // Arrange: several subscribers interleaved, a bar, refused usage, an un-bar at a period start,
+    // duplicates and a bad line.
+    const subscribers = [
+      profile('W1'),
+      profile('W2', { overageCap: { limitMicros: 6 * EUR }, plan: { billingCycleDay: 12, timeZone: 'Asia/Tokyo', dataAllowanceBytes: 100 * MB } }),
+      profile('W3', { roamingCap: { enabled: false }, plan: { monthlyFeeMicros: 0 } }),
+    ];
+    const lines: Array<object | string> = [attach('W1', '2026-09-10T06:00:00Z', '22801')];
+    for (let i = 0; i < 40; i++) {
+      const time = new Date(Date.parse('2026-09-10T07:00:00Z') + i * 90 * 60_000).toISOString();
+      lines.push(data('W1', time, 6 * MB, '22801', { chargeMicros: 3 * EUR }));
+      lines.push(data('W2', time, 30 * MB, '20801'));
+      if (i % 3 === 0) lines.push(data('W3', time, 10 * MB, '310260', { chargeMicros: 9 * EUR }));
+      if (i === 7) lines.push(lines[lines.length - 2] as object, '{oops');
+    }
+    const files = scenarioFiles(subscribers, lines);
+    try {
+      // Act
+      const oneByOne = await runReplay({ subscribersFile: files.subscribers, eventsFile: files.events, progress: false, maxWave: 1 });
+      const inWaves = await runReplay({ subscribersFile: files.subscribers, eventsFile: files.events, progress: false, maxWave: 500 });
+
+      // Assert
+      expect(inWaves).toEqual(oneByOne);
+      const w2 = oneByOne.subscribers.find((s) => s.subscriberId === 'W2');
+      // The period starting 2026-09-12 in Tokyo begins at 2026-09-11T15:00Z.
+      expect(w2?.carrierCommands.map((c) => c.command)).toEqual(['BAR_DATA_OVERAGE', 'UNBAR_DATA_OVERAGE', 'BAR_DATA_OVERAGE']);
+      expect(new Date(w2?.carrierCommands[1]?.at ?? 0).toISOString()).toBe('2026-09-11T15:00:00.000Z');
+      expect(w2?.periods.map((p) => p.period)).toEqual(['2026-08-12', '2026-09-12']);
+      expect(oneByOne.duplicates).toBe(1);
+      expect(oneByOne.rejected).toHaveLength(1);
+    } finally {
+      files.cleanup();
+    }
+  });
+});
+
+describe('report file', () => {
+  it('is replay-report.v1 JSON written whole', async () => {
+    // Arrange
+    const files = scenarioFiles([profile('F1')], [data('F1', '2026-09-10T08:00:00Z', MB, '20801', { chargeMicros: 0 })]);
+    try {
+      // Act
+      await runReplay({ subscribersFile: files.subscribers, eventsFile: files.events, reportFile: files.report, progress: false });
+
+      // Assert
+      const written = JSON.parse(readFileSync(files.report, 'utf8')) as Record<string, unknown>;
+      expect(Object.keys(written)).toEqual(['version', 'eventsRead', 'eventsApplied', 'duplicates', 'rejected', 'subscribers']);
+      expect(written.version).toBe(1);
+      expect(written.eventsApplied).toBe(1);
+    } finally {
+      files.cleanup();
+    }
+  });
+});
