@@ -195,9 +195,19 @@ function valueSize(value: ItemValue): number {
   return size;
 }
 
+/**
+ * DynamoDB stores numbers as base-100 digit pairs aligned on the exponent: one byte of exponent, one per
+ * pair of significant digits (plus one when the alignment splits them), one for a negative sign.
+ */
 function numberSize(n: number): number {
-  const digits = Math.abs(n).toString().replace('.', '').replace(/e.*$/, '').replace(/^0+/, '').replace(/0+$/, '');
-  return 1 + Math.ceil(Math.max(1, digits.length) / 2) + (n < 0 ? 1 : 0);
+  if (n === 0) return 1;
+  // Items hold integers only (micros, bytes, counts); anything else is sized generously.
+  if (!Number.isSafeInteger(n)) return 2 + Math.ceil(String(Math.abs(n)).replace(/[^0-9]/g, '').length / 2) + (n < 0 ? 1 : 0);
+  const whole = String(Math.abs(n));
+  const digits = whole.replace(/0+$/, '');
+  const exponent = whole.length - 1;
+  const extra = digits.length % 2 !== 0 || exponent % 2 !== 0 ? 0 : 1;
+  return 1 + Math.ceil(digits.length / 2) + extra + (n < 0 ? 1 : 0);
 }
 
 /** Write units of one write: 1 per started KB of the larger of the item before and after (minimum 1). */

@@ -241,9 +241,9 @@ async function ingestSubscriber(
     const genuine = [...firstOfKey.values()].filter((e) => claims.get(e) === true);
 
     const plan = planWrites(stored, entries, genuine, profile, deps.settings, homeMcc, started);
-    const savedPeriods = await writeAll(subscriberId, stored, plan, deps.usage, stats);
-    for (const e of genuine) if (e.event.type === 'attach' || savedPeriods?.has(e.period) === true) applied.add(e);
-    if (savedPeriods === undefined) {
+    const written = await writeAll(subscriberId, stored, plan, deps.usage, stats);
+    for (const e of genuine) if (written.periods.has(e.period) || (written.complete && e.event.type === 'attach')) applied.add(e);
+    if (!written.complete) {
       stats.conflicts += 1;
       if (attempt >= maxAttempts) throw new Error(`usage: still conflicting after ${attempt} attempts`);
       await sleep(Math.random() * 10 * attempt);
@@ -338,29 +338,29 @@ function planWrites(
   return plan;
 }
 
-/** The periods written, or undefined when any write met a newer version (reload and redo). */
+/** The periods written; not complete when a write met a newer version (reload and redo). */
 async function writeAll(
   subscriberId: string,
   stored: StoredUsage,
   plan: WritePlan,
   usage: UsageStore,
   stats: IngestStats,
-): Promise<Set<string> | undefined> {
+): Promise<{ periods: Set<string>; complete: boolean }> {
   if (plan.state !== undefined) {
     const out = await usage.saveState({ subscriberId, expectedVersion: stored.state.version, ...plan.state });
     stats.writeUnits += out.writeUnits;
-    if (!out.saved) return undefined;
+    if (!out.saved) return { periods: new Set(), complete: false };
   }
   const outs = await Promise.all(plan.counters.map((write) => usage.saveCounters(write)));
-  const saved = new Set<string>();
-  let all = true;
+  const periods = new Set<string>();
+  let complete = true;
   outs.forEach((out, i) => {
     stats.writeUnits += out.writeUnits;
     const period = plan.counters[i]?.counters.period;
-    if (out.saved && period !== undefined) saved.add(period);
-    else all = false;
+    if (out.saved && period !== undefined) periods.add(period);
+    else complete = false;
   });
-  return all ? saved : undefined;
+  return { periods, complete };
 }
 
 /** Watermarks raised to the highest sequence number, per shard, of the given records. */

@@ -5,7 +5,13 @@
  * invocations for the same subscriber. Each asserts the exact counters of the unique events and exactly
  * one workflow execution per crossing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+});
+
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import type { IngestResult } from '../../shared/ingest/ingest-batch.js';

@@ -3,7 +3,13 @@
  * go to the quarantine with a reason naming the field, the raw payload and the stream position, while
  * the rest of the batch applies; a quarantine that cannot store them gets them delivered again.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+});
+
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import type { IngestResult } from '../../shared/ingest/ingest-batch.js';

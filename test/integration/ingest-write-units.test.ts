@@ -3,7 +3,13 @@
  * does), with carrier-duplicate protection on: one claim per event plus one write per subscriber and
  * touched period per batch. The benchmark calls the same `measureIngest`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+});
+
 import { measureIngest, startLocalTables, type LocalTables } from '../../shared/ingest/measure.js';
 
 let tables: LocalTables;
