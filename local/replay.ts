@@ -61,13 +61,8 @@ async function replayInto(
   options: ReplayOptions,
   size: number,
 ): Promise<ReplayReport> {
-  const { clock, settings, workflows } = runtime;
-  const network = new SimulatedNetwork((id) => profiles.get(id), settings, async (subscriberId, period) => {
-    const counters = (await runtime.readCounters(subscriberId)).find((c) => c.period === period);
-    const profile = profiles.get(subscriberId);
-    return Math.max(0, (profile?.plan.dataAllowanceBytes ?? 0) - (counters?.allowanceBytes ?? 0));
-  });
-  workflows.onCommand((c) => network.apply(c));
+  const { clock, workflows } = runtime;
+  const network = simulatedNetworkOf(runtime, profiles);
 
   const source = { region: runtime.emulators.region, streamArn: localStreamArn(runtime.emulators.region, runtime.emulators.streamName) };
   const pipeline: Pipeline = {
@@ -126,20 +121,7 @@ async function replayInto(
       reason: item.reason,
     }))
     .sort((a, b) => a.line - b.line);
-
-  const subscribers: ReportSubscriber[] = [];
-  for (const profile of profilesList) {
-    const id = profile.subscriberId;
-    const counters = await runtime.readCounters(id);
-    const bars = await workflows.barsOf(id);
-    subscribers.push({
-      subscriberId: id,
-      periods: reportPeriods(counters, network.blockedOf(id)),
-      notifications: inTimeOrder(workflows.notificationsOf(id)).map(({ kind, channel, to, text, at }) => ({ kind, channel, to, text, at })),
-      carrierCommands: inTimeOrder(workflows.commandsOf(id)).map(({ command, at, reason }) => ({ command, at, reason })),
-      bars,
-    });
-  }
+  const subscribers = await subscriberReports(runtime, network, profilesList);
   return {
     version: 1,
     eventsRead: feeder.counts.read,
@@ -148,6 +130,39 @@ async function replayInto(
     rejected,
     subscribers,
   };
+}
+
+/** What the caps did for each subscriber: counters from the usage table, refusals, messages, bars. */
+export async function subscriberReports(
+  runtime: LocalRuntime,
+  network: SimulatedNetwork,
+  profiles: readonly SubscriberProfile[],
+): Promise<ReportSubscriber[]> {
+  const { workflows } = runtime;
+  const subscribers: ReportSubscriber[] = [];
+  for (const profile of profiles) {
+    const id = profile.subscriberId;
+    const counters = await runtime.readCounters(id);
+    subscribers.push({
+      subscriberId: id,
+      periods: reportPeriods(counters, network.blockedOf(id)),
+      notifications: inTimeOrder(workflows.notificationsOf(id)).map(({ kind, channel, to, text, at }) => ({ kind, channel, to, text, at })),
+      carrierCommands: inTimeOrder(workflows.commandsOf(id)).map(({ command, at, reason }) => ({ command, at, reason })),
+      bars: await workflows.barsOf(id),
+    });
+  }
+  return subscribers;
+}
+
+/** The network, as the replay and the demo see it: the allowance left comes from the usage table. */
+export function simulatedNetworkOf(runtime: LocalRuntime, profiles: ReadonlyMap<string, SubscriberProfile>): SimulatedNetwork {
+  const network = new SimulatedNetwork((id) => profiles.get(id), runtime.settings, async (subscriberId, period) => {
+    const counters = (await runtime.readCounters(subscriberId)).find((c) => c.period === period);
+    const profile = profiles.get(subscriberId);
+    return Math.max(0, (profile?.plan.dataAllowanceBytes ?? 0) - (counters?.allowanceBytes ?? 0));
+  });
+  runtime.workflows.onCommand((c) => network.apply(c));
+  return network;
 }
 
 async function main(): Promise<void> {

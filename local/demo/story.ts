@@ -8,7 +8,7 @@
  *   network then). Warned at EUR 40, barred at EUR 50; the rest of his day's sync is refused.
  * - Chloe streams at home far past her 1 GB allowance at EUR 0.04/MB out of bundle, the other 2009
  *   story (EUR 159,212). Warned at 80% and 100% of the allowance, at EUR 40, barred at EUR 50; SMS
- *   and e-mail.
+ *   and e-mail. One of her usage reports arrives twice from the mediation layer: it counts once.
  * - Elena is on holiday in Spain (Movistar, 21407): roam-like-at-home, her data comes out of her
  *   allowance; a welcome SMS and nothing to pay.
  * - Marc travels in the United States (T-Mobile US, 310260) and opted out of the roaming cap: a
@@ -113,6 +113,8 @@ export function demoEvents(): Event[] {
   for (let n = 1; n <= 44; n++) add(0, data('DEMO-LUCAS', n, 60 + n * 15, '22801', 5 * MB));
   // Chloe: 50 MB every 10 minutes at home from the evening before bedtime, well past 1 GB.
   for (let n = 1; n <= 64; n++) add(1, data('DEMO-CHLOE', n, 90 + n * 10, '20801', 50 * MB));
+  // The mediation layer sends one of her reports twice: it must count once.
+  add(1, data('DEMO-CHLOE', 12, 90 + 12 * 10, '20801', 50 * MB));
   // Elena: attaches in Spain, 30 MB an hour of maps and photos.
   add(2, attach('DEMO-ELENA', 1, 30, '21407'));
   for (let n = 1; n <= 10; n++) add(2, data('DEMO-ELENA', n, 30 + n * 60, '21407', 30 * MB));
