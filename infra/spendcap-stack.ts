@@ -9,6 +9,7 @@ import { Ingest } from './constructs/ingest.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Notifications } from './constructs/notifications.js';
 import { PolicyWorkflow } from './constructs/policy-workflow.js';
+import { SelfCareApi } from './constructs/self-care-api.js';
 import { bindTable, bindTopic, SpendcapFunction, type SpendcapFunctionProps } from './constructs/spendcap-function.js';
 import { Store } from './constructs/store.js';
 import { UnbarScheduler } from './constructs/unbar-scheduler.js';
@@ -36,6 +37,7 @@ export class SpendcapStack extends Stack {
   public readonly unbarScheduler: UnbarScheduler;
   public readonly workflow: PolicyWorkflow;
   public readonly ingest: Ingest;
+  public readonly selfCareApi: SelfCareApi;
   public readonly monitoring: Monitoring;
   /** Every function of the stack by a readable name (monitored: errors and throttles). */
   public readonly functions: Record<string, SpendcapFunction> = {};
@@ -133,6 +135,14 @@ export class SpendcapStack extends Stack {
     });
     this.functions.IngestEvents = this.ingest.function;
 
+    this.selfCareApi = new SelfCareApi(this, 'SelfCareApi', {
+      tables: { usage: usageTable, profiles: profilesTable, audit: auditTable },
+      policyStateMachine: this.workflow.stateMachine,
+      settings: config.policy,
+      logRetention: config.logs.retentionDays,
+    });
+    Object.assign(this.functions, this.selfCareApi.functions);
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       opsTopic,
       stream: this.stream.stream,
@@ -146,6 +156,7 @@ export class SpendcapStack extends Stack {
         FailedBatches: this.ingest.failedBatchQueue,
         IngestDeadLetters: this.ingest.deadLetterQueue,
         NotificationDeadLetters: this.notifications.deadLetterQueue,
+        InboundSmsDeadLetters: this.selfCareApi.inboundSmsDeadLetterQueue,
       },
       quarantineQueue: this.ingest.quarantineQueue,
       smsFailures: this.notifications.metricSmsFailures(),
@@ -208,6 +219,14 @@ export class SpendcapStack extends Stack {
     new CfnOutput(this, 'SmsDeliveryStatusRoleArn', {
       value: this.notifications.smsDeliveryStatusRole.roleArn,
       description: 'aws sns set-sms-attributes --attributes DeliveryStatusIAMRole=<this>,DeliveryStatusSuccessSamplingRate=100',
+    });
+    new CfnOutput(this, 'SelfCareApiUrl', {
+      value: this.selfCareApi.url,
+      description: 'Self-care and admin API (IAM auth, SigV4): docs/api.md',
+    });
+    new CfnOutput(this, 'InboundSmsTopicArn', {
+      value: this.selfCareApi.inboundSmsTopic.topicArn,
+      description: 'Two-way SMS destination of the origination number: CONTINUE/CONTINUER keywords',
     });
     new CfnOutput(this, 'PolicyStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     if (this.carrierGateway.bus !== undefined) {

@@ -165,18 +165,12 @@ describe('SelfCareApi construct', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
-  it('wires into the whole SpendcapStack (its tables, workflow, settings, monitoring) and the stack still passes cdk-nag', () => {
+  it('is part of the whole SpendcapStack (its tables, workflow, settings, monitoring) and the stack still passes cdk-nag', () => {
     const app = testApp();
     addNagChecks(app);
     const { stack, config } = buildStack({}, app);
 
-    const api = new SelfCareApi(stack, 'SelfCareApi', {
-      tables: { usage: stack.store.usageTable, profiles: stack.store.profilesTable, audit: stack.store.auditTable },
-      policyStateMachine: stack.workflow.stateMachine,
-      settings: config.policy,
-      logRetention: config.logs.retentionDays,
-    });
-    for (const [name, fn] of Object.entries(api.functions)) stack.monitoring.watchFunction(name, fn);
+    const api = stack.selfCareApi;
 
     expect(() => app.synth()).not.toThrow();
     const template = Template.fromStack(stack);

@@ -134,10 +134,16 @@ describe('encryption at rest with customer managed keys', () => {
         KMSMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(stack.store.key), 'Arn'] },
       });
     }
-    expect(topics).toHaveLength(2);
+    // e-mail, ops and the inbound two-way SMS topic.
+    expect(topics).toHaveLength(3);
     for (const topic of topics) expect(topic.Properties.KmsMasterKeyId).toBeDefined();
-    expect(queues.length).toBeGreaterThanOrEqual(4);
-    for (const queue of queues) expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+    expect(queues.length).toBeGreaterThanOrEqual(5);
+    // The inbound-SMS dead-letter queue uses SQS-managed keys (a CMK would give its function kms:ReEncrypt*).
+    const inboundDlq = logicalIdOf(stack.selfCareApi.inboundSmsDeadLetterQueue);
+    for (const [id, queue] of Object.entries(template.findResources('AWS::SQS::Queue'))) {
+      if (id === inboundDlq) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      else expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+    }
     for (const key of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
   });
 });
@@ -172,7 +178,8 @@ describe('store', () => {
 describe('functions', () => {
   it('run Node.js 22 on arm64 with active tracing, source maps, their own log group and the validated settings', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(6);
+    // ingest, five policy tasks, the self-care API and the inbound SMS keyword.
+    expect(functions).toHaveLength(8);
     for (const fn of functions) {
       const { Runtime, Architectures, TracingConfig, Environment, LoggingConfig, MemorySize, Timeout } = fn.Properties;
       expect(Runtime).toBe('nodejs22.x');
@@ -372,7 +379,9 @@ describe('monitoring', () => {
   });
 
   it('subscribes the configured ops addresses to the ops topic, with a dead-letter queue', () => {
-    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties);
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription'))
+      .map((s) => s.Properties)
+      .filter((s) => s.Protocol !== 'lambda');
     expect(subscriptions.map((s) => s.Endpoint).sort()).toEqual(['noc@mvno.example.org', 'oncall@mvno.example.org']);
     for (const s of subscriptions) {
       expect(s.Protocol).toBe('email');
