@@ -212,7 +212,12 @@ async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfil
   describeActivity(runtime, timeline);
   // Events come straight onto the stream here, so no simulated network stands in front of it; the
   // clock follows their eventTime and scheduled un-bars run when it passes them.
+  // A batch holds many events: each request runs at its crossing event's time (never before the clock
+  // as it stood when the batch arrived).
+  let batchStart = clock.ms;
+  workflows.setRequestTime((request) => Math.max(batchStart, Date.parse(request.at)));
   const handler = async (event: KinesisStreamEvent) => {
+    batchStart = clock.ms;
     let latest = clock.ms;
     for (const record of event.Records) {
       const parsed = parseCarrierEventJson(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
