@@ -1,0 +1,428 @@
+/**
+ * `npm run bench [-- --quick] [-- --json results.json] [-- --only cpu,ingest,latency,replay]
+ * [-- --replay-events 100000]`: spendcap's speed and cost, beside a naive design, in one run.
+ * See docs/benchmarks.md for what each figure means and the figures of the reference machine.
+ */
+import '../local/local-env.js';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SETTINGS } from '../shared/config/settings.js';
+import { measureIngest, measureIngestCpu } from '../shared/ingest/measure.js';
+import { startEmulators } from '../local/emulators.js';
+import { costPerMillionEvents, type CostAssumptions, type CostBreakdown, type IngestCounts } from './cost-model.js';
+import { runCpuBenchmark, type CpuFigures } from './cpu.js';
+import { runDynaliteIngest, type DesignFigures } from './ingest-dynalite.js';
+import { runLatencyBenchmark, type LatencyFigures } from './latency.js';
+import { loadAverageNow, machineInfo, type MachineInfo } from './machine.js';
+import { PRICES } from './prices.js';
+import { runReplayBenchmark, type ReplayFigures } from './replay.js';
+import { round } from './stats.js';
+
+const SECTIONS = ['cpu', 'ingest', 'latency', 'replay'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** The batch shape every headline figure is quoted at (the design target's). */
+export const HEADLINE_EVENTS_PER_SUBSCRIBER = 10;
+const BATCH_SHAPES = [1, 10, 100] as const;
+/** Records per invocation: the ingest event source mapping's configured batch size (infra/constructs/ingest.ts). */
+const BATCH_SIZE = 500;
+/** infra/constructs/ingest.ts default memory of the ingest function. */
+const INGEST_MEMORY_MB = 1_024;
+
+export interface BenchSizes {
+  readonly cpuBatches: number;
+  readonly cpuWarmupBatches: number;
+  readonly ingestBatchSize: number;
+  /** Batches per batch shape (k = 1, 10, 100 events per subscriber per batch). */
+  readonly ingestBatches: Readonly<Record<number, number>>;
+  readonly latencySamples: number;
+  readonly replayEvents: number;
+  readonly replaySubscribers: number;
+}
+
+export function sizesFor(quick: boolean, replayEvents: number | undefined): BenchSizes {
+  return quick
+    ? {
+        cpuBatches: 40,
+        cpuWarmupBatches: 10,
+        ingestBatchSize: 100,
+        ingestBatches: { 1: 3, 10: 3, 100: 3 },
+        latencySamples: 20,
+        replayEvents: replayEvents ?? 1_000,
+        replaySubscribers: 100,
+      }
+    : {
+        cpuBatches: 200,
+        cpuWarmupBatches: 40,
+        ingestBatchSize: BATCH_SIZE,
+        ingestBatches: { 1: 3, 10: 4, 100: 4 },
+        latencySamples: 100,
+        replayEvents: replayEvents ?? 5_000,
+        replaySubscribers: 1_000,
+      };
+}
+
+/**
+ * Traffic assumptions of the cost model, from docs/deploy.md's monthly estimate (100,000 subscribers,
+ * 50 million events a month): about 19 events/s on the stream and 110,000 policy executions a month,
+ * i.e. 2,200 per million events. Transitions and task invocations per execution are replaced by the
+ * figures measured on the local workflow when the latency section ran.
+ */
+export const TRAFFIC = {
+  streamEventsPerSecond: 50_000_000 / (30.4 * 86_400),
+  policyExecutionsPerMillionEvents: 2_200,
+  stateTransitionsPerExecution: 8,
+  taskInvocationsPerExecution: 3,
+  /** Policy task functions: 512 MB (SpendcapFunction default), 200 ms each (docs/deploy.md). */
+  taskBilledMs: 200,
+  taskMemoryMb: 512,
+  /** Audit entry + idempotency guard (begin/complete) per task, about 1 KB each. */
+  writeUnitsPerExecution: 6,
+  readUnitsPerExecution: 2,
+  smsPerExecution: 1,
+} as const;
+
+interface Targets {
+  readonly name: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean | null;
+}
+
+interface CostSide {
+  readonly usd: number;
+  readonly breakdown: CostBreakdown;
+}
+
+function countsOf(f: DesignFigures): IngestCounts {
+  return { events: f.records, invocations: f.batches, billedMs: f.billedMsTotal, writeUnits: f.writeUnits, readUnits: f.readUnits };
+}
+
+function costAssumptions(eventBytes: number, latency: LatencyFigures | undefined): CostAssumptions {
+  const measured = latency !== undefined && latency.workflow.executions > 0 ? latency.workflow : undefined;
+  return {
+    ingestMemoryMb: INGEST_MEMORY_MB,
+    eventBytes,
+    streamEventsPerSecond: TRAFFIC.streamEventsPerSecond,
+    policy: {
+      requestsPerMillionEvents: TRAFFIC.policyExecutionsPerMillionEvents,
+      stateTransitionsPerRequest: measured?.stateTransitionsPerExecution ?? TRAFFIC.stateTransitionsPerExecution,
+      taskInvocationsPerRequest: measured?.taskInvocationsPerExecution ?? TRAFFIC.taskInvocationsPerExecution,
+      taskBilledMsPerInvocation: TRAFFIC.taskBilledMs,
+      taskMemoryMb: TRAFFIC.taskMemoryMb,
+      writeUnitsPerRequest: TRAFFIC.writeUnitsPerExecution,
+      readUnitsPerRequest: TRAFFIC.readUnitsPerExecution,
+      smsPerRequest: TRAFFIC.smsPerExecution,
+    },
+  };
+}
+
+async function section<T>(name: Section, enabled: ReadonlySet<Section>, errors: Record<string, string>, fn: () => Promise<T>): Promise<T | undefined> {
+  if (!enabled.has(name)) return undefined;
+  const started = Date.now();
+  process.stderr.write(`bench: ${name}...\n`);
+  try {
+    const result = await fn();
+    process.stderr.write(`bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    return result;
+  } catch (e: unknown) {
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    errors[name] = message;
+    process.stderr.write(`bench: ${name} FAILED: ${message}\n`);
+    return undefined;
+  }
+}
+
+export async function runBench(options: { quick: boolean; only: ReadonlySet<Section>; replayEvents?: number }): Promise<Record<string, unknown>> {
+  const machine: MachineInfo = machineInfo();
+  const sizes = sizesFor(options.quick, options.replayEvents);
+  const settings = DEFAULT_SETTINGS;
+  const errors: Record<string, string> = {};
+
+  const cpu = await section('cpu', options.only, errors, async () => {
+    const figures: CpuFigures = await runCpuBenchmark({
+      batches: sizes.cpuBatches,
+      warmupBatches: sizes.cpuWarmupBatches,
+      batchSize: sizes.ingestBatchSize,
+      eventsPerSubscriberPerBatch: HEADLINE_EVENTS_PER_SUBSCRIBER,
+      duplicateRate: 0.01,
+      settings,
+    });
+    // F's own helper, as a cross-check on its simpler traffic (home data only, 100-record batches).
+    const f = await measureIngestCpu({ events: sizes.cpuBatches * sizes.ingestBatchSize, eventsPerSubscriberPerBatch: HEADLINE_EVENTS_PER_SUBSCRIBER });
+    return { ...figures, crossCheck: { helper: 'shared/ingest/measure.ts measureIngestCpu', eventsPerSecond: f.eventsPerSecond, events: f.events } };
+  });
+
+  const ingest = await section('ingest', options.only, errors, async () => {
+    const emulators = await startEmulators({ env: { ...process.env } });
+    try {
+      const target = { endpoint: emulators.dynamoEndpoint, region: emulators.region };
+      const shapes = [];
+      let payloadBytes = 0;
+      let records = 0;
+      for (const k of BATCH_SHAPES) {
+        const run = { eventsPerSubscriberPerBatch: k, batchSize: sizes.ingestBatchSize, batches: sizes.ingestBatches[k] ?? 3, duplicateRate: 0.01, settings, target };
+        const spendcap = await runDynaliteIngest('spendcap', run);
+        const baseline = await runDynaliteIngest('baseline', run);
+        payloadBytes += spendcap.payloadBytes;
+        records += spendcap.records;
+        shapes.push({
+          eventsPerSubscriberPerBatch: k,
+          spendcap,
+          baseline,
+          speedup: spendcap.eventsPerSecond / baseline.eventsPerSecond,
+          writeUnitRatio: baseline.writeUnitsPerEvent / spendcap.writeUnitsPerEvent,
+          requestRatio: baseline.dynamoRequestsPerEvent / spendcap.dynamoRequestsPerEvent,
+        });
+      }
+      let crossCheck: unknown;
+      try {
+        const f = await measureIngest({ eventsPerSubscriberPerBatch: HEADLINE_EVENTS_PER_SUBSCRIBER, batches: 3 });
+        crossCheck = { helper: 'shared/ingest/measure.ts measureIngest', writeUnitsPerEvent: f.writeUnitsPerEvent, events: f.events };
+      } catch (e: unknown) {
+        crossCheck = { error: e instanceof Error ? e.message : String(e) };
+      }
+      return { shapes, averageEventBytes: payloadBytes / records, crossCheck };
+    } finally {
+      await emulators.stop();
+    }
+  });
+
+  const latency = await section('latency', options.only, errors, () => runLatencyBenchmark({ samples: sizes.latencySamples }));
+
+  const replay = await section('replay', options.only, errors, (): Promise<ReplayFigures> =>
+    runReplayBenchmark({
+      events: sizes.replayEvents,
+      subscribers: sizes.replaySubscribers,
+      dir: join(tmpdir(), `spendcap-bench-replay-${process.pid}`),
+      cwd: resolve(fileURLToPath(new URL('..', import.meta.url))),
+    }),
+  );
+
+  const headline = ingest?.shapes.find((s) => s.eventsPerSubscriberPerBatch === HEADLINE_EVENTS_PER_SUBSCRIBER);
+  let cost: Record<string, unknown> | undefined;
+  if (ingest !== undefined && headline !== undefined) {
+    const assumptions = costAssumptions(ingest.averageEventBytes, latency);
+    const priced = (f: DesignFigures): CostSide => {
+      const breakdown = costPerMillionEvents(countsOf(f), assumptions, PRICES);
+      return { usd: breakdown.total, breakdown };
+    };
+    const byShape = ingest.shapes.map((s) => {
+      const spendcap = priced(s.spendcap);
+      const baseline = priced(s.baseline);
+      return {
+        eventsPerSubscriberPerBatch: s.eventsPerSubscriberPerBatch,
+        spendcap: spendcap.usd,
+        baseline: baseline.usd,
+        ratio: baseline.usd / spendcap.usd,
+        ingestPathRatio: baseline.breakdown.ingestPath / spendcap.breakdown.ingestPath,
+        breakdown: { spendcap: spendcap.breakdown, baseline: baseline.breakdown },
+      };
+    });
+    const at = byShape.find((s) => s.eventsPerSubscriberPerBatch === HEADLINE_EVENTS_PER_SUBSCRIBER);
+    // The stream-hour is a fixed charge shared by the events: how the totals move with the traffic.
+    const sensitivity = [TRAFFIC.streamEventsPerSecond, 100, 1_000].map((rate) => {
+      const withRate = { ...assumptions, streamEventsPerSecond: rate };
+      const spendcap = costPerMillionEvents(countsOf(headline.spendcap), withRate, PRICES).total;
+      const baseline = costPerMillionEvents(countsOf(headline.baseline), withRate, PRICES).total;
+      return { streamEventsPerSecond: rate, spendcap, baseline, ratio: baseline / spendcap };
+    });
+    cost = {
+      spendcap: at?.spendcap,
+      baseline: at?.baseline,
+      ratio: at?.ratio,
+      ingestPathRatio: at?.ingestPathRatio,
+      atEventsPerSubscriberPerBatch: HEADLINE_EVENTS_PER_SUBSCRIBER,
+      breakdown: at?.breakdown,
+      byBatchShape: byShape,
+      byStreamRate: sensitivity,
+      assumptions: {
+        ...assumptions,
+        policySource:
+          latency !== undefined && latency.workflow.executions > 0
+            ? 'executions per million events from docs/deploy.md; transitions and tasks per execution measured on the local workflow'
+            : 'docs/deploy.md (the latency section did not run)',
+      },
+      prices: PRICES,
+      sms: {
+        perMillionEvents: at?.breakdown.spendcap.smsPerMillionEvents,
+        indicativeUsdPerMessageFrance: PRICES.sms.indicativePerMessageFrance,
+        note: 'SMS are the same for both designs and excluded from the totals: price per message part and destination country',
+        ...(replay !== undefined ? { replaySmsPartsPerMessage: replay.smsMessages > 0 ? replay.smsParts / replay.smsMessages : 0 } : {}),
+      },
+    };
+  }
+
+  const cpuRate = cpu?.eventsPerCpuSecond;
+  const targets: Targets[] = [
+    {
+      name: 'write units per event, 10 events/subscriber/batch, carrier-duplicate protection on',
+      target: '<= 1.1',
+      measured: headline !== undefined ? String(round(headline.spendcap.writeUnitsPerEvent, 4)) : 'not measured',
+      met: headline !== undefined ? headline.spendcap.writeUnitsPerEvent <= 1.1 + 1e-9 : null,
+    },
+    {
+      name: 'ingest CPU, one core, storage stubbed',
+      target: '>= 50,000 events/s',
+      measured: cpuRate !== undefined ? `${Math.round(cpuRate)} events/s (CPU time), ${Math.round(cpu?.eventsPerSecond ?? 0)} events/s (wall)` : 'not measured',
+      met: cpuRate !== undefined ? cpuRate >= 50_000 : null,
+    },
+    {
+      name: 'cost per million events, 10 events/subscriber/batch',
+      target: '>= 3x below the baseline',
+      measured: cost !== undefined ? `${round(Number(cost.ratio), 3)}x (ingest path alone: ${round(Number(cost.ingestPathRatio), 3)}x)` : 'not measured',
+      met: cost !== undefined ? Number(cost.ratio) >= 3 : null,
+    },
+  ];
+
+  return {
+    schemaVersion: 1,
+    machine: { ...machine, loadAverageAtEnd: loadAverageNow() },
+    sizes,
+    cpu: cpu !== undefined ? { ...cpu, eventsPerSecond: cpu.eventsPerCpuSecond, wallEventsPerSecond: cpu.eventsPerSecond } : undefined,
+    ingest:
+      ingest !== undefined && headline !== undefined
+        ? {
+            eventsPerSecond: headline.spendcap.eventsPerSecond,
+            baselineEventsPerSecond: headline.baseline.eventsPerSecond,
+            writeUnitsPerEvent: headline.spendcap.writeUnitsPerEvent,
+            baselineWriteUnitsPerEvent: headline.baseline.writeUnitsPerEvent,
+            readUnitsPerEvent: headline.spendcap.readUnitsPerEvent,
+            baselineReadUnitsPerEvent: headline.baseline.readUnitsPerEvent,
+            dynamoRequestsPerEvent: headline.spendcap.dynamoRequestsPerEvent,
+            baselineDynamoRequestsPerEvent: headline.baseline.dynamoRequestsPerEvent,
+            atEventsPerSubscriberPerBatch: HEADLINE_EVENTS_PER_SUBSCRIBER,
+            duplicateRate: 0.01,
+            averageEventBytes: ingest.averageEventBytes,
+            byBatchShape: ingest.shapes,
+            crossCheck: ingest.crossCheck,
+          }
+        : undefined,
+    latency,
+    replay,
+    costPerMillionEventsUsd: cost,
+    targets,
+    errors,
+  };
+}
+
+function fmt(value: number | undefined, digits = 3): string {
+  if (value === undefined || !Number.isFinite(value)) return 'n/a';
+  const r = round(value, digits);
+  return Math.abs(r) >= 1000 ? Math.round(r).toLocaleString('en') : String(r);
+}
+
+/** The figures as a markdown summary (the same tables as docs/benchmarks.md). */
+export function markdownOf(result: Record<string, unknown>): string {
+  const r = result as {
+    machine: MachineInfo & { loadAverageAtEnd: number };
+    cpu?: CpuFigures & { wallEventsPerSecond: number };
+    ingest?: { byBatchShape: Array<{ eventsPerSubscriberPerBatch: number; spendcap: DesignFigures; baseline: DesignFigures }> };
+    latency?: LatencyFigures;
+    replay?: ReplayFigures;
+    costPerMillionEventsUsd?: { byBatchShape: Array<{ eventsPerSubscriberPerBatch: number; spendcap: number; baseline: number; ratio: number; ingestPathRatio: number; breakdown: { spendcap: CostBreakdown; baseline: CostBreakdown } }> };
+    targets: Targets[];
+    errors: Record<string, string>;
+  };
+  const lines: string[] = [];
+  const m = r.machine;
+  lines.push(`Machine: ${m.cpuModel}, ${m.cpus} vCPU, ${m.totalMemoryMb} MB, Node ${m.nodeVersion}, ${m.platform}; ${m.date}; load average ${fmt(m.loadAverageAtStart, 2)} at start, ${fmt(m.loadAverageAtEnd, 2)} at end.`, '');
+  if (r.cpu !== undefined) {
+    lines.push('| ingest CPU (storage stubbed, 10 events/subscriber/batch) | events/s |', '|---|---|');
+    lines.push(`| full handler, per CPU-second | ${fmt(r.cpu.eventsPerCpuSecond)} |`);
+    lines.push(`| full handler, per wall-second | ${fmt(r.cpu.wallEventsPerSecond)} |`);
+    lines.push(`| decode + validate alone (wall) | ${fmt(r.cpu.decodeValidateEventsPerSecond)} |`);
+    lines.push(`| rate + aggregate alone (wall) | ${fmt(r.cpu.rateAggregateEventsPerSecond)} |`, '');
+  }
+  if (r.ingest !== undefined) {
+    lines.push(
+      '| events/subscriber/batch | design | events/s | DynamoDB requests/event | write units/event | read units/event | batch p50 ms | verified |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const s of r.ingest.byBatchShape) {
+      for (const f of [s.spendcap, s.baseline]) {
+        lines.push(
+          `| ${s.eventsPerSubscriberPerBatch} | ${f.design} | ${fmt(f.eventsPerSecond)} | ${fmt(f.dynamoRequestsPerEvent)} | ${fmt(f.writeUnitsPerEvent, 4)} | ${fmt(f.readUnitsPerEvent)} | ${fmt(f.batchMs.p50)} | ${f.verified ? 'yes' : 'NO'} |`,
+        );
+      }
+    }
+    lines.push('');
+  }
+  if (r.costPerMillionEventsUsd !== undefined) {
+    lines.push('| events/subscriber/batch | spendcap USD/M events | baseline USD/M events | ratio | ingest path ratio |', '|---|---|---|---|---|');
+    for (const c of r.costPerMillionEventsUsd.byBatchShape) {
+      lines.push(`| ${c.eventsPerSubscriberPerBatch} | ${fmt(c.spendcap)} | ${fmt(c.baseline)} | ${fmt(c.ratio)}x | ${fmt(c.ingestPathRatio)}x |`);
+    }
+    const at = r.costPerMillionEventsUsd.byBatchShape.find((c) => c.eventsPerSubscriberPerBatch === HEADLINE_EVENTS_PER_SUBSCRIBER);
+    if (at !== undefined) {
+      lines.push('', '| line (USD per million events, 10 events/subscriber/batch) | spendcap | baseline |', '|---|---|---|');
+      const keys: Array<keyof CostBreakdown> = [
+        'kinesisIngest',
+        'kinesisRetrieval',
+        'kinesisStreamHours',
+        'lambdaRequests',
+        'lambdaDuration',
+        'dynamodbWrites',
+        'dynamodbReads',
+        'stepFunctions',
+        'policyTasks',
+        'policyDynamodb',
+        'ingestPath',
+        'total',
+      ];
+      for (const k of keys) lines.push(`| ${k} | ${fmt(at.breakdown.spendcap[k], 4)} | ${fmt(at.breakdown.baseline[k], 4)} |`);
+      lines.push(`| SMS per million events (not priced) | ${fmt(at.breakdown.spendcap.smsPerMillionEvents)} | ${fmt(at.breakdown.baseline.smsPerMillionEvents)} |`);
+    }
+    lines.push('');
+  }
+  if (r.latency !== undefined) {
+    const l = r.latency;
+    lines.push(
+      `Latency, stream put to bar command (${l.samples} samples, poller idle wait ${l.idlePollMs} ms): p50 ${fmt(l.p50Ms)} ms, p99 ${fmt(l.p99Ms)} ms, max ${fmt(l.summaryMs.max)} ms.`,
+      `Workflow: ${fmt(l.workflow.stateTransitionsPerExecution)} state transitions and ${fmt(l.workflow.taskInvocationsPerExecution)} task invocations per execution.`,
+      '',
+    );
+  }
+  if (r.replay !== undefined) {
+    const p = r.replay;
+    lines.push(
+      `Replay: ${p.events.toLocaleString('en')} events in ${fmt(p.wallSeconds)} s = ${fmt(p.eventsPerSecond)} events/s end to end` +
+        `${p.feedEventsPerSecond !== undefined ? ` (${fmt(p.feedEventsPerSecond)} events/s while feeding)` : ''}, peak RSS ${fmt(p.peakRssMb)} MB.`,
+      '',
+    );
+  }
+  lines.push('| target | goal | measured | met |', '|---|---|---|---|');
+  for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === null ? 'n/a' : t.met ? 'yes' : 'NO'} |`);
+  for (const [name, error] of Object.entries(r.errors)) lines.push('', `Section ${name} failed: ${error}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      json: { type: 'string' },
+      only: { type: 'string' },
+      'replay-events': { type: 'string' },
+    },
+    strict: true,
+  });
+  const only = new Set<Section>();
+  for (const name of (values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section "${name}" (one of ${SECTIONS.join(', ')})`);
+    only.add(name as Section);
+  }
+  const replayEvents = values['replay-events'] === undefined ? undefined : Number(values['replay-events']);
+  if (replayEvents !== undefined && (!Number.isInteger(replayEvents) || replayEvents < 1)) throw new Error('--replay-events: must be an integer >= 1');
+  const result = await runBench({ quick: values.quick === true, only, ...(replayEvents !== undefined ? { replayEvents } : {}) });
+  if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(markdownOf(result));
+  if (Object.keys(result.errors as Record<string, string>).length > 0) process.exitCode = 1;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  await main();
+}
