@@ -1,0 +1,83 @@
+/**
+ * The DynamoDB adapters ingest shares with others, against dynalite: the STATE item keeps the bars the
+ * workflow places there while ingest updates the serving MCC, and the profile store reads, batches
+ * (more than one BatchGetItem page), deletes and refuses an invalid stored profile by field.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+});
+
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoBarStore } from '../../shared/adapters/dynamo-bar-store.js';
+import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
+import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
+import { createHandler } from '../../functions/ingest-events/handler.js';
+import { kinesisEventOf, MemoryQuarantine, RecordingWorkflowStarter, sequenceNumberOf, startLocalTables, type LocalTables } from '../../shared/ingest/measure.js';
+import { profileOf, SETTINGS, SHARD } from './ingest-support.js';
+
+let tables: LocalTables;
+let usage: DynamoUsageStore;
+let profiles: DynamoProfileStore;
+
+beforeAll(async () => {
+  tables = await startLocalTables();
+  usage = new DynamoUsageStore({ client: tables.documents, tableName: tables.usageTable });
+  profiles = new DynamoProfileStore({ client: tables.documents, tableName: tables.profilesTable });
+});
+
+afterAll(async () => {
+  await tables.stop();
+});
+
+describe('STATE item shared with the policy workflow', () => {
+  it('keeps a bar placed before and after ingest moves the serving MCC', async () => {
+    const subscriberId = 'state-bars';
+    await profiles.put(profileOf({ subscriberId, msisdn: '+33677777777', plan: { dataAllowanceBytes: 1_000_000_000 } }));
+    const bars = new DynamoBarStore({ client: tables.documents, tableName: tables.usageTable });
+    const starter = new RecordingWorkflowStarter();
+    const handler = createHandler({ usage, profiles, quarantine: new MemoryQuarantine(), workflows: starter, settings: SETTINGS });
+    const attach = (n: number, plmn: string) => ({
+      shardId: SHARD,
+      sequenceNumber: sequenceNumberOf(n),
+      payload: { type: 'attach' as const, eventId: `a${n}`, subscriberId, eventTime: `2026-09-1${n}T07:00:00Z`, servingPlmn: plmn },
+    });
+    const overage = { period: '2026-09-01', at: '2026-09-09T07:00:00Z', reason: 'OVERAGE_CAP_REACHED' };
+    const roaming = { period: '2026-09-01', at: '2026-09-11T08:00:00Z', reason: 'ROAMING_CAP_REACHED' };
+
+    await bars.place(subscriberId, 'dataOverage', overage);
+    await handler(kinesisEventOf([attach(1, '22801')]));
+    await bars.place(subscriberId, 'dataRoaming', roaming);
+    await handler(kinesisEventOf([attach(2, '20801'), attach(3, '20610')]));
+
+    expect(await bars.get(subscriberId)).toEqual({ dataOverage: overage, dataRoaming: roaming });
+    expect((await usage.load(subscriberId, [])).state.servingMcc).toBe('206');
+    expect(starter.executions.map((r) => `${r.kind}:${r.servingPlmn}`)).toEqual(['ROAMING_WELCOME:22801', 'ROAMING_WELCOME:20610']);
+  });
+});
+
+describe('DynamoProfileStore', () => {
+  it('gets, gets many across BatchGetItem pages, and deletes', async () => {
+    const ids = Array.from({ length: 130 }, (_, i) => `pstore-${i}`);
+    for (const [i, id] of ids.entries()) await profiles.put(profileOf({ subscriberId: id, msisdn: `+3361000${String(i).padStart(4, '0')}`, plan: { dataAllowanceBytes: i } }));
+
+    const many = await profiles.getMany([...ids, 'pstore-missing', ids[0] ?? '']);
+    const one = await profiles.get('pstore-7');
+    await profiles.delete('pstore-7');
+
+    expect(many.size).toBe(130);
+    expect(many.get('pstore-129')?.plan.dataAllowanceBytes).toBe(129);
+    expect(one?.plan).toEqual({ dataAllowanceBytes: 7, monthlyFeeMicros: 0, billingCycleDay: 1, timeZone: 'Europe/Paris' });
+    expect(await profiles.get('pstore-7')).toBeUndefined();
+  });
+
+  it('refuses a stored profile that breaks the contract, naming the field', async () => {
+    await tables.documents.send(
+      new PutCommand({ TableName: tables.profilesTable, Item: { subscriberId: 'pstore-bad', msisdn: '0612', plan: { dataAllowanceBytes: 1 } } }),
+    );
+
+    await expect(profiles.get('pstore-bad')).rejects.toThrow(/msisdn/);
+  });
+});
