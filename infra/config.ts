@@ -86,9 +86,9 @@ const ingestSchema = z.strictObject({
   /** Concurrent batches per shard (1-10); ordering per subscriber still holds (partition key = subscriberId). */
   parallelizationFactor: int(1, 10).default(2),
   /** Retries of a failing batch before its records go to the on-failure queue (bisected on each error). */
-  retryAttempts: int(0, 10_000).default(10),
+  retryAttempts: int(0, 10_000).default(10_000),
   /** Records older than this go to the on-failure queue instead of being retried (60 s to 7 days). */
-  maxRecordAgeSeconds: int(60, 604_800).default(3_600),
+  maxRecordAgeSeconds: int(60, 604_800).default(86_400),
   memorySizeMb: int(128, 10_240).default(1_024),
   timeoutSeconds: int(1, 900).default(60),
 });

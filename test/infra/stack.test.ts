@@ -44,8 +44,8 @@ describe('ingest: Kinesis event source mapping', () => {
       MaximumBatchingWindowInSeconds: 1,
       ParallelizationFactor: 2,
       BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: 10,
-      MaximumRecordAgeInSeconds: 3600,
+      MaximumRetryAttempts: 10000,
+      MaximumRecordAgeInSeconds: 86400,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failedBatchesId, 'Arn'] } } },
     });
