@@ -9,9 +9,10 @@ import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { OBSERVABILITY } from './config/env-names.js';
 
-export const SERVICE_NAME = process.env.POWERTOOLS_SERVICE_NAME ?? 'spendcap';
-export const METRICS_NAMESPACE = 'Spendcap';
+export const SERVICE_NAME = process.env.POWERTOOLS_SERVICE_NAME ?? OBSERVABILITY.serviceName;
+export const METRICS_NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? OBSERVABILITY.metricsNamespace;
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE });

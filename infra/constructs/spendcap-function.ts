@@ -23,15 +23,16 @@ import type { Construct } from 'constructs';
 import { ENV, type EnvName } from '../../shared/config/env-names.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
 import { TABLES, type TableDesign } from '../../shared/adapters/tables.js';
+import { OBSERVABILITY } from '../../shared/config/env-names.js';
 
 /** Repository root: entries, lock file and tsconfig are found from here whatever the working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Powertools metrics namespace of every spendcap function (the dashboard reads it). */
-export const METRICS_NAMESPACE = 'spendcap';
+export const METRICS_NAMESPACE = OBSERVABILITY.metricsNamespace;
 
 /** Default Powertools service name (the `service` dimension of every EMF metric). */
-export const SERVICE_NAME = 'spendcap';
+export const SERVICE_NAME = OBSERVABILITY.serviceName;
 
 /**
  * ESM output needs `require` for the few CommonJS dependencies that call it at run time (esbuild cannot

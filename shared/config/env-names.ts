@@ -39,3 +39,9 @@ export const ENV = {
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/**
+ * Powertools service name and EMF metrics namespace: the functions emit under them and the dashboard and
+ * alarms read them, so both sides import them from here (CloudWatch namespaces are case-sensitive).
+ */
+export const OBSERVABILITY = { serviceName: 'spendcap', metricsNamespace: 'spendcap' } as const;
