@@ -20,10 +20,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { ENV, type EnvName } from '../../shared/config/env-names.js';
+import { ENV, OBSERVABILITY, type EnvName } from '../../shared/config/env-names.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
 import { TABLES, type TableDesign } from '../../shared/adapters/tables.js';
-import { OBSERVABILITY } from '../../shared/config/env-names.js';
 
 /** Repository root: entries, lock file and tsconfig are found from here whatever the working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
