@@ -3,16 +3,18 @@
  * through the simulated network, each event's consequences complete before a later event of the same
  * subscriber is applied, and scheduled work run when the clock passes its time.
  *
- * Lines go to the pipeline in groups ("waves") for speed. A wave never holds two events of the same
- * subscriber, and a wave ends before an event that would move the clock past scheduled work. Events of
- * different subscribers do not influence each other (counters, bars, state and messages are all per
- * subscriber), and each policy request runs with the clock as it was after the event that caused it,
- * so a report is the same as with one event at a time (`maxWave: 1`).
+ * Lines go to the pipeline in groups ("waves") for speed. A wave ends before an event of a subscriber
+ * whose earlier event in the wave may cause a policy request (see request-predictor.ts; without a
+ * predictor, before any second event of a subscriber), and before an event that would move the clock
+ * past scheduled work. Events of different subscribers do not influence each other (counters, bars,
+ * state and messages are all per subscriber), and each policy request runs with the clock as it was
+ * after the event that caused it, so a report is the same as with one event at a time (`maxWave: 1`).
  */
 import type { CarrierEvent, SubscriberProfile } from '../shared/domain/model.js';
 import { parseCarrierEventJson } from '../shared/domain/event-schema.js';
 import type { PolicyRequest } from '../shared/ports/policy-workflow.js';
 import type { EventLine } from './replay-input.js';
+import type { RequestPredictor } from './request-predictor.js';
 import type { SimulatedNetwork } from './simulated-network.js';
 import { runDueWork, type ScheduledWork, type VirtualClock } from './virtual-clock.js';
 
@@ -39,6 +41,11 @@ export interface FeederOptions {
   readonly afterWork?: () => void | Promise<void>;
   /** Lines per wave (1 = strictly one at a time). */
   readonly maxWave?: number;
+  /**
+   * Lets a wave hold several events of a subscriber until one may cause a policy request. Without it,
+   * a wave holds at most one event per subscriber.
+   */
+  readonly predictor?: RequestPredictor;
 }
 
 export interface FeedCounts {
@@ -53,6 +60,8 @@ export class Feeder {
   readonly counts: FeedCounts = { read: 0, refused: 0, delivered: 0 };
   private wave: WaveLine[] = [];
   private readonly waveSubscribers = new Set<string>();
+  /** Subscribers of the wave whose last event may cause a request: their next event waits for the wave. */
+  private readonly mayRequest = new Set<string>();
   /** Clock after each line of the wave, by subscriber: the time its policy requests carry. */
   private readonly clockBySubscriber = new Map<string, number>();
   private readonly maxWave: number;
@@ -77,7 +86,10 @@ export class Feeder {
       const eventMs = Date.parse(event.eventTime);
       const due = this.o.nextDueMs();
       const passesWork = due !== undefined && due <= Math.max(eventMs, this.o.clock.ms);
-      if (this.waveSubscribers.has(event.subscriberId) || passesWork) await this.flush();
+      const again = this.waveSubscribers.has(event.subscriberId);
+      if (passesWork || (again && (this.o.predictor === undefined || this.mayRequest.has(event.subscriberId)))) {
+        await this.flush();
+      }
       if (passesWork) {
         await runDueWork(this.o.clock, Math.max(eventMs, this.o.clock.ms), this.o.takeDue);
         await this.o.afterWork?.();
@@ -89,7 +101,9 @@ export class Feeder {
         return;
       }
       this.waveSubscribers.add(event.subscriberId);
+      // Its requests (if any) come from this event, the last of the subscriber in the wave.
       this.clockBySubscriber.set(event.subscriberId, this.o.clock.ms);
+      if (this.o.predictor?.add(event) === true) this.mayRequest.add(event.subscriberId);
     }
     // Lines that are not valid events, or of unknown subscribers, touch no state: the pipeline
     // rejects them wherever they sit in a wave.
@@ -109,7 +123,9 @@ export class Feeder {
     } finally {
       this.o.clock.set(after);
       this.waveSubscribers.clear();
+      this.mayRequest.clear();
       this.clockBySubscriber.clear();
+      this.o.predictor?.reset();
     }
     await this.o.afterWork?.();
   }

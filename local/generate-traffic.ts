@@ -1,7 +1,9 @@
 /**
- * Synthetic traffic for replay benchmarks and load tests: a subscribers file and an events file with a
- * realistic mix (home data, EU and non-EU roaming, voice, SMS, attaches, carrier duplicates, a few
- * malformed lines), in eventTime order over one billing month. Deterministic for a given seed.
+ * Synthetic traffic for replay benchmarks and load tests: a subscribers file and an events file over
+ * one billing month, in eventTime order, deterministic for a given seed. Shaped like mediation output:
+ * sessions of 1-12 interim records per subscriber interleaved on the stream; about one subscriber in
+ * ten takes a trip (EU roam-like-at-home, Europe outside the EU, Maghreb, US, a ship) and attaches there
+ * and back; 85% data, the rest voice and SMS; 1% carrier duplicates; 0.5% malformed lines.
  *
  *   npx tsx local/generate-traffic.ts --events 100000 --subscribers 1000 --out /tmp/traffic
  */
@@ -30,16 +32,33 @@ function random(seed: number): () => number {
   };
 }
 
-const ROAMING_PLMNS = ['21407', '26201', '22210', '22801', '23415', '310260', '60400', '90112'];
+/** Where travellers go: EU (roam-like-at-home), Europe outside the EU, North Africa, the US, a ship. */
+const TRIP_PLMNS = ['21407', '26201', '22210', '22801', '23415', '310260', '60400', '90112'];
+const MONTH_MS = 30 * 24 * 3600 * 1000;
+/** Sessions open at once: each emits interim usage records a few minutes apart, as mediation does. */
+const OPEN_SESSIONS = 64;
+
+interface Session {
+  readonly subscriber: number;
+  remaining: number;
+}
 
 export async function generateTraffic(options: TrafficOptions): Promise<{ subscribersFile: string; eventsFile: string }> {
   const rnd = random(options.seed ?? 42);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   mkdirSync(options.out, { recursive: true });
+  const start = Date.parse('2026-09-01T00:00:00Z');
   const ids: string[] = [];
   const profiles: object[] = [];
+  /** One trip for about one subscriber in ten: [from, to) epoch ms and where. */
+  const trips: Array<{ from: number; to: number; plmn: string } | undefined> = [];
+  const lastPlmn: Array<string | undefined> = [];
   for (let i = 0; i < options.subscribers; i++) {
     const id = `2080100${String(i).padStart(8, '0')}`;
     ids.push(id);
+    lastPlmn.push(undefined);
+    const from = start + Math.floor(rnd() * MONTH_MS * 0.8);
+    trips.push(rnd() < 0.1 ? { from, to: from + (2 + Math.floor(rnd() * 6)) * 86_400_000, plmn: pick(TRIP_PLMNS) } : undefined);
     profiles.push({
       subscriberId: id,
       msisdn: `+336${String(10_000_000 + i).padStart(8, '0')}`,
@@ -59,33 +78,44 @@ export async function generateTraffic(options: TrafficOptions): Promise<{ subscr
   const eventsFile = join(options.out, 'events.jsonl');
   writeFileSync(subscribersFile, JSON.stringify(profiles));
 
+  const newSession = (): Session => ({ subscriber: Math.floor(rnd() * ids.length), remaining: 1 + Math.floor(rnd() * 12) });
+  const sessions: Session[] = Array.from({ length: OPEN_SESSIONS }, newSession);
   const out = createWriteStream(eventsFile);
-  const start = Date.parse('2026-09-01T00:00:00Z');
-  const span = 30 * 24 * 3600 * 1000;
   let previous: string | undefined;
   for (let n = 0; n < options.events; n++) {
-    const time = new Date(start + Math.floor((n / options.events) * span)).toISOString();
-    const id = ids[Math.floor(rnd() * ids.length)]!;
+    const timeMs = start + Math.floor((n / options.events) * MONTH_MS);
+    const time = new Date(timeMs).toISOString();
+    const slot = Math.floor(rnd() * sessions.length);
+    const session = sessions[slot]!;
+    const i = session.subscriber;
+    const id = ids[i]!;
+    const trip = trips[i];
+    const servingPlmn = trip !== undefined && timeMs >= trip.from && timeMs < trip.to ? trip.plmn : '20801';
     const roll = rnd();
     let line: string;
     if (roll < 0.005) {
-      line = n % 2 === 0 ? `{"recordId": "bad-${n}", "subscriberId": "${id}"` : JSON.stringify({ recordId: `bad-${n}`, subscriberId: id, eventTime: time, service: 'data', volumeBytes: -1, servingPlmn: '20801' });
+      line = n % 2 === 0
+        ? `{"recordId": "bad-${n}", "subscriberId": "${id}"`
+        : JSON.stringify({ recordId: `bad-${n}`, subscriberId: id, eventTime: time, service: 'data', volumeBytes: -1, servingPlmn });
     } else if (roll < 0.015 && previous !== undefined) {
       line = previous; // the carrier sent the same report twice
-    } else if (roll < 0.045) {
-      line = JSON.stringify({ type: 'attach', eventId: `a-${n}`, subscriberId: id, eventTime: time, servingPlmn: rnd() < 0.5 ? '20801' : ROAMING_PLMNS[Math.floor(rnd() * ROAMING_PLMNS.length)] });
+    } else if (lastPlmn[i] !== servingPlmn) {
+      // The phone registers on a new network (arrival abroad, or back home).
+      line = JSON.stringify({ type: 'attach', eventId: `a-${n}`, subscriberId: id, eventTime: time, servingPlmn });
+      lastPlmn[i] = servingPlmn;
     } else {
-      const roaming = rnd() < 0.2;
-      const servingPlmn = roaming ? ROAMING_PLMNS[Math.floor(rnd() * ROAMING_PLMNS.length)]! : '20801';
-      const service = rnd() < 0.9 ? 'data' : rnd() < 0.5 ? 'voice' : 'sms';
+      const roaming = servingPlmn !== '20801';
+      const service = rnd() < 0.85 ? 'data' : rnd() < 0.67 ? 'voice' : 'sms';
       const event: Record<string, unknown> = { recordId: `r-${n}`, subscriberId: id, eventTime: time, service, servingPlmn };
-      if (service === 'data') event.volumeBytes = Math.floor(rnd() * (roaming ? 5_000_000 : 80_000_000));
+      if (service === 'data') event.volumeBytes = Math.floor(rnd() * (roaming ? 8_000_000 : 60_000_000));
       if (service === 'voice') event.durationSeconds = Math.floor(rnd() * 600);
       if (service === 'sms') event.count = 1;
-      if (rnd() < 0.3) event.chargeMicros = Math.floor(rnd() * 3_000_000);
+      if (rnd() < 0.3) event.chargeMicros = Math.floor(rnd() * (roaming ? 3_000_000 : 500_000));
       line = JSON.stringify(event);
       previous = line;
     }
+    session.remaining--;
+    if (session.remaining <= 0) sessions[slot] = newSession();
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   }
   out.end();

@@ -14,6 +14,7 @@ import { kinesisRecord, localLambdaContext, localStreamArn } from './kinesis-eve
 import { checkEventsFile, eventLines, InputFileError, loadSubscribers } from './replay-input.js';
 import { inTimeOrder, reportPeriods, type RejectedLine, type ReplayReport, type ReportSubscriber } from './replay-report.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { RequestPredictor } from './request-predictor.js';
 import { SimulatedNetwork } from './simulated-network.js';
 
 export interface ReplayOptions {
@@ -30,6 +31,8 @@ export interface ReplayOptions {
 /** Files larger than this show progress even when stderr is not a terminal (CI logs of long replays). */
 const LARGE_FILE_BYTES = 2_000_000;
 const PROGRESS_EVERY_MS = 2_000;
+/** Lines per ingest invocation: Lambda's largest Kinesis batch is 10,000; dynalite prefers fewer. */
+const DEFAULT_WAVE = 2_000;
 /** The replay's stream position: one shard, the sequence number derived from the line number. */
 const REPLAY_SHARD = 'shardId-000000000000';
 
@@ -91,7 +94,8 @@ async function replayInto(
     pipeline,
     takeDue: (until) => workflows.takeDue(until),
     nextDueMs: () => workflows.nextDueMs(),
-    ...(options.maxWave !== undefined ? { maxWave: options.maxWave } : {}),
+    maxWave: options.maxWave ?? DEFAULT_WAVE,
+    predictor: new RequestPredictor(runtime.saved, (id) => profiles.get(id), runtime.settings),
   });
   workflows.setRequestTime((request) => feeder.timeOf(request));
 
@@ -187,6 +191,7 @@ async function main(): Promise<void> {
   }
   const maxWave = values.wave === undefined ? undefined : Number(values.wave);
   if (maxWave !== undefined && (!Number.isInteger(maxWave) || maxWave < 1)) fail('--wave must be an integer >= 1', 2);
+  const started = process.hrtime.bigint();
   try {
     const report = await runReplay({
       subscribersFile: values.subscribers!,
@@ -194,9 +199,10 @@ async function main(): Promise<void> {
       reportFile: values.report!,
       ...(maxWave !== undefined ? { maxWave } : {}),
     });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     process.stderr.write(
       `replay: ${report.eventsRead} events read, ${report.eventsApplied} applied, ${report.duplicates} duplicates, ` +
-        `${report.rejected.length} rejected; report written to ${values.report}\n`,
+        `${report.rejected.length} rejected, in ${seconds.toFixed(1)} s; report written to ${values.report}\n`,
     );
   } catch (e: unknown) {
     if (e instanceof InputFileError) fail(e.message, 1);

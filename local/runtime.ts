@@ -15,6 +15,7 @@ import type { IngestStats } from '../shared/ingest/ingest-batch.js';
 import { createHandler, type IngestHandler } from '../functions/ingest-events/handler.js';
 import { startEmulators, type EmulatorOptions, type LocalEmulators } from './emulators.js';
 import { RecordingQuarantine } from './recording-quarantine.js';
+import { ObservedUsageStore, SavedUsage } from './request-predictor.js';
 import { VirtualClock } from './virtual-clock.js';
 import { startLocalWorkflows, type LocalWorkflows } from './workflow-binding.js';
 
@@ -42,6 +43,8 @@ export interface LocalRuntime {
   readonly totals: IngestTotals;
   readonly workflows: LocalWorkflows;
   readonly documents: DynamoDBDocumentClient;
+  /** The usage state the ingest handler last saved, per subscriber (feeds the replay's request predictor). */
+  readonly saved: SavedUsage;
   putProfiles(profiles: readonly SubscriberProfile[]): Promise<void>;
   /** Every period's counters of a subscriber, from the usage table (sk begins with `P#`), in period order. */
   readCounters(subscriberId: string): Promise<PeriodCounters[]>;
@@ -69,8 +72,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       totals.writeUnits += stats.writeUnits;
       totals.failedSubscribers += stats.failedSubscribers;
     };
+    const saved = new SavedUsage();
     const ingest = createHandler({
-      usage: new DynamoUsageStore({ client: documents, tableName: usageTable }),
+      usage: new ObservedUsageStore(new DynamoUsageStore({ client: documents, tableName: usageTable }), saved),
       profiles: profilesStore,
       quarantine,
       workflows: workflows.starter,
@@ -87,6 +91,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       totals,
       workflows,
       documents,
+      saved,
       async putProfiles(profiles) {
         let next = 0;
         const worker = async (): Promise<void> => {

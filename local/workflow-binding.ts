@@ -83,19 +83,28 @@ export async function startLocalWorkflows(options: {
   notifications.onNotification((n) => push(notificationsBySubscriber, n.subscriberId, n));
   carrier.onCommand((c) => push(commandsBySubscriber, c.subscriberId, c));
 
-  const starter: PolicyWorkflowStarter = {
-    async start(requests) {
+  // One execution at a time: the ingest handler works on several subscribers at once, and each
+  // execution must read the clock as set for its own request, not another's.
+  let queue: Promise<void> = Promise.resolve();
+  const runAtItsTime = (request: PolicyRequest): Promise<void> => {
+    const run = queue.then(async () => {
       const resume = clock.ms;
-      nextDue = undefined;
+      const at = timeOf(request);
+      if (at !== undefined) clock.set(at);
       try {
-        for (const request of requests) {
-          const at = timeOf(request);
-          if (at !== undefined) clock.set(at);
-          await workflow.starter.start([request]);
-        }
+        await workflow.starter.start([request]);
       } finally {
         clock.set(resume);
       }
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const starter: PolicyWorkflowStarter = {
+    async start(requests) {
+      nextDue = undefined;
+      for (const request of requests) await runAtItsTime(request);
+      nextDue = undefined;
     },
   };
 
@@ -124,7 +133,7 @@ export async function startLocalWorkflows(options: {
         at: due.at,
         run: async () => {
           nextDue = undefined;
-          await workflow.starter.start([due.request]);
+          await runAtItsTime(due.request);
         },
       };
     },
