@@ -13,6 +13,7 @@ import { settingsFromEnv } from '../shared/config/settings.js';
 import type { PeriodCounters, PolicySettings, SubscriberProfile } from '../shared/domain/model.js';
 import type { IngestStats } from '../shared/ingest/ingest-batch.js';
 import { createHandler, type IngestHandler } from '../functions/ingest-events/handler.js';
+import { synthesizeInChildProcess } from './definition-process.js';
 import { startEmulators, type EmulatorOptions, type LocalEmulators } from './emulators.js';
 import { RecordingQuarantine } from './recording-quarantine.js';
 import { ObservedUsageStore, SavedUsage } from './request-predictor.js';
@@ -52,6 +53,9 @@ export interface LocalRuntime {
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const definition = synthesizeInChildProcess();
+  // Awaited below; until then a failure must not surface as an unhandled rejection.
+  definition.catch(() => undefined);
   const emulators = await startEmulators(options);
   try {
     const env = options.env ?? process.env;
@@ -62,7 +66,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const usageTable = emulators.tableNames.usage;
     const profilesStore = new DynamoProfileStore({ client: documents, tableName: emulators.tableNames.profiles });
     const quarantine = new RecordingQuarantine(options.keepRejected ?? true);
-    const workflows = await startLocalWorkflows({ clock, settings, emulators, documents });
+    const workflows = await startLocalWorkflows({ clock, settings, emulators, documents, definition: await definition });
     const totals: IngestTotals = { applied: 0, duplicates: 0, rejected: 0, redelivered: 0, writeUnits: 0, failedSubscribers: 0 };
     const add = (stats: IngestStats): void => {
       totals.applied += stats.applied;

@@ -13,7 +13,7 @@ import type { PolicySettings } from '../shared/domain/model.js';
 import type { PolicyRequest, PolicyWorkflowStarter } from '../shared/ports/policy-workflow.js';
 import type { LocalEmulators } from './emulators.js';
 import { CarrierOutbox, NotificationOutbox, ScheduleOutbox, type RecordedCommand, type RecordedNotification } from './outboxes.js';
-import { loadPolicyDefinition } from './policy-definition.js';
+import type { StateMachineDefinitionJson } from './policy-definition.js';
 import type { ScheduledWork, VirtualClock } from './virtual-clock.js';
 import { createLocalPolicyWorkflow, type LocalExecution } from './workflow-runner.js';
 
@@ -48,6 +48,8 @@ export async function startLocalWorkflows(options: {
   readonly settings: PolicySettings;
   readonly emulators: LocalEmulators;
   readonly documents: DynamoDBDocumentClient;
+  /** Synthesized from the CDK stack (`synthesizeInChildProcess` / `loadPolicyDefinition`). */
+  readonly definition: StateMachineDefinitionJson;
 }): Promise<LocalWorkflows> {
   const { clock, settings, emulators, documents } = options;
   const notifications = new NotificationOutbox();
@@ -55,7 +57,7 @@ export async function startLocalWorkflows(options: {
   const schedules = new ScheduleOutbox();
   const bars = new DynamoBarStore({ client: documents, tableName: emulators.tableNames.usage });
   const workflow = createLocalPolicyWorkflow({
-    definition: loadPolicyDefinition(),
+    definition: options.definition,
     deps: {
       profiles: new DynamoProfileStore({ client: documents, tableName: emulators.tableNames.profiles }),
       bars,
