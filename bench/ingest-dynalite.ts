@@ -22,6 +22,7 @@ import { billedMs } from './cost-model.js';
 import { CountingWorkflows } from './fakes.js';
 import { createNaiveHandler } from './naive-baseline.js';
 import { summarize, type Summary } from './stats.js';
+import { mainThreadCpuSeconds } from './thread-cpu.js';
 import { buildWorkload, type Workload } from './workload.js';
 
 export type Design = 'spendcap' | 'baseline';
@@ -54,6 +55,8 @@ export interface DesignFigures {
   /** CPU time of this process meanwhile: handler, SDK and the in-process emulator share one thread. */
   readonly cpuSeconds: number;
   readonly eventsPerSecond: number;
+  /** Per second of main-thread CPU, which runs the handler, the SDK and the in-process emulator alike. */
+  readonly eventsPerCpuSecond: number;
   readonly dynamoRequests: number;
   readonly dynamoRequestsPerEvent: number;
   readonly requestsByOperation: Readonly<Record<string, number>>;
@@ -157,6 +160,7 @@ export async function runDynaliteIngest(design: Design, options: DynaliteRunOpti
     const durations: number[] = [];
     let failedBatches = 0;
     const cpuBefore = process.cpuUsage();
+    const threadBefore = mainThreadCpuSeconds();
     const eluBefore = performance.eventLoopUtilization();
     for (const batch of load.batches) {
       const started = performance.now();
@@ -165,6 +169,8 @@ export async function runDynaliteIngest(design: Design, options: DynaliteRunOpti
       if (response.batchItemFailures.length > 0) failedBatches++;
     }
     const cpu = process.cpuUsage(cpuBefore);
+    const threadAfter = mainThreadCpuSeconds();
+    const threadSeconds = threadBefore !== undefined && threadAfter !== undefined ? threadAfter - threadBefore : (cpu.user + cpu.system) / 1e6;
     const elu = performance.eventLoopUtilization(eluBefore);
     finish();
     const snapshot = meter.snapshot();
@@ -181,6 +187,7 @@ export async function runDynaliteIngest(design: Design, options: DynaliteRunOpti
       seconds,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       eventsPerSecond: records / seconds,
+      eventsPerCpuSecond: records / threadSeconds,
       dynamoRequests: snapshot.totalRequests,
       dynamoRequestsPerEvent: snapshot.totalRequests / records,
       requestsByOperation: snapshot.requests,

@@ -34,6 +34,7 @@ import { isConditionalCheckFailed } from '../shared/adapters/dynamo-client.js';
 import { emptyCounters } from '../shared/domain/counters.js';
 import { parseCarrierEventJson } from '../shared/domain/event-schema.js';
 import { eventKey, type PeriodCounters, type PolicySettings } from '../shared/domain/model.js';
+import { homePlmnOf, mccOf } from '../shared/domain/networks.js';
 import { billingPeriodOf } from '../shared/domain/periods.js';
 import { applyEvents } from '../shared/domain/usage.js';
 import { CachedProfiles } from '../shared/ingest/profile-cache.js';
@@ -113,7 +114,9 @@ export function createNaiveHandler(deps: NaiveIngestDeps): NaiveHandler {
     });
     const after = applied.counters.get(period);
     const counters = after === undefined ? undefined : countersItem({ counters: after, version: version + 1, applied: {}, pending: [] });
-    const state = applied.servingMcc !== servingMcc ? { ...(stateOut.Item ?? { pk: subscriberId, sk: STATE_SK }), m: applied.servingMcc } : undefined;
+    // As spendcap does: the home network is stored as "no serving MCC", so a subscriber at home never writes STATE.
+    const nextMcc = applied.servingMcc === mccOf(homePlmnOf(profile, deps.settings)) ? undefined : applied.servingMcc;
+    const state = nextMcc !== servingMcc ? { ...(stateOut.Item ?? { pk: subscriberId, sk: STATE_SK }), m: nextMcc } : undefined;
     const items = [marker, counters, state].filter((i): i is Item => i !== undefined);
     stats.transactions++;
     stats.writeUnits += TRANSACTION_UNIT_FACTOR * items.reduce((sum, item) => sum + writeUnitsOf(itemSize(item)), 0);

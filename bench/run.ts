@@ -58,7 +58,7 @@ export function sizesFor(quick: boolean, replayEvents: number | undefined): Benc
         cpuBatches: 200,
         cpuWarmupBatches: 40,
         ingestBatchSize: BATCH_SIZE,
-        ingestBatches: { 1: 3, 10: 4, 100: 4 },
+        ingestBatches: { 1: 4, 10: 6, 100: 4 },
         latencySamples: 100,
         replayEvents: replayEvents ?? 5_000,
         replaySubscribers: 1_000,
@@ -285,6 +285,8 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
         ? {
             eventsPerSecond: headline.spendcap.eventsPerSecond,
             baselineEventsPerSecond: headline.baseline.eventsPerSecond,
+            eventsPerCpuSecond: headline.spendcap.eventsPerCpuSecond,
+            baselineEventsPerCpuSecond: headline.baseline.eventsPerCpuSecond,
             writeUnitsPerEvent: headline.spendcap.writeUnitsPerEvent,
             baselineWriteUnitsPerEvent: headline.baseline.writeUnitsPerEvent,
             readUnitsPerEvent: headline.spendcap.readUnitsPerEvent,
@@ -336,13 +338,13 @@ export function markdownOf(result: Record<string, unknown>): string {
   }
   if (r.ingest !== undefined) {
     lines.push(
-      '| events/subscriber/batch | design | events/s | DynamoDB requests/event | write units/event | read units/event | batch p50 ms | verified |',
-      '|---|---|---|---|---|---|---|---|',
+      '| events/subscriber/batch | design | events/s (wall) | events per CPU-second | DynamoDB requests/event | write units/event | read units/event | batch p50 ms | verified |',
+      '|---|---|---|---|---|---|---|---|---|',
     );
     for (const s of r.ingest.byBatchShape) {
       for (const f of [s.spendcap, s.baseline]) {
         lines.push(
-          `| ${s.eventsPerSubscriberPerBatch} | ${f.design} | ${fmt(f.eventsPerSecond)} | ${fmt(f.dynamoRequestsPerEvent)} | ${fmt(f.writeUnitsPerEvent, 4)} | ${fmt(f.readUnitsPerEvent)} | ${fmt(f.batchMs.p50)} | ${f.verified ? 'yes' : 'NO'} |`,
+          `| ${s.eventsPerSubscriberPerBatch} | ${f.design} | ${fmt(f.eventsPerSecond)} | ${fmt(f.eventsPerCpuSecond)} | ${fmt(f.dynamoRequestsPerEvent)} | ${fmt(f.writeUnitsPerEvent, 4)} | ${fmt(f.readUnitsPerEvent)} | ${fmt(f.batchMs.p50)} | ${f.verified ? 'yes' : 'NO'} |`,
         );
       }
     }
@@ -387,7 +389,8 @@ export function markdownOf(result: Record<string, unknown>): string {
     const p = r.replay;
     lines.push(
       `Replay: ${p.events.toLocaleString('en')} events in ${fmt(p.wallSeconds)} s = ${fmt(p.eventsPerSecond)} events/s end to end` +
-        `${p.feedEventsPerSecond !== undefined ? ` (${fmt(p.feedEventsPerSecond)} events/s while feeding)` : ''}, peak RSS ${fmt(p.peakRssMb)} MB.`,
+        `${p.feedEventsPerSecond !== undefined ? ` (${fmt(p.feedEventsPerSecond)} events/s while feeding)` : ''}, peak RSS ${fmt(p.peakRssMb)} MB; ` +
+        `${fmt((p.policyExecutions / p.events) * 1e6)} policy executions and ${fmt((p.smsParts / p.events) * 1e6)} SMS parts per million events with this traffic.`,
       '',
     );
   }

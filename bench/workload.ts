@@ -19,7 +19,7 @@ export interface WorkloadOptions {
   /** Records per invocation (the event source mapping's batch size). */
   readonly batchSize: number;
   readonly batches: number;
-  /** Share of records that are carrier duplicates (0.01 = one in a hundred), spread evenly. */
+  /** Share of records that are carrier duplicates (0.01 = one in a hundred), spread evenly (a subscriber's first event is never one). */
   readonly duplicateRate: number;
   /** Distinct subscribers = subscribers per batch x this (they come back every `rotation` batches). */
   readonly rotation?: number;
@@ -82,7 +82,7 @@ export function buildWorkload(options: WorkloadOptions): Workload {
   const shardId = options.shardId ?? 'shardId-000000000000';
   const source = { region: BENCH_REGION, streamArn: localStreamArn(BENCH_REGION, BENCH_STREAM) };
   const perBatch = options.batchSize / k;
-  const rotation = options.rotation ?? 4;
+  const rotation = options.rotation ?? 2;
   const subscriberCount = perBatch * rotation;
 
   const profiles: SubscriberProfile[] = [];
@@ -98,6 +98,7 @@ export function buildWorkload(options: WorkloadOptions): Workload {
   let eventNo = 0;
   let records = 0;
   let duplicates = 0;
+  let sinceDuplicate = 0;
   let payloadBytes = 0;
   const batches: KinesisStreamEvent[] = [];
   const dupEvery = options.duplicateRate > 0 ? Math.round(1 / options.duplicateRate) : 0;
@@ -109,11 +110,12 @@ export function buildWorkload(options: WorkloadOptions): Workload {
       const id = profile.subscriberId;
       const plmn = serving[(b % rotation) * perBatch + s] as string;
       for (let e = 0; e < k; e++) {
-        const slot = records + s * k + e;
         const prior = previous.get(id);
-        if (dupEvery > 0 && slot % dupEvery === dupEvery >> 1 && prior !== undefined) {
+        sinceDuplicate++;
+        if (dupEvery > 0 && sinceDuplicate >= dupEvery && prior !== undefined) {
           perSubscriber[s]?.push(prior);
           duplicates++;
+          sinceDuplicate = 0;
           continue;
         }
         // Whole run inside one billing period (September 2026), time moving forward batch by batch.
