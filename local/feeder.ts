@@ -3,10 +3,10 @@
  * through the simulated network, each event's consequences complete before a later event of the same
  * subscriber is applied, and scheduled work run when the clock passes its time.
  *
- * Lines go to the pipeline in groups ("waves") for speed. A wave ends before an event of a subscriber
- * whose earlier event in the wave may cause a policy request (see request-predictor.ts; without a
- * predictor, before any second event of a subscriber), and before an event that would move the clock
- * past scheduled work. Events of different subscribers do not influence each other (counters, bars,
+ * Lines go to the pipeline in groups ("waves") for speed. An event of a subscriber whose earlier event
+ * in the wave may cause a policy request (see request-predictor.ts; without a predictor, any second
+ * event of a subscriber) is held back, with its later events, until that wave is complete; everything
+ * read before an event that moves the clock past scheduled work is complete before the work runs. Events of different subscribers do not influence each other (counters, bars,
  * state and messages are all per subscriber), and each policy request runs with the clock as it was
  * after the event that caused it, so a report is the same as with one event at a time (`maxWave: 1`).
  */
@@ -54,16 +54,32 @@ export interface FeedCounts {
   /** Refused by the simulated network (a bar was in force). */
   refused: number;
   delivered: number;
+  /** Handler invocations (waves) so far. */
+  waves: number;
+}
+
+/** An event held back until the wave before it is complete, with the clock as it was after it was read. */
+interface HeldEvent {
+  readonly line: WaveLine;
+  readonly event: CarrierEvent;
+  readonly clockMs: number;
 }
 
 export class Feeder {
-  readonly counts: FeedCounts = { read: 0, refused: 0, delivered: 0 };
+  readonly counts: FeedCounts = { read: 0, refused: 0, delivered: 0, waves: 0 };
   private wave: WaveLine[] = [];
   private readonly waveSubscribers = new Set<string>();
   /** Subscribers of the wave whose last event may cause a request: their next event waits for the wave. */
   private readonly mayRequest = new Set<string>();
   /** Clock after each line of the wave, by subscriber: the time its policy requests carry. */
   private readonly clockBySubscriber = new Map<string, number>();
+  /**
+   * Events of subscribers waiting for the wave (in read order), and those subscribers: a later event of
+   * theirs waits too, so each subscriber's events keep their order while the others' go on filling
+   * the wave. Only the order between different subscribers changes, which nothing can observe.
+   */
+  private held: HeldEvent[] = [];
+  private readonly heldSubscribers = new Set<string>();
   private readonly maxWave: number;
 
   constructor(private readonly o: FeederOptions) {
@@ -80,58 +96,98 @@ export class Feeder {
     const parsed = parseCarrierEventJson(line.text);
     const event: CarrierEvent | undefined = parsed.ok ? parsed.value : undefined;
     const known = event !== undefined && this.o.profiles.has(event.subscriberId);
-    const partitionKey = event?.subscriberId ?? `line-${line.line}`;
+    const waveLine: WaveLine = { ...line, partitionKey: event?.subscriberId ?? `line-${line.line}` };
 
-    if (known && event !== undefined) {
-      const eventMs = Date.parse(event.eventTime);
-      const due = this.o.nextDueMs();
-      const passesWork = due !== undefined && due <= Math.max(eventMs, this.o.clock.ms);
-      const again = this.waveSubscribers.has(event.subscriberId);
-      if (passesWork || (again && (this.o.predictor === undefined || this.mayRequest.has(event.subscriberId)))) {
-        await this.flush();
-      }
-      if (passesWork) {
-        await runDueWork(this.o.clock, Math.max(eventMs, this.o.clock.ms), this.o.takeDue);
-        await this.o.afterWork?.();
-      }
-      this.o.clock.advanceTo(eventMs);
-      const admission = await this.o.network.admit(event);
-      if (!admission.delivered) {
-        this.counts.refused++;
-        return;
-      }
-      this.waveSubscribers.add(event.subscriberId);
-      // Its requests (if any) come from this event, the last of the subscriber in the wave.
-      this.clockBySubscriber.set(event.subscriberId, this.o.clock.ms);
-      if (this.o.predictor?.add(event) === true) this.mayRequest.add(event.subscriberId);
+    if (!known || event === undefined) {
+      // Not a valid event, or of an unknown subscriber: it touches no state, the pipeline rejects it
+      // wherever it sits.
+      await this.push(waveLine);
+      return;
     }
-    // Lines that are not valid events, or of unknown subscribers, touch no state: the pipeline
-    // rejects them wherever they sit in a wave.
-    this.wave.push({ ...line, partitionKey });
+    const eventMs = Date.parse(event.eventTime);
+    const due = this.o.nextDueMs();
+    if (due !== undefined && due <= Math.max(eventMs, this.o.clock.ms)) {
+      // Scheduled work runs after everything read before and before this event.
+      await this.drain();
+      await runDueWork(this.o.clock, Math.max(eventMs, this.o.clock.ms), this.o.takeDue);
+      await this.o.afterWork?.();
+    }
+    this.o.clock.advanceTo(eventMs);
+    const id = event.subscriberId;
+    if (this.heldSubscribers.has(id) || this.mustWait(id)) {
+      this.held.push({ line: waveLine, event, clockMs: this.o.clock.ms });
+      this.heldSubscribers.add(id);
+      return;
+    }
+    await this.admit({ line: waveLine, event, clockMs: this.o.clock.ms });
+  }
+
+  /** Delivers everything read so far and waits for its consequences. */
+  async drain(): Promise<void> {
+    // Each flush may admit held events into a new wave: until both are empty.
+    while (this.wave.length > 0 || this.held.length > 0) await this.flush();
+  }
+
+  /** End of input: everything is delivered; nothing scheduled runs after the last event. */
+  async finish(): Promise<void> {
+    await this.drain();
+  }
+
+  /** Delivers the pending wave, then lets the held events that no longer wait into the next one. */
+  async flush(): Promise<void> {
+    if (this.wave.length > 0) {
+      const wave = this.wave;
+      this.wave = [];
+      this.counts.waves++;
+      const after = this.o.clock.ms;
+      try {
+        await this.o.pipeline.deliver(wave);
+      } finally {
+        this.o.clock.set(after);
+        this.waveSubscribers.clear();
+        this.mayRequest.clear();
+        this.clockBySubscriber.clear();
+        this.o.predictor?.reset();
+      }
+      await this.o.afterWork?.();
+    }
+    const held = this.held;
+    this.held = [];
+    this.heldSubscribers.clear();
+    for (const h of held) {
+      const id = h.event.subscriberId;
+      if (this.heldSubscribers.has(id) || this.mustWait(id)) {
+        this.held.push(h);
+        this.heldSubscribers.add(id);
+      } else {
+        await this.admit(h);
+      }
+    }
+  }
+
+  /** Whether an event of this subscriber must wait for the wave (its last one may cause a request). */
+  private mustWait(subscriberId: string): boolean {
+    return this.waveSubscribers.has(subscriberId) && (this.o.predictor === undefined || this.mayRequest.has(subscriberId));
+  }
+
+  /** Through the network (bars in force at its eventTime), then into the wave. */
+  private async admit(h: HeldEvent): Promise<void> {
+    const admission = await this.o.network.admit(h.event);
+    if (!admission.delivered) {
+      this.counts.refused++;
+      return;
+    }
+    const id = h.event.subscriberId;
+    this.waveSubscribers.add(id);
+    // Its requests (if any) come from this event, the last of the subscriber in the wave.
+    this.clockBySubscriber.set(id, h.clockMs);
+    if (this.o.predictor?.add(h.event) === true) this.mayRequest.add(id);
+    await this.push(h.line);
+  }
+
+  private async push(line: WaveLine): Promise<void> {
+    this.wave.push(line);
     this.counts.delivered++;
     if (this.wave.length >= this.maxWave) await this.flush();
-  }
-
-  /** Delivers the pending wave and waits for its consequences. */
-  async flush(): Promise<void> {
-    if (this.wave.length === 0) return;
-    const wave = this.wave;
-    this.wave = [];
-    const after = this.o.clock.ms;
-    try {
-      await this.o.pipeline.deliver(wave);
-    } finally {
-      this.o.clock.set(after);
-      this.waveSubscribers.clear();
-      this.mayRequest.clear();
-      this.clockBySubscriber.clear();
-      this.o.predictor?.reset();
-    }
-    await this.o.afterWork?.();
-  }
-
-  /** End of input: the last wave is delivered; nothing scheduled runs after the last event. */
-  async finish(): Promise<void> {
-    await this.flush();
   }
 }

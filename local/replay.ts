@@ -26,6 +26,19 @@ export interface ReplayOptions {
   readonly maxWave?: number;
   /** Progress lines on this stream (default: stderr when it is a TTY or the file is large). */
   readonly progress?: NodeJS.WritableStream | false;
+  /** Filled with how long each phase took (benchmarks). */
+  readonly timings?: ReplayTimings;
+}
+
+export interface ReplayTimings {
+  /** Emulators, policy definition, profiles loaded (ms). */
+  setupMs?: number;
+  /** Reading and applying every line (ms). */
+  eventsMs?: number;
+  /** Reading the counters and writing the report (ms). */
+  reportMs?: number;
+  /** Handler invocations the lines took. */
+  waves?: number;
 }
 
 /** Files larger than this show progress even when stderr is not a terminal (CI logs of long replays). */
@@ -41,9 +54,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const size = await checkEventsFile(options.eventsFile);
   const profiles = new Map<string, SubscriberProfile>(profilesList.map((p) => [p.subscriberId, p]));
 
+  const setupStarted = performance.now();
   const runtime = await startLocalRuntime({ env: process.env });
   try {
     await runtime.putProfiles(profilesList);
+    if (options.timings !== undefined) options.timings.setupMs = performance.now() - setupStarted;
     const report = await replayInto(runtime, profiles, profilesList, options, size);
     if (options.reportFile !== undefined) {
       // Written whole, then renamed: a report file is never half written.
@@ -117,6 +132,11 @@ async function replayInto(
   }
   await feeder.finish();
   if (progressOut !== undefined && tty) progressOut.write('\r\u001b[K');
+  const eventsDone = Date.now();
+  if (options.timings !== undefined) {
+    options.timings.eventsMs = eventsDone - started;
+    options.timings.waves = feeder.counts.waves;
+  }
 
   const rejected: RejectedLine[] = runtime.quarantine.items
     .map((item) => ({
@@ -126,6 +146,7 @@ async function replayInto(
     }))
     .sort((a, b) => a.line - b.line);
   const subscribers = await subscriberReports(runtime, network, profilesList);
+  if (options.timings !== undefined) options.timings.reportMs = Date.now() - eventsDone;
   return {
     version: 1,
     eventsRead: feeder.counts.read,
