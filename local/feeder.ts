@@ -5,8 +5,9 @@
  *
  * Lines go to the pipeline in groups ("waves") for speed. An event of a subscriber whose earlier event
  * in the wave may cause a policy request (see request-predictor.ts; without a predictor, any second
- * event of a subscriber) is held back, with its later events, until that wave is complete; everything
- * read before an event that moves the clock past scheduled work is complete before the work runs. Events of different subscribers do not influence each other (counters, bars,
+ * event of a subscriber) is held back, with its later events, until that wave is complete. Scheduled
+ * work due by an event's clock runs before that event is admitted, after the wave so far, at its own
+ * time (the scheduled time, or the clock when it was scheduled if that was later: a late event's bar). Events of different subscribers do not influence each other (counters, bars,
  * state and messages are all per subscriber), and each policy request runs with the clock as it was
  * after the event that caused it, so a report is the same as with one event at a time (`maxWave: 1`).
  */
@@ -105,13 +106,6 @@ export class Feeder {
       return;
     }
     const eventMs = Date.parse(event.eventTime);
-    const due = this.o.nextDueMs();
-    if (due !== undefined && due <= Math.max(eventMs, this.o.clock.ms)) {
-      // Scheduled work runs after everything read before and before this event.
-      await this.drain();
-      await runDueWork(this.o.clock, Math.max(eventMs, this.o.clock.ms), this.o.takeDue);
-      await this.o.afterWork?.();
-    }
     this.o.clock.advanceTo(eventMs);
     const id = event.subscriberId;
     if (this.heldSubscribers.has(id) || this.mustWait(id)) {
@@ -135,22 +129,7 @@ export class Feeder {
 
   /** Delivers the pending wave, then lets the held events that no longer wait into the next one. */
   async flush(): Promise<void> {
-    if (this.wave.length > 0) {
-      const wave = this.wave;
-      this.wave = [];
-      this.counts.waves++;
-      const after = this.o.clock.ms;
-      try {
-        await this.o.pipeline.deliver(wave);
-      } finally {
-        this.o.clock.set(after);
-        this.waveSubscribers.clear();
-        this.mayRequest.clear();
-        this.clockBySubscriber.clear();
-        this.o.predictor?.reset();
-      }
-      await this.o.afterWork?.();
-    }
+    await this.deliverWave();
     const held = this.held;
     this.held = [];
     this.heldSubscribers.clear();
@@ -165,13 +144,40 @@ export class Feeder {
     }
   }
 
+  private async deliverWave(): Promise<void> {
+    if (this.wave.length === 0) return;
+    const wave = this.wave;
+    this.wave = [];
+    this.counts.waves++;
+    const after = this.o.clock.ms;
+    try {
+      await this.o.pipeline.deliver(wave);
+    } finally {
+      this.o.clock.set(after);
+      this.waveSubscribers.clear();
+      this.mayRequest.clear();
+      this.clockBySubscriber.clear();
+      this.o.predictor?.reset();
+    }
+    await this.o.afterWork?.();
+  }
+
   /** Whether an event of this subscriber must wait for the wave (its last one may cause a request). */
   private mustWait(subscriberId: string): boolean {
     return this.waveSubscribers.has(subscriberId) && (this.o.predictor === undefined || this.mayRequest.has(subscriberId));
   }
 
-  /** Through the network (bars in force at its eventTime), then into the wave. */
+  /**
+   * Scheduled work due by the event's clock first (after the wave so far), then through the network
+   * (bars in force at its eventTime), then into the wave.
+   */
   private async admit(h: HeldEvent): Promise<void> {
+    const due = this.o.nextDueMs();
+    if (due !== undefined && due <= h.clockMs) {
+      await this.deliverWave();
+      await runDueWork(this.o.clock, h.clockMs, this.o.takeDue);
+      await this.o.afterWork?.();
+    }
     const admission = await this.o.network.admit(h.event);
     if (!admission.delivered) {
       this.counts.refused++;

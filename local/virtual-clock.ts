@@ -40,15 +40,15 @@ function toMs(time: Date | string | number): number {
 }
 
 export interface ScheduledWork {
-  /** RFC 3339. */
+  /** RFC 3339: when it runs (what its messages and commands carry). */
   readonly at: string;
   run(): Promise<void>;
 }
 
 /**
- * Runs scheduled work at its time on a virtual clock. `due` returns, earliest first, the work whose
- * time is at or before `until` (E's schedule outbox holds it); the runner moves the clock to each
- * work's time, runs it, and leaves the clock at the later of that time and where it was.
+ * Runs scheduled work due at or before `until` (epoch ms), earliest first, each with the clock set to its
+ * own time (`at`); the clock is then put back where it was. `nextDue` removes and returns the earliest
+ * work due by then, or undefined.
  */
 export async function runDueWork(
   clock: VirtualClock,
@@ -56,14 +56,15 @@ export async function runDueWork(
   nextDue: (untilMs: number) => ScheduledWork | undefined,
 ): Promise<number> {
   let ran = 0;
-  for (let work = nextDue(until); work !== undefined; work = nextDue(until)) {
-    const before = clock.ms;
-    const atMs = Date.parse(work.at);
-    // Work due in the past (scheduled by a late event) runs now; its time cannot be earlier than now.
-    clock.set(Math.max(atMs, before));
-    await work.run();
-    clock.set(Math.max(atMs, before));
-    ran++;
+  const resume = clock.ms;
+  try {
+    for (let work = nextDue(until); work !== undefined; work = nextDue(until)) {
+      clock.set(work.at);
+      await work.run();
+      ran++;
+    }
+  } finally {
+    clock.set(resume);
   }
   return ran;
 }

@@ -88,14 +88,18 @@ export async function startLocalWorkflows(options: {
   // One execution at a time: the ingest handler works on several subscribers at once, and each
   // execution must read the clock as set for its own request, not another's.
   let queue: Promise<void> = Promise.resolve();
-  const runAtItsTime = (request: PolicyRequest): Promise<void> => {
+  /** Clock when each un-bar was scheduled: a late event's bar schedules one whose time has passed. */
+  const scheduledAt = new Map<string, number>();
+  const runAtItsTime = (request: PolicyRequest, atMs?: number): Promise<void> => {
     const run = queue.then(async () => {
       const resume = clock.ms;
-      const at = timeOf(request);
+      const at = atMs ?? timeOf(request);
       if (at !== undefined) clock.set(at);
+      const known = schedules.all().length;
       try {
         await workflow.starter.start([request]);
       } finally {
+        for (const entry of schedules.all().slice(known)) scheduledAt.set(entry.name, clock.ms);
         clock.set(resume);
       }
     });
@@ -131,11 +135,15 @@ export async function startLocalWorkflows(options: {
       const due = schedules.takeDue(untilMs);
       if (due === undefined) return undefined;
       nextDue = undefined;
+      // Due in the past when scheduled (a late event's bar): it runs as soon as the clock moves, at the
+      // time it was scheduled, as one event at a time would have run it.
+      const atMs = Math.max(Date.parse(due.at), scheduledAt.get(due.name) ?? 0);
+      scheduledAt.delete(due.name);
       return {
-        at: due.at,
+        at: new Date(atMs).toISOString(),
         run: async () => {
           nextDue = undefined;
-          await runAtItsTime(due.request);
+          await runAtItsTime(due.request, atMs);
         },
       };
     },
