@@ -4,7 +4,7 @@
  * See docs/benchmarks.md for what each figure means and the figures of the reference machine.
  */
 import '../local/local-env.js';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -195,14 +195,20 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
 
   const latency = await section('latency', options.only, errors, () => runLatencyBenchmark({ samples: sizes.latencySamples }));
 
-  const replay = await section('replay', options.only, errors, (): Promise<ReplayFigures> =>
-    runReplayBenchmark({
-      events: sizes.replayEvents,
-      subscribers: sizes.replaySubscribers,
-      dir: join(tmpdir(), `spendcap-bench-replay-${process.pid}`),
-      cwd: resolve(fileURLToPath(new URL('..', import.meta.url))),
-    }),
-  );
+  const replay = await section('replay', options.only, errors, async (): Promise<ReplayFigures> => {
+    const dir = await mkdtemp(join(tmpdir(), 'spendcap-bench-replay-'));
+    try {
+      return await runReplayBenchmark({
+        events: sizes.replayEvents,
+        subscribers: sizes.replaySubscribers,
+        dir,
+        cwd: resolve(fileURLToPath(new URL('..', import.meta.url))),
+      });
+    } finally {
+      // The traffic files of a 100,000-event run weigh about 16 MB.
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   const headline = ingest?.shapes.find((s) => s.eventsPerSubscriberPerBatch === HEADLINE_EVENTS_PER_SUBSCRIBER);
   let cost: Record<string, unknown> | undefined;
