@@ -44,8 +44,8 @@ export interface ReplayTimings {
 /** Files larger than this show progress even when stderr is not a terminal (CI logs of long replays). */
 const LARGE_FILE_BYTES = 2_000_000;
 const PROGRESS_EVERY_MS = 2_000;
-/** Lines per ingest invocation: Lambda's largest Kinesis batch is 10,000; dynalite prefers fewer. */
-const DEFAULT_WAVE = 2_000;
+/** Lines per ingest invocation, at most: the largest Kinesis batch Lambda delivers (fewer, larger writes). */
+const DEFAULT_WAVE = 10_000;
 /** The replay's stream position: one shard, the sequence number derived from the line number. */
 const REPLAY_SHARD = 'shardId-000000000000';
 
