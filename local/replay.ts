@@ -55,7 +55,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const profiles = new Map<string, SubscriberProfile>(profilesList.map((p) => [p.subscriberId, p]));
 
   const setupStarted = performance.now();
-  const runtime = await startLocalRuntime({ env: process.env });
+  // Rejected lines are kept compact (line, id, reason), not with their payload.
+  const runtime = await startLocalRuntime({ env: process.env, keepRejected: false });
   try {
     await runtime.putProfiles(profilesList);
     if (options.timings !== undefined) options.timings.setupMs = performance.now() - setupStarted;
@@ -81,6 +82,14 @@ async function replayInto(
 ): Promise<ReplayReport> {
   const { clock, workflows } = runtime;
   const network = simulatedNetworkOf(runtime, profiles);
+  const rejected: RejectedLine[] = [];
+  runtime.quarantine.onReject((item) => {
+    rejected.push({
+      line: Number(item.position?.sequenceNumber ?? 0),
+      ...(item.recordId !== undefined ? { recordId: item.recordId } : {}),
+      reason: item.reason,
+    });
+  });
 
   const source = { region: runtime.emulators.region, streamArn: localStreamArn(runtime.emulators.region, runtime.emulators.streamName) };
   const pipeline: Pipeline = {
@@ -138,13 +147,8 @@ async function replayInto(
     options.timings.waves = feeder.counts.waves;
   }
 
-  const rejected: RejectedLine[] = runtime.quarantine.items
-    .map((item) => ({
-      line: Number(item.position?.sequenceNumber ?? 0),
-      ...(item.recordId !== undefined ? { recordId: item.recordId } : {}),
-      reason: item.reason,
-    }))
-    .sort((a, b) => a.line - b.line);
+  // Waves may reach the quarantine out of line order.
+  rejected.sort((a, b) => a.line - b.line);
   const subscribers = await subscriberReports(runtime, network, profilesList);
   if (options.timings !== undefined) options.timings.reportMs = Date.now() - eventsDone;
   return {

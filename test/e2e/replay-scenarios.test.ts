@@ -300,3 +300,30 @@ describe('replay scenarios: caps and channels', () => {
     });
   });
 });
+
+describe('replay scenarios: a late event that crosses the cap of a period already over', () => {
+  it('bars at the clock time, and the un-bar (already due) runs before the next event, the same one at a time and in waves', async () => {
+    // Arrange: the clock is in October when a late September event reaches September's cap.
+    const subscribers = [profile('LB'), profile('OT')];
+    const lines = [
+      data('LB', '2026-09-29T10:00:00Z', 80 * MB, SWISS, { chargeMicros: 40 * EUR }),
+      data('OT', '2026-10-02T09:00:00Z', MB, HOME, { chargeMicros: 0 }),
+      data('LB', '2026-09-30T10:00:00Z', 20 * MB, SWISS, { chargeMicros: 10 * EUR }),
+      data('OT', '2026-10-02T10:00:00Z', MB, HOME, { chargeMicros: 0 }),
+      data('LB', '2026-10-02T11:00:00Z', 2 * MB, SWISS, { chargeMicros: 1 * EUR }),
+    ];
+
+    // Act
+    const oneByOne = await replay(subscribers, lines, { maxWave: 1 });
+    const inWaves = await replay(subscribers, lines);
+
+    // Assert
+    expect(inWaves).toEqual(oneByOne);
+    expect(commandsOf(oneByOne, 'LB')).toEqual([
+      'BAR_DATA_ROAMING@2026-10-02T09:00:00.000Z',
+      'UNBAR_DATA_ROAMING@2026-10-02T09:00:00.000Z',
+    ]);
+    expect(periodOf(oneByOne, 'LB', '2026-09-01').roaming).toMatchObject({ chargeMicros: 50 * EUR, billableMicros: 50 * EUR });
+    expect(periodOf(oneByOne, 'LB', '2026-10-01').roaming).toMatchObject({ chargeMicros: 1 * EUR, blockedBytes: 0 });
+  });
+});
