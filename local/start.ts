@@ -146,9 +146,9 @@ async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfi
 
   const total = readFileSync(DEMO_EVENTS_FILE, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
   out.write(`${bold('spendcap local demo')}: one day of six subscribers, with today's rules (EU 2022/612).\n`);
-  out.write(dim(`Embedded services: DynamoDB ${emulators.dynamoEndpoint}, Kinesis ${emulators.kinesisEndpoint}.\n`));
-  out.write(dim(`${total} carrier events go onto the stream ${emulators.streamName}; the real ingest handler\n`));
-  out.write(dim('and policy workflow do the rest. Times are UTC.\n\n'));
+  out.write(`${dim(`Embedded services: DynamoDB ${emulators.dynamoEndpoint}, Kinesis ${emulators.kinesisEndpoint}.`)}\n`);
+  out.write(`${dim(`${total} carrier events go onto the stream ${emulators.streamName}; the real ingest handler`)}\n`);
+  out.write(`${dim('and policy workflow do the rest. Times are UTC.')}\n\n`);
   describeActivity(runtime, timeline);
 
   const refusedShown = new Set<string>();
@@ -189,7 +189,7 @@ async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfi
       }
     }
     timeline.progress(`${bar(feeder.counts.read, total)} ${feeder.counts.read}/${total} events  ${clockText(clock.ms)}`);
-    if (!tty && feeder.counts.read % 50 === 0) out.write(dim(`... ${feeder.counts.read}/${total} events, ${clockText(clock.ms)}\n`));
+    if (!tty && feeder.counts.read % 50 === 0) out.write(`${dim(`... ${feeder.counts.read}/${total} events, ${clockText(clock.ms)}`)}\n`);
   }
   await feeder.finish();
   timeline.endProgress();
@@ -203,7 +203,7 @@ async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfi
     `\n${total} events read: ${totals.applied} applied, ${totals.duplicates} duplicate, ` +
       `${feeder.counts.refused} refused by the network while barred, ${totals.rejected} rejected.\n`,
   );
-  out.write(dim('Replay your own traffic: npm run replay -- --subscribers s.json --events e.jsonl --report r.json\n'));
+  out.write(`${dim('Replay your own traffic: npm run replay -- --subscribers s.json --events e.jsonl --report r.json')}\n`);
 }
 
 async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfile[], kinesisPort: number): Promise<void> {
