@@ -43,7 +43,7 @@ export interface StreamPollerOptions {
   /** Called after each successful invocation with the records it processed (progress display). */
   readonly onBatch?: (records: readonly KinesisStreamRecord[]) => void;
   readonly onDiscard?: (batch: DiscardedBatch) => void;
-  /** Called when the handler throws (each attempt). */
+  /** Called when the handler throws (each attempt), or when reading the stream fails. */
   readonly onError?: (error: unknown, shardId: string) => void;
 }
 
@@ -54,6 +54,8 @@ interface ShardState {
   waiters: Array<() => void>;
   wake: (() => void) | undefined;
   done: Promise<void>;
+  /** Last record handled (processed or discarded): where to resume after a stream error. */
+  lastSequenceNumber?: string | undefined;
 }
 
 const sleep = (ms: number, shard: ShardState): Promise<void> =>
@@ -76,6 +78,7 @@ export class StreamPoller {
     Pick<StreamPollerOptions, 'onBatch' | 'onDiscard' | 'onError'> & { functionName: string };
   private readonly shards: ShardState[] = [];
   private stopping = false;
+  private startingPosition: 'TRIM_HORIZON' | 'LATEST' = 'TRIM_HORIZON';
   private readonly streamArn: string;
 
   constructor(options: StreamPollerOptions) {
@@ -97,6 +100,7 @@ export class StreamPoller {
   /** Starts one poller per shard, from the oldest record (TRIM_HORIZON) or only new ones (LATEST). */
   async start(startingPosition: 'TRIM_HORIZON' | 'LATEST' = 'TRIM_HORIZON'): Promise<void> {
     const { kinesis, streamName } = this.options;
+    this.startingPosition = startingPosition;
     const listed = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
     for (const shard of listed.Shards ?? []) {
       if (shard.ShardId === undefined) continue;
@@ -171,45 +175,67 @@ export class StreamPoller {
     while (!this.stopping && shard.iterator !== undefined) {
       // Waiters registered before this read started are satisfied if it comes back empty.
       const waiting = shard.waiters.splice(0);
-      const read = await o.kinesis.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: limit }));
-      const records = (read.Records ?? []).map((r) => this.toLambdaRecord(shard.shardId, r));
-      if (records.length === 0) {
-        shard.iterator = read.NextShardIterator;
-        for (const waiter of waiting) waiter();
-        if (shard.waiters.length === 0) await sleep(o.idlePollMs, shard);
-        continue;
-      }
-      shard.waiters.unshift(...waiting);
+      try {
+        const read = await o.kinesis.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: limit }));
+        const records = (read.Records ?? []).map((r) => this.toLambdaRecord(shard.shardId, r));
+        if (records.length === 0) {
+          shard.iterator = read.NextShardIterator;
+          for (const waiter of waiting) waiter();
+          if (shard.waiters.length === 0) await sleep(o.idlePollMs, shard);
+          continue;
+        }
+        shard.waiters.unshift(...waiting);
 
-      const outcome = await this.invoke(records);
-      if (outcome.failedFrom === undefined) {
-        o.onBatch?.(records);
-        shard.iterator = read.NextShardIterator;
-        attempts = 0;
-        limit = o.batchSize;
-        continue;
-      }
-      const failed = records.slice(outcome.failedFrom);
-      const first = failed[0];
-      if (first === undefined) continue;
-      if (outcome.failedFrom > 0) o.onBatch?.(records.slice(0, outcome.failedFrom));
-      if (outcome.thrown && o.bisectOnError && records.length > 1 && limit > 1) {
-        // Lambda splits a failing batch in two and retries each half, without counting a retry.
-        limit = Math.ceil(records.length / 2);
+        const outcome = await this.invoke(records);
+        if (outcome.failedFrom === undefined) {
+          o.onBatch?.(records);
+          shard.lastSequenceNumber = records[records.length - 1]?.kinesis.sequenceNumber;
+          shard.iterator = read.NextShardIterator;
+          attempts = 0;
+          limit = o.batchSize;
+          continue;
+        }
+        const failed = records.slice(outcome.failedFrom);
+        const first = failed[0];
+        if (first === undefined) continue;
+        if (outcome.failedFrom > 0) {
+          o.onBatch?.(records.slice(0, outcome.failedFrom));
+          shard.lastSequenceNumber = records[outcome.failedFrom - 1]?.kinesis.sequenceNumber;
+        }
+        if (outcome.thrown && o.bisectOnError && records.length > 1 && limit > 1) {
+          // Lambda splits a failing batch in two and retries each half, without counting a retry.
+          limit = Math.ceil(records.length / 2);
+          shard.iterator = await this.iteratorAt(shard.shardId, first.kinesis.sequenceNumber, false);
+          continue;
+        }
+        attempts++;
+        if (attempts > o.maximumRetryAttempts) {
+          const last = records[records.length - 1] ?? first;
+          o.onDiscard?.({ shardId: shard.shardId, records: failed, reason: outcome.reason });
+          shard.lastSequenceNumber = last.kinesis.sequenceNumber;
+          shard.iterator = await this.iteratorAt(shard.shardId, last.kinesis.sequenceNumber, true);
+          attempts = 0;
+          limit = o.batchSize;
+          continue;
+        }
+        if (o.retryDelayMs > 0) await sleep(o.retryDelayMs * attempts, shard);
         shard.iterator = await this.iteratorAt(shard.shardId, first.kinesis.sequenceNumber, false);
-        continue;
+      } catch (e: unknown) {
+        // The stream itself failed (an expired iterator, the emulator busy): report, wait, and resume
+        // after the last record handled, as Lambda's poller would.
+        shard.waiters.unshift(...waiting);
+        o.onError?.(e, shard.shardId);
+        if (this.stopping) return;
+        await sleep(o.idlePollMs, shard);
+        try {
+          shard.iterator =
+            shard.lastSequenceNumber === undefined
+              ? (await o.kinesis.send(new GetShardIteratorCommand({ StreamName: o.streamName, ShardId: shard.shardId, ShardIteratorType: this.startingPosition }))).ShardIterator
+              : await this.iteratorAt(shard.shardId, shard.lastSequenceNumber, true);
+        } catch (again: unknown) {
+          o.onError?.(again, shard.shardId);
+        }
       }
-      attempts++;
-      if (attempts > o.maximumRetryAttempts) {
-        const last = records[records.length - 1] ?? first;
-        o.onDiscard?.({ shardId: shard.shardId, records: failed, reason: outcome.reason });
-        shard.iterator = await this.iteratorAt(shard.shardId, last.kinesis.sequenceNumber, true);
-        attempts = 0;
-        limit = o.batchSize;
-        continue;
-      }
-      if (o.retryDelayMs > 0) await sleep(o.retryDelayMs * attempts, shard);
-      shard.iterator = await this.iteratorAt(shard.shardId, first.kinesis.sequenceNumber, false);
     }
   }
 

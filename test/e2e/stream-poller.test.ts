@@ -1,4 +1,4 @@
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulators, type LocalEmulators } from '../../local/emulators.js';
@@ -130,5 +130,39 @@ describe('stream poller (local event source mapping)', () => {
     expect(discarded).toHaveLength(1);
     expect(discarded[0]?.records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString())).toEqual(['poison']);
     expect(discarded[0]?.reason).toBe('boom');
+  });
+
+  it('resumes after the last handled record when reading the stream fails', async () => {
+    // Arrange: the second GetRecords fails (as an expired iterator would).
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    let reads = 0;
+    const flaky = {
+      send: (command: unknown) => {
+        if (command instanceof GetRecordsCommand && ++reads === 2) return Promise.reject(new Error('ExpiredIteratorException'));
+        return emulators.kinesis.send(command as never);
+      },
+    } as unknown as KinesisClient;
+    poller = new StreamPoller({
+      kinesis: flaky,
+      streamName: emulators.streamName,
+      region: emulators.region,
+      batchSize: 2,
+      idlePollMs: 10,
+      handler: async (event) => {
+        seen.push(...decode(event));
+        return { batchItemFailures: [] };
+      },
+      onError: (e) => errors.push(e),
+    });
+    await put(['a', 'b', 'c', 'd', 'e']);
+
+    // Act
+    await poller.start();
+    await poller.drain();
+
+    // Assert
+    expect(seen).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(errors).toHaveLength(1);
   });
 });
