@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 // One config, four projects: `npm test` runs them all; `npm run test:<project>` runs one.
 export default defineConfig({
   test: {
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Logs stay quiet in tests; a test about logging sets its own level.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR' },
     coverage: {
       provider: 'v8',
       include: ['shared/**/*.ts', 'functions/**/*.ts', 'local/**/*.ts', 'infra/**/*.ts'],
