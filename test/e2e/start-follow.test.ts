@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { localKinesisClient } from '../../local/emulators.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('npm start -- --follow', () => {
+  it('processes events put on the local stream with any Kinesis client, and stops cleanly on Ctrl-C', async () => {
+    // Arrange: free-ish fixed ports, as a user would pass them.
+    const kinesisPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = spawn(
+      resolve(root, 'node_modules/.bin/tsx'),
+      ['local/start.ts', '--follow', '--kinesis-port', String(kinesisPort), '--dynamo-port', String(kinesisPort + 1)],
+      { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let stdout = '';
+    const waitFor = (text: string): Promise<void> =>
+      new Promise((done, fail) => {
+        const timer = setTimeout(() => fail(new Error(`timed out waiting for "${text}"; output so far:\n${stdout}`)), 120_000);
+        const check = (): void => {
+          if (stdout.includes(text)) {
+            clearTimeout(timer);
+            done();
+          }
+        };
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          check();
+        });
+        check();
+      });
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    const kinesis = localKinesisClient(`http://127.0.0.1:${kinesisPort}`);
+    try {
+      await waitFor('following the local stream');
+      const events = Array.from({ length: 6 }, (_, i) => ({
+        recordId: `follow-${i}`,
+        subscriberId: 'DEMO-ANNA',
+        eventTime: `2026-09-10T1${i}:00:00Z`,
+        service: 'data',
+        volumeBytes: 1_000_000,
+        servingPlmn: '90112',
+      }));
+
+      // Act
+      await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: 'spendcap-usage-events',
+          Records: events.map((e) => ({ Data: Buffer.from(JSON.stringify(e)), PartitionKey: e.subscriberId })),
+        }),
+      );
+      await waitFor('data roaming BARRED');
+      child.kill('SIGINT');
+      const code = await exited;
+
+      // Assert: EUR 10/MB on the ship: the cap is reached by the fifth event.
+      expect(stdout).toContain(`Kinesis   http://127.0.0.1:${kinesisPort}`);
+      expect(stdout).toContain('aws kinesis put-record');
+      expect(stdout).toMatch(/10 Sep 14:00 {2}Anna\s+CMD\s+data roaming BARRED/);
+      expect(stdout).toMatch(/Anna\s+SMS\s+ROAMING_CAP_REACHED/);
+      expect(code).toBe(0);
+    } finally {
+      kinesis.destroy();
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 170_000);
+});
