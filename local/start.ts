@@ -14,6 +14,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { SubscriberProfile } from '../shared/domain/model.js';
 import { parseCarrierEventJson } from '../shared/domain/event-schema.js';
+import type { Clock } from '../shared/ports/clock.js';
+import { selfCareOnDynamo } from '../shared/selfcare/config.js';
+import { startApiServer } from '../shared/selfcare/http-adapter.js';
+import { createHandler as createApiHandler } from '../functions/api/handler.js';
 import { DEMO_CHARACTERS, DEMO_EVENTS_FILE, DEMO_SUBSCRIBERS_FILE } from './demo/story.js';
 import { Feeder, type Pipeline } from './feeder.js';
 import { localLambdaContext } from './kinesis-event.js';
@@ -206,7 +210,7 @@ async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfi
   out.write(`${dim('Replay your own traffic: npm run replay -- --subscribers s.json --events e.jsonl --report r.json')}\n`);
 }
 
-async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfile[], kinesisPort: number): Promise<void> {
+async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfile[], kinesisPort: number, apiPort: number): Promise<void> {
   const timeline = new Timeline();
   const { emulators, clock, workflows } = runtime;
   describeActivity(runtime, timeline);
@@ -237,6 +241,21 @@ async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfil
     idlePollMs: 500,
   });
   await poller.start('TRIM_HORIZON');
+  // The self-care API on the same tables and workflow, as the API function runs them in AWS. Its "now"
+  // (current period) is the stream's virtual time once events have moved it, the wall clock before.
+  const apiClock: Clock = { now: () => (clock.ms > 0 ? clock.now() : new Date()) };
+  const api = await startApiServer(
+    createApiHandler(
+      selfCareOnDynamo({
+        client: runtime.documents,
+        tables: emulators.tableNames,
+        workflow: workflows.starter,
+        clock: apiClock,
+        settings: runtime.settings,
+      }),
+    ),
+    { port: apiPort },
+  );
   const example = JSON.stringify({
     recordId: 'try-1',
     subscriberId: 'DEMO-LUCAS',
@@ -248,6 +267,7 @@ async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfil
   out.write(`${bold('spendcap local mode')}: following the local stream. Ctrl-C to stop.\n\n`);
   out.write(`  Kinesis   ${emulators.kinesisEndpoint}   stream ${emulators.streamName}\n`);
   out.write(`  DynamoDB  ${emulators.dynamoEndpoint}   tables ${Object.values(emulators.tableNames).join(', ')}\n`);
+  out.write(`  API       ${api.url}   self-care and admin API (docs/api.md), no auth locally\n`);
   out.write(`  Region ${emulators.region}; any credentials (e.g. AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local).\n\n`);
   out.write(`Subscribers loaded: ${profiles.map((p) => p.subscriberId).join(', ')}. Try:\n\n`);
   out.write(
@@ -256,6 +276,7 @@ async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfil
       `    --stream-name ${emulators.streamName} --partition-key DEMO-LUCAS \\\n` +
       `    --cli-binary-format raw-in-base64-out --data '${example}'\n\n`,
   );
+  out.write(`Then: curl ${api.url}/subscribers/DEMO-LUCAS/usage\n\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -266,6 +287,7 @@ async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfil
     process.on('SIGTERM', stop);
   });
   out.write('\nstopping...\n');
+  await api.close();
   await poller.stop();
 }
 
@@ -275,6 +297,7 @@ async function main(): Promise<void> {
       follow: { type: 'boolean', default: false },
       'kinesis-port': { type: 'string', default: '4567' },
       'dynamo-port': { type: 'string', default: '8000' },
+      'api-port': { type: 'string', default: '3000' },
     },
     strict: true,
   });
@@ -284,7 +307,7 @@ async function main(): Promise<void> {
   const runtime = await startLocalRuntime(values.follow ? { kinesisPort, dynamoPort, keepRejected: false } : {});
   try {
     await runtime.putProfiles(profiles);
-    if (values.follow) await follow(runtime, profiles, kinesisPort);
+    if (values.follow) await follow(runtime, profiles, kinesisPort, Number(values['api-port']));
     else await runDemo(runtime, profiles);
   } finally {
     await runtime.stop();

@@ -5,15 +5,21 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { localKinesisClient } from '../../local/emulators.js';
 
+interface UsageBody {
+  readonly period: { readonly id: string };
+  readonly roaming: { readonly chargeMicros: number; readonly billableMicros: number; readonly writtenOffMicros: number; readonly consent: boolean; readonly bar: object | null };
+  readonly audit: ReadonlyArray<{ readonly kind?: string }>;
+}
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('npm start -- --follow', () => {
-  it('processes events put on the local stream with any Kinesis client, and stops cleanly on Ctrl-C', async () => {
+  it('processes events put on the local stream with any Kinesis client, serves the self-care API, and stops cleanly on Ctrl-C', async () => {
     // Arrange: free-ish fixed ports, as a user would pass them.
     const kinesisPort = 20_000 + Math.floor(Math.random() * 20_000);
     const child = spawn(
       resolve(root, 'node_modules/.bin/tsx'),
-      ['local/start.ts', '--follow', '--kinesis-port', String(kinesisPort), '--dynamo-port', String(kinesisPort + 1)],
+      ['local/start.ts', '--follow', '--kinesis-port', String(kinesisPort), '--dynamo-port', String(kinesisPort + 1), '--api-port', String(kinesisPort + 2)],
       { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
     );
     let stdout = '';
@@ -53,6 +59,15 @@ describe('npm start -- --follow', () => {
         }),
       );
       await waitFor('data roaming BARRED');
+      const api = `http://127.0.0.1:${kinesisPort + 2}`;
+      const barred = (await (await fetch(`${api}/subscribers/DEMO-ANNA/usage`)).json()) as UsageBody;
+      const consent = await fetch(`${api}/subscribers/DEMO-ANNA/consent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ bucket: 'roaming' }),
+      });
+      await waitFor('ROAMING_RESUMED');
+      const resumed = (await (await fetch(`${api}/subscribers/DEMO-ANNA/usage`)).json()) as UsageBody;
       child.kill('SIGINT');
       const code = await exited;
 
@@ -61,6 +76,19 @@ describe('npm start -- --follow', () => {
       expect(stdout).toContain('aws kinesis put-record');
       expect(stdout).toMatch(/10 Sep 14:00 {2}Anna\s+CMD\s+data roaming BARRED/);
       expect(stdout).toMatch(/Anna\s+SMS\s+ROAMING_CAP_REACHED/);
+      // The API (same handlers as in AWS) sees the bar, takes the consent and lifts it.
+      expect(stdout).toContain(`API       ${api}`);
+      expect(barred.period.id).toBe('2026-09-01');
+      // No simulated network in front of the stream here: the sixth event reached the pipeline after the
+      // bar and is written off, never billed.
+      expect(barred.roaming.chargeMicros).toBe(60_000_000);
+      expect(barred.roaming.billableMicros).toBe(50_000_000);
+      expect(barred.roaming.writtenOffMicros).toBe(10_000_000);
+      expect(barred.roaming.bar).not.toBeNull();
+      expect(barred.audit.map((entry) => entry.kind)).toContain('ROAMING_CAP_REACHED');
+      expect(consent.status).toBe(200);
+      expect(resumed.roaming.consent).toBe(true);
+      expect(resumed.roaming.bar).toBeNull();
       expect(code).toBe(0);
     } finally {
       kinesis.destroy();
