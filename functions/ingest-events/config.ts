@@ -4,18 +4,17 @@
  */
 import { z } from 'zod';
 import { ENV } from '../../shared/config/env-names.js';
+import { parseEnvironment, requiredVariable } from '../../shared/config/environment.js';
 import { settingsFromEnv } from '../../shared/config/settings.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
 
-const required = (name: string) => z.string({ error: `${name}: required` }).trim().min(1, { error: `${name}: required` });
-
 const schema = z.object({
-  [ENV.usageTable]: required(ENV.usageTable),
-  [ENV.profilesTable]: required(ENV.profilesTable),
-  [ENV.quarantineQueueUrl]: required(ENV.quarantineQueueUrl).pipe(
+  [ENV.usageTable]: requiredVariable(ENV.usageTable),
+  [ENV.profilesTable]: requiredVariable(ENV.profilesTable),
+  [ENV.quarantineQueueUrl]: requiredVariable(ENV.quarantineQueueUrl).pipe(
     z.url({ error: `${ENV.quarantineQueueUrl}: must be the queue URL (https://sqs...)` }),
   ),
-  [ENV.policyStateMachineArn]: required(ENV.policyStateMachineArn).pipe(
+  [ENV.policyStateMachineArn]: requiredVariable(ENV.policyStateMachineArn).pipe(
     z.string().regex(/^arn:aws[a-z-]*:states:/, { error: `${ENV.policyStateMachineArn}: must be a state machine ARN` }),
   ),
 });
@@ -29,9 +28,7 @@ export interface IngestConfig {
 }
 
 export function ingestConfigFromEnv(env: NodeJS.ProcessEnv): IngestConfig {
-  const result = schema.safeParse(env);
-  if (!result.success) throw new Error(result.error.issues.map((i) => i.message).join('; '));
-  const raw = result.data;
+  const raw = parseEnvironment(schema, env);
   return {
     usageTable: raw[ENV.usageTable],
     profilesTable: raw[ENV.profilesTable],

@@ -4,14 +4,7 @@
  */
 import { z } from 'zod';
 import { ENV } from '../config/env-names.js';
-
-const required = (name: string) => z.string({ error: `${name}: required` }).min(1, { error: `${name}: required` });
-
-function parse<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  throw new Error(result.error.issues.map((i) => i.message).join('; '));
-}
+import { parseEnvironment, requiredVariable } from '../config/environment.js';
 
 export interface PlanConfig {
   readonly profilesTable: string;
@@ -20,8 +13,8 @@ export interface PlanConfig {
 }
 
 export function planConfigFromEnv(env: NodeJS.ProcessEnv): PlanConfig {
-  const raw = parse(
-    z.object({ [ENV.profilesTable]: required(ENV.profilesTable), [ENV.usageTable]: required(ENV.usageTable), [ENV.opsTopicArn]: required(ENV.opsTopicArn) }),
+  const raw = parseEnvironment(
+    z.object({ [ENV.profilesTable]: requiredVariable(ENV.profilesTable), [ENV.usageTable]: requiredVariable(ENV.usageTable), [ENV.opsTopicArn]: requiredVariable(ENV.opsTopicArn) }),
     env,
   );
   return { profilesTable: raw[ENV.profilesTable], usageTable: raw[ENV.usageTable], opsTopicArn: raw[ENV.opsTopicArn] };
@@ -40,11 +33,11 @@ const senderId = z
   .optional();
 
 export function notifyConfigFromEnv(env: NodeJS.ProcessEnv): NotifyConfig {
-  const raw = parse(
+  const raw = parseEnvironment(
     z.object({
-      [ENV.auditTable]: required(ENV.auditTable),
-      [ENV.emailTopicArn]: required(ENV.emailTopicArn),
-      [ENV.opsTopicArn]: required(ENV.opsTopicArn),
+      [ENV.auditTable]: requiredVariable(ENV.auditTable),
+      [ENV.emailTopicArn]: requiredVariable(ENV.emailTopicArn),
+      [ENV.opsTopicArn]: requiredVariable(ENV.opsTopicArn),
       // Optional on purpose: some destination countries (e.g. the US) refuse alphanumeric sender IDs.
       [ENV.smsSenderId]: senderId,
     }),
@@ -65,7 +58,7 @@ export interface ReportFailureConfig {
 }
 
 export function reportFailureConfigFromEnv(env: NodeJS.ProcessEnv): ReportFailureConfig {
-  const raw = parse(z.object({ [ENV.auditTable]: required(ENV.auditTable), [ENV.opsTopicArn]: required(ENV.opsTopicArn) }), env);
+  const raw = parseEnvironment(z.object({ [ENV.auditTable]: requiredVariable(ENV.auditTable), [ENV.opsTopicArn]: requiredVariable(ENV.opsTopicArn) }), env);
   return { auditTable: raw[ENV.auditTable], opsTopicArn: raw[ENV.opsTopicArn] };
 }
 
@@ -74,25 +67,25 @@ export type CarrierConfig =
   | { readonly mode: 'https'; readonly auditTable: string; readonly usageTable: string; readonly endpointUrl: string; readonly secretArn: string };
 
 export function carrierConfigFromEnv(env: NodeJS.ProcessEnv): CarrierConfig {
-  const common = parse(
+  const common = parseEnvironment(
     z.object({
-      [ENV.auditTable]: required(ENV.auditTable),
-      [ENV.usageTable]: required(ENV.usageTable),
+      [ENV.auditTable]: requiredVariable(ENV.auditTable),
+      [ENV.usageTable]: requiredVariable(ENV.usageTable),
       [ENV.carrierMode]: z.enum(['eventbridge', 'https'], { error: `${ENV.carrierMode}: must be eventbridge or https` }).default('eventbridge'),
     }),
     env,
   );
   const base = { auditTable: common[ENV.auditTable], usageTable: common[ENV.usageTable] };
   if (common[ENV.carrierMode] === 'eventbridge') {
-    const raw = parse(z.object({ [ENV.carrierBusName]: required(ENV.carrierBusName) }), env);
+    const raw = parseEnvironment(z.object({ [ENV.carrierBusName]: requiredVariable(ENV.carrierBusName) }), env);
     return { mode: 'eventbridge', ...base, busName: raw[ENV.carrierBusName] };
   }
-  const raw = parse(
+  const raw = parseEnvironment(
     z.object({
-      [ENV.carrierEndpointUrl]: required(ENV.carrierEndpointUrl).refine((u) => u.startsWith('https://'), {
+      [ENV.carrierEndpointUrl]: requiredVariable(ENV.carrierEndpointUrl).refine((u) => u.startsWith('https://'), {
         error: `${ENV.carrierEndpointUrl}: must be an https:// URL`,
       }),
-      [ENV.carrierSecretArn]: required(ENV.carrierSecretArn),
+      [ENV.carrierSecretArn]: requiredVariable(ENV.carrierSecretArn),
     }),
     env,
   );
@@ -106,11 +99,11 @@ export interface ScheduleConfig {
 }
 
 export function scheduleConfigFromEnv(env: NodeJS.ProcessEnv): ScheduleConfig {
-  const raw = parse(
+  const raw = parseEnvironment(
     z.object({
-      [ENV.auditTable]: required(ENV.auditTable),
-      [ENV.schedulerRoleArn]: required(ENV.schedulerRoleArn),
-      [ENV.schedulerGroupName]: required(ENV.schedulerGroupName),
+      [ENV.auditTable]: requiredVariable(ENV.auditTable),
+      [ENV.schedulerRoleArn]: requiredVariable(ENV.schedulerRoleArn),
+      [ENV.schedulerGroupName]: requiredVariable(ENV.schedulerGroupName),
     }),
     env,
   );

@@ -13,14 +13,13 @@ import { DynamoProfileStore } from '../adapters/dynamo-profile-store.js';
 import { DynamoUsageStore } from '../adapters/dynamo-usage-store.js';
 import { SfnWorkflowStarter } from '../adapters/sfn-workflow-starter.js';
 import { ENV } from '../config/env-names.js';
+import { parseEnvironment, requiredVariable } from '../config/environment.js';
 import type { PolicySettings } from '../domain/model.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
 import { DynamoProfileFields } from './dynamo-profile-fields.js';
 import { DynamoSubscriberDirectory } from './dynamo-subscriber-directory.js';
 import { SelfCare } from './use-cases.js';
-
-const required = (name: string) => z.string({ error: `${name}: required` }).min(1, { error: `${name}: required` });
 
 export interface SelfCareConfig {
   readonly usageTable: string;
@@ -30,18 +29,16 @@ export interface SelfCareConfig {
 }
 
 const configSchema = z.object({
-  [ENV.usageTable]: required(ENV.usageTable),
-  [ENV.profilesTable]: required(ENV.profilesTable),
-  [ENV.auditTable]: required(ENV.auditTable),
-  [ENV.policyStateMachineArn]: required(ENV.policyStateMachineArn),
+  [ENV.usageTable]: requiredVariable(ENV.usageTable),
+  [ENV.profilesTable]: requiredVariable(ENV.profilesTable),
+  [ENV.auditTable]: requiredVariable(ENV.auditTable),
+  [ENV.policyStateMachineArn]: requiredVariable(ENV.policyStateMachineArn),
 });
 
 /** The inbound-sms function reads no audit trail: its table is optional there. */
 export function selfCareConfigFromEnv(env: NodeJS.ProcessEnv, options: { readonly auditTable?: boolean } = {}): SelfCareConfig {
   const schema = options.auditTable === false ? configSchema.extend({ [ENV.auditTable]: z.string().default('') }) : configSchema;
-  const result = schema.safeParse(env);
-  if (!result.success) throw new Error(result.error.issues.map((i) => i.message).join('; '));
-  const raw = result.data;
+  const raw = parseEnvironment(schema, env);
   return {
     usageTable: raw[ENV.usageTable],
     profilesTable: raw[ENV.profilesTable],

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ENV } from '../../shared/config/env-names.js';
+import { parseEnvironment, requiredVariable } from '../../shared/config/environment.js';
+import { planConfigFromEnv } from '../../shared/policy/config.js';
+import { selfCareConfigFromEnv } from '../../shared/selfcare/config.js';
+import { ingestConfigFromEnv } from '../../functions/ingest-events/config.js';
+
+describe('parseEnvironment', () => {
+  const schema = z.object({ A_TABLE: requiredVariable('A_TABLE'), B_URL: requiredVariable('B_URL') });
+
+  it('returns the parsed variables', () => {
+    expect(parseEnvironment(schema, { A_TABLE: 'usage', B_URL: 'https://x' })).toEqual({ A_TABLE: 'usage', B_URL: 'https://x' });
+  });
+
+  it('names every missing or blank variable in one error, never defaulting to an empty string', () => {
+    expect(() => parseEnvironment(schema, { B_URL: '   ' })).toThrow('A_TABLE: required; B_URL: required');
+  });
+});
+
+describe('function configurations fail at cold start with the name of what is missing', () => {
+  it('policy plan', () => {
+    expect(() => planConfigFromEnv({ [ENV.profilesTable]: 'profiles' })).toThrow(`${ENV.usageTable}: required; ${ENV.opsTopicArn}: required`);
+  });
+
+  it('self-care API', () => {
+    expect(() => selfCareConfigFromEnv({ [ENV.usageTable]: 'usage', [ENV.profilesTable]: 'profiles' })).toThrow(
+      `${ENV.auditTable}: required; ${ENV.policyStateMachineArn}: required`,
+    );
+    expect(
+      selfCareConfigFromEnv(
+        { [ENV.usageTable]: 'usage', [ENV.profilesTable]: 'profiles', [ENV.policyStateMachineArn]: 'arn:aws:states:eu-west-3:1:stateMachine:p' },
+        { auditTable: false },
+      ).auditTable,
+    ).toBe('');
+  });
+
+  it('ingest', () => {
+    expect(() =>
+      ingestConfigFromEnv({
+        [ENV.usageTable]: 'usage',
+        [ENV.profilesTable]: 'profiles',
+        [ENV.quarantineQueueUrl]: 'not a url',
+        [ENV.policyStateMachineArn]: 'arn:aws:states:eu-west-3:1:stateMachine:p',
+      }),
+    ).toThrow(`${ENV.quarantineQueueUrl}: must be the queue URL`);
+  });
+});
