@@ -40,6 +40,8 @@ export interface FeederOptions {
   readonly nextDueMs: () => number | undefined;
   /** Called after each wave and each scheduled work (e.g. to pass new carrier commands to the network). */
   readonly afterWork?: () => void | Promise<void>;
+  /** Sees each event the simulated network refused (a bar was in force at its eventTime). */
+  readonly onRefused?: (event: CarrierEvent) => void;
   /** Lines per wave (1 = strictly one at a time). */
   readonly maxWave?: number;
   /**
@@ -181,6 +183,7 @@ export class Feeder {
     const admission = await this.o.network.admit(h.event);
     if (!admission.delivered) {
       this.counts.refused++;
+      this.o.onRefused?.(h.event);
       return;
     }
     const id = h.event.subscriberId;

@@ -174,24 +174,21 @@ async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfi
     pipeline,
     takeDue: (until) => workflows.takeDue(until),
     nextDueMs: () => workflows.nextDueMs(),
-    maxWave: 6,
+    // One event at a time: the demo is small, and its timeline then reads in the order things happen.
+    maxWave: 1,
+    onRefused: (event) => {
+      if (refusedShown.has(event.subscriberId)) return;
+      refusedShown.add(event.subscriberId);
+      timeline.line(
+        `${clockText(event.eventTime)}  ${nameOf(event.subscriberId).padEnd(12)} ${'NET'.padEnd(4)} ` +
+          dim('network refuses barred usage from now on (counted, not charged)'),
+      );
+    },
   });
   workflows.setRequestTime((request) => feeder.timeOf(request));
 
-  let refused = 0;
   for await (const line of eventLines(DEMO_EVENTS_FILE)) {
     await feeder.feed(line);
-    if (feeder.counts.refused > refused) {
-      refused = feeder.counts.refused;
-      const parsed = parseCarrierEventJson(line.text);
-      if (parsed.ok && !refusedShown.has(parsed.value.subscriberId)) {
-        refusedShown.add(parsed.value.subscriberId);
-        timeline.line(
-          `${clockText(parsed.value.eventTime)}  ${nameOf(parsed.value.subscriberId).padEnd(12)} ${'NET'.padEnd(4)} ` +
-            dim('network refuses barred usage from now on (counted, not charged)'),
-        );
-      }
-    }
     timeline.progress(`${bar(feeder.counts.read, total)} ${feeder.counts.read}/${total} events  ${clockText(clock.ms)}`);
     if (!tty && feeder.counts.read % 50 === 0) out.write(`${dim(`... ${feeder.counts.read}/${total} events, ${clockText(clock.ms)}`)}\n`);
   }

@@ -46,6 +46,21 @@ describe('npm start (the demo, through the real local stream)', () => {
     expect(stdout).toMatch(/Anna\s+SMS\s+ROAMING_WELCOME/);
   });
 
+  it('tells the day in time order, and shows the network refusing usage only for the barred subscribers', () => {
+    const stamps = stdout
+      .split('\n')
+      .map((l) => /^10 Sep (\d\d):(\d\d) /.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]) * 60 + Number(m[2]));
+    expect(stamps.length).toBeGreaterThan(20);
+    expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
+    const refusing = stdout
+      .split('\n')
+      .filter((l) => l.includes(' NET '))
+      .map((l) => /^10 Sep \d\d:\d\d {2}(\S+)/.exec(l)?.[1]);
+    expect(refusing.sort()).toEqual(['Anna', 'Chloe', 'Lucas']);
+  });
+
   it('counts the duplicate once and the refused usage, and writes no colour codes when not on a terminal', () => {
     expect(stdout).toContain('169 events read: 118 applied, 1 duplicate, 50 refused by the network while barred, 0 rejected.');
     expect(stdout).not.toContain('\u001b[');
