@@ -60,6 +60,10 @@ export class SnsNotifier implements Notifier {
         const attributes: Record<string, MessageAttributeValue> = {
           subscriberKey: stringAttribute(subscriberKeyOf(notification.subscriberId)),
           kind: stringAttribute(notification.kind),
+          // The subscriber's own address, for the mailer subscribed to the topic (docs/deploy.md, e-mail
+          // delivery): SNS allows 200 filter policies per topic, so one subscription per subscriber cannot
+          // scale; one delivering subscription reads the recipient instead. Never logged.
+          recipient: stringAttribute(notification.to),
         };
         if (notification.accountId !== undefined) attributes.accountId = stringAttribute(notification.accountId);
         return this.publish(
