@@ -116,7 +116,8 @@ export interface PolicySettings {
   readonly selfCareUrl: string;
 }
 
-export type SpendBucketName = 'roaming' | 'overage';
+export const SPEND_BUCKETS = ['roaming', 'overage'] as const;
+export type SpendBucketName = (typeof SPEND_BUCKETS)[number];
 
 export interface SpendBucket {
   /** Charges accrued by usage that reached the pipeline. */
@@ -127,22 +128,27 @@ export interface SpendBucket {
   readonly writtenOffMicros: Micros;
 }
 
-/** Kinds of notification (replay-report.v1 enum). */
-export type NotificationKind =
-  | 'DATA_ALLOWANCE_80'
-  | 'DATA_ALLOWANCE_100'
-  | 'OVERAGE_SPEND_80'
-  | 'OVERAGE_CAP_REACHED'
-  | 'ROAMING_WELCOME'
-  | 'ROAMING_SPEND_80'
-  | 'ROAMING_CAP_REACHED'
-  | 'CAP_RESET'
-  | 'ROAMING_RESUMED'
-  | 'BILL_SHOCK_ALERT';
+/** Kinds of notification (replay-report.v1 enum), in one list that schemas and tests enumerate. */
+export const NOTIFICATION_KINDS = [
+  'DATA_ALLOWANCE_80',
+  'DATA_ALLOWANCE_100',
+  'OVERAGE_SPEND_80',
+  'OVERAGE_CAP_REACHED',
+  'ROAMING_WELCOME',
+  'ROAMING_SPEND_80',
+  'ROAMING_CAP_REACHED',
+  'CAP_RESET',
+  'ROAMING_RESUMED',
+  'BILL_SHOCK_ALERT',
+] as const;
 
-export type Channel = 'sms' | 'email' | 'ops';
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-export type CarrierCommand = 'BAR_DATA_ROAMING' | 'UNBAR_DATA_ROAMING' | 'BAR_DATA_OVERAGE' | 'UNBAR_DATA_OVERAGE';
+export const CHANNELS = ['sms', 'email', 'ops'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const CARRIER_COMMANDS = ['BAR_DATA_ROAMING', 'UNBAR_DATA_ROAMING', 'BAR_DATA_OVERAGE', 'UNBAR_DATA_OVERAGE'] as const;
+export type CarrierCommand = (typeof CARRIER_COMMANDS)[number];
 
 /** Thresholds on the period counters: each fires at most once per subscriber, period (and limit). */
 export type ThresholdKind =

@@ -3,26 +3,11 @@
  * Every task input is validated: a definition and a handler that drifted apart fail loudly, naming the field.
  */
 import { z } from 'zod';
-import type { CarrierCommand, Channel, NotificationKind, SpendBucketName } from '../domain/model.js';
+import { CARRIER_COMMANDS as COMMANDS, CHANNELS, NOTIFICATION_KINDS, SPEND_BUCKETS as BUCKETS } from '../domain/model.js';
 import type { PolicyRequest } from '../ports/policy-workflow.js';
 
-const POLICY_KINDS = [
-  'DATA_ALLOWANCE_80',
-  'DATA_ALLOWANCE_100',
-  'ROAMING_SPEND_80',
-  'ROAMING_CAP_REACHED',
-  'OVERAGE_SPEND_80',
-  'OVERAGE_CAP_REACHED',
-  'BILL_SHOCK_ALERT',
-  'ROAMING_WELCOME',
-  'CAP_RESET',
-  'ROAMING_RESUMED',
-] as const satisfies readonly PolicyRequest['kind'][];
-
-const NOTIFICATION_KINDS = POLICY_KINDS satisfies readonly NotificationKind[];
-const COMMANDS = ['BAR_DATA_ROAMING', 'UNBAR_DATA_ROAMING', 'BAR_DATA_OVERAGE', 'UNBAR_DATA_OVERAGE'] as const satisfies readonly CarrierCommand[];
-const CHANNELS = ['sms', 'email', 'ops'] as const satisfies readonly Channel[];
-const BUCKETS = ['roaming', 'overage'] as const satisfies readonly SpendBucketName[];
+// Every policy kind is also a notification kind: the workflow accepts exactly the report's kinds.
+const POLICY_KINDS = NOTIFICATION_KINDS satisfies readonly PolicyRequest['kind'][];
 
 const isoDateTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: 'must be an RFC 3339 date-time' });
 const periodId = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date YYYY-MM-DD' });

@@ -6,6 +6,7 @@
  * (`integerAtLeast`, `rule`) so that an error reads the same whichever endpoint it comes from.
  */
 import { z } from 'zod';
+import { CHANNELS, NOTIFICATION_KINDS } from '../domain/model.js';
 import { subscriberProfileSchema } from '../domain/subscriber-schema.js';
 import { integerAtLeast, rule } from '../domain/validation.js';
 import type { AuditEntry } from '../ports/audit-log.js';
@@ -137,19 +138,8 @@ const auditBase = {
   period: z.string(),
   crossingId: z.string().meta({ description: 'The policy request it answered, e.g. ROAMING_CAP_REACHED@50000000.' }),
 };
-const notificationKindSchema = z.enum([
-  'DATA_ALLOWANCE_80',
-  'DATA_ALLOWANCE_100',
-  'OVERAGE_SPEND_80',
-  'OVERAGE_CAP_REACHED',
-  'ROAMING_WELCOME',
-  'ROAMING_SPEND_80',
-  'ROAMING_CAP_REACHED',
-  'CAP_RESET',
-  'ROAMING_RESUMED',
-  'BILL_SHOCK_ALERT',
-]);
-const channelSchema = z.enum(['sms', 'email', 'ops']);
+const notificationKindSchema = z.enum(NOTIFICATION_KINDS);
+const channelSchema = z.enum(CHANNELS);
 
 /** The audit trail as the policy workflow records it (shared/ports/audit-log.ts `AuditEntry`). */
 export const auditEntrySchema = z

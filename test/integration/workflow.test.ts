@@ -7,7 +7,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
 import { messageContextFor, renderMessage } from '../../shared/domain/messages.js';
-import type { Channel, Locale, NotificationKind } from '../../shared/domain/model.js';
+import { NOTIFICATION_KINDS, type Channel, type Locale, type NotificationKind } from '../../shared/domain/model.js';
 import { nextPeriodStart } from '../../shared/domain/periods.js';
 import type { PolicyRequest } from '../../shared/ports/policy-workflow.js';
 import { subscriberKeyOf } from '../../shared/ports/notifier.js';
@@ -53,18 +53,7 @@ describe('the definition', () => {
   });
 });
 
-const KINDS: NotificationKind[] = [
-  'DATA_ALLOWANCE_80',
-  'DATA_ALLOWANCE_100',
-  'OVERAGE_SPEND_80',
-  'OVERAGE_CAP_REACHED',
-  'ROAMING_WELCOME',
-  'ROAMING_SPEND_80',
-  'ROAMING_CAP_REACHED',
-  'CAP_RESET',
-  'ROAMING_RESUMED',
-  'BILL_SHOCK_ALERT',
-];
+const KINDS: readonly NotificationKind[] = NOTIFICATION_KINDS;
 
 describe('every notification kind, in French and in English', () => {
   const cases = KINDS.flatMap((kind) => (['fr', 'en'] as const).map((locale) => [kind, locale] as const));
