@@ -12,6 +12,7 @@ import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { SubscriberProfile } from '../shared/domain/model.js';
 import { parseSubscriberProfile } from '../shared/domain/subscriber-schema.js';
 import { kinesisRecord, localStreamArn } from '../local/kinesis-event.js';
+import { seededRandom } from '../local/generate-traffic.js';
 
 export interface WorkloadOptions {
   /** Events per subscriber in each batch (1, 10, 100 in the benchmark). */
@@ -44,18 +45,6 @@ export const BENCH_REGION = 'eu-west-3';
 export const BENCH_STREAM = 'spendcap-bench';
 const HOME_PLMN = '20801';
 const VISITED = ['21407', '26201', '22210', '22801'] as const;
-
-/** mulberry32: tiny, fast and deterministic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fixed-width decimal sequence numbers (no leading zero), so that they order as Kinesis ones do. */
 export function sequenceNumberOf(n: number): string {

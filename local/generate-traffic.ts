@@ -20,8 +20,8 @@ export interface TrafficOptions {
   readonly seed?: number;
 }
 
-/** mulberry32: small, fast, good enough to shuffle traffic. */
-function random(seed: number): () => number {
+/** mulberry32: tiny, fast and deterministic (the same seed gives the same traffic, here and in bench/). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -44,7 +44,7 @@ interface Session {
 }
 
 export async function generateTraffic(options: TrafficOptions): Promise<{ subscribersFile: string; eventsFile: string }> {
-  const rnd = random(options.seed ?? 42);
+  const rnd = seededRandom(options.seed ?? 42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   mkdirSync(options.out, { recursive: true });
   const start = Date.parse('2026-09-01T00:00:00Z');
