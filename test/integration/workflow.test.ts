@@ -221,7 +221,7 @@ describe('subscriber choices', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(world.carrier.all().map((c) => c.command)).toEqual(['BAR_DATA_ROAMING']);
     expect(world.notifications.all()).toEqual([]);
-    expect((await world.bars.get(id)).dataRoaming).toBeDefined();
+    expect((await world.bars.get(id)).dataRoaming).toMatchObject({ period: PERIOD });
     expect(world.schedules.pending()).toHaveLength(1);
   });
 

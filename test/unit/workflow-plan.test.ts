@@ -71,7 +71,7 @@ describe('planPolicy', () => {
     expect(plan.command).toBeUndefined();
     expect(plan.skipped).toBe('BAR_DATA_ROAMING skipped: already in force');
     expect(plan.notifications).toHaveLength(1);
-    expect(plan.unbar).toBeDefined();
+    expect(plan.unbar).toMatchObject({ bucket: 'roaming' });
   });
 
   it('re-bars when the bar in force is an older period\'s', async () => {
