@@ -15,7 +15,7 @@ import { emptyCounters } from '../shared/domain/counters.js';
 import { parseCarrierEventJson } from '../shared/domain/event-schema.js';
 import { billingPeriodOf } from '../shared/domain/periods.js';
 import { applyEvents } from '../shared/domain/usage.js';
-import { measureIngestCpu, StubUsageStore } from '../shared/ingest/measure.js';
+import { measureIngestCpu, StubUsageStore } from '../test/support/ingest-harness.js';
 import { createHandler } from '../functions/ingest-events/handler.js';
 import { RecordingQuarantine } from '../local/recording-quarantine.js';
 import { CountingWorkflows, MapProfiles } from './fakes.js';
@@ -144,7 +144,7 @@ export async function runCpuBenchmark(options: CpuOptions): Promise<CpuFigures> 
           const period = billingPeriodOf(e.eventTime, profile.plan).id;
           if (!current.counters.has(period)) current.counters.set(period, emptyCounters(subscriberId, period));
         }
-        const applied = applyEvents(current, events, profile, options.settings);
+        const applied = applyEvents(current, events.map((event) => ({ event })), profile, options.settings);
         for (const [period, counters] of applied.counters) current.counters.set(period, counters);
         const next: { counters: Map<string, ReturnType<typeof emptyCounters>>; servingMcc?: string } = { counters: current.counters };
         if (applied.servingMcc !== undefined) next.servingMcc = applied.servingMcc;

@@ -2,8 +2,8 @@
  * In-memory ports for measurements where a service is out of scope: profiles from a map, workflow
  * starts only counted. They do the least possible work so that they do not weigh on the figures.
  */
-import type { SubscriberProfile } from '../shared/domain/model.js';
-import type { PolicyRequest, PolicyWorkflowStarter } from '../shared/ports/policy-workflow.js';
+import type { PolicyRequest, SubscriberProfile } from '../shared/domain/model.js';
+import type { PolicyWorkflowStarter } from '../shared/ports/policy-workflow.js';
 import type { ProfileStore } from '../shared/ports/profile-store.js';
 
 export class MapProfiles implements Pick<ProfileStore, 'getMany'> {

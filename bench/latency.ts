@@ -12,6 +12,8 @@
  * Also counts, per policy request, the state transitions that Step Functions Standard would bill
  * (states entered + retries, read from aws-local-stepfunctions' event log) and the task invocations.
  */
+import { executionNameOf } from '../shared/adapters/sfn-workflow-starter.js';
+import type { PolicyWorkflowStarter } from '../shared/ports/policy-workflow.js';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { performance } from 'node:perf_hooks';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -132,11 +134,20 @@ export async function runLatencyBenchmark(options: LatencyOptions): Promise<Late
   const untap = tapExecutions(tallies);
   // As `npm start` and the replay do: the runtime points this process's SDK environment at the emulators.
   const runtime = await startLocalRuntime({ env: process.env });
+  // Wall-clock time here, as in AWS: each execution runs as soon as ingest starts it, at the time it runs.
+  const starter: PolicyWorkflowStarter = {
+    async start(requests) {
+      for (const request of requests) {
+        runtime.clock.ms = Date.now();
+        await runtime.workflows.run(request, executionNameOf(request));
+      }
+    },
+  };
   const poller = new StreamPoller({
     kinesis: runtime.emulators.kinesis,
     streamName: runtime.emulators.streamName,
     region: runtime.emulators.region,
-    handler: runtime.ingest,
+    handler: runtime.ingestWith(starter),
     idlePollMs,
   });
   try {
@@ -149,11 +160,10 @@ export async function runLatencyBenchmark(options: LatencyOptions): Promise<Late
     });
     await poller.start('LATEST');
     const latencies: number[] = [];
-    const eventTime = Date.parse('2026-09-10T08:00:00Z');
     for (const [i, subscriberId] of ids.entries()) {
       await new Promise((resolve) => setTimeout(resolve, Math.random() * idlePollMs));
-      const time = new Date(eventTime + i * 60_000).toISOString();
-      runtime.clock.advanceTo(time);
+      // Usage of a moment ago: the stream's arrival time is the wall clock, and the period must be current.
+      const time = new Date(Date.now() - 1000).toISOString();
       const barred = new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`latency: no bar for sample ${i} within 30 s`)), 30_000);
         waiting.set(subscriberId, (at) => {

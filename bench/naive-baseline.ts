@@ -103,7 +103,7 @@ export function createNaiveHandler(deps: NaiveIngestDeps): NaiveHandler {
     const version = stored?.version ?? 0;
     const servingMcc = typeof stateOut.Item?.m === 'string' ? stateOut.Item.m : undefined;
     const before = new Map<string, PeriodCounters>([[period, stored?.counters ?? emptyCounters(subscriberId, period)]]);
-    const applied = applyEvents({ counters: before, ...(servingMcc !== undefined ? { servingMcc } : {}) }, [event], profile, deps.settings);
+    const applied = applyEvents({ counters: before, ...(servingMcc !== undefined ? { servingMcc } : {}) }, [{ event }], profile, deps.settings);
 
     const key = `${event.type === 'attach' ? 'A' : 'U'}#${eventKey(event)}`;
     const marker = claimItem({

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SETTINGS } from '../shared/config/settings.js';
-import { measureIngest } from '../shared/ingest/measure.js';
+import { measureIngest } from '../test/support/ingest-harness.js';
 import { startEmulators } from '../local/emulators.js';
 import { costPerMillionEvents, type CostAssumptions, type CostBreakdown, type IngestCounts } from './cost-model.js';
 import { runCpuBenchmark, type CpuFigures } from './cpu.js';

@@ -1,4 +1,7 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import { LINE_ATTRIBUTES } from '../shared/adapters/dynamo-bar-store.js';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config/env-names.js';
 import type { DeploymentConfig } from './config.js';
@@ -10,7 +13,7 @@ import { Monitoring } from './constructs/monitoring.js';
 import { Notifications } from './constructs/notifications.js';
 import { PolicyWorkflow } from './constructs/policy-workflow.js';
 import { SelfCareApi } from './constructs/self-care-api.js';
-import { bindTable, bindTopic, SpendcapFunction, type SpendcapFunctionProps } from './constructs/spendcap-function.js';
+import { bindStateMachine, bindTable, bindTopic, SpendcapFunction, type SpendcapFunctionProps } from './constructs/spendcap-function.js';
 import { Store } from './constructs/store.js';
 import { UnbarScheduler } from './constructs/unbar-scheduler.js';
 
@@ -18,9 +21,6 @@ export interface SpendcapStackProps extends StackProps {
   /** The validated deployment configuration (infra/config.ts). */
   readonly config: DeploymentConfig;
 }
-
-/** Bar attributes of the usage table's STATE item, the only ones the workflow may read or write there. */
-const BAR_ATTRIBUTES = ['barDataRoaming', 'barDataOverage'];
 
 /**
  * One spendcap deployment: carrier events stream in, ingest counts them, the policy workflow warns and bars,
@@ -70,12 +70,27 @@ export class SpendcapStack extends Stack {
     const { usageTable, profilesTable, auditTable } = this.store;
     const { opsTopic, emailTopic } = this.notifications;
 
+    const reconcile = this.newFunction('ReconcileLine', {
+      functionDir: 'reconcile-line',
+      description: 'Cap policy: brings the line\'s carrier bars in line with the caps (lift scheduled first, commands once)',
+      // Retries with backoff are the state machine's; one attempt must still outlast a slow operator endpoint.
+      timeout: Duration.seconds(30),
+    });
+    this.carrierGateway.bindCommandSender(reconcile);
+    this.unbarScheduler.bindScheduleCreator(reconcile);
+    bindTable(reconcile, ENV.profilesTable, profilesTable, { actions: ['dynamodb:GetItem'] });
+    // Reads the current period's counters; writes only the line's own attributes (bars, lease, index keys).
+    bindTable(reconcile, ENV.usageTable, usageTable, { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'] });
+    bindTable(reconcile, ENV.usageTable, usageTable, { actions: ['dynamodb:UpdateItem'], onlyAttributes: LINE_ATTRIBUTES });
+    bindTable(reconcile, ENV.auditTable, auditTable, 'append');
+
     const plan = this.newFunction('PolicyPlan', {
       functionDir: 'policy-plan',
-      description: 'Cap policy: loads the profile and bars in force, plans notifications, carrier command and un-bar',
+      description: 'Cap policy: which messages a request calls for once the line is reconciled, texts rendered',
     });
     bindTable(plan, ENV.profilesTable, profilesTable, { actions: ['dynamodb:GetItem'] });
-    bindTable(plan, ENV.usageTable, usageTable, { actions: ['dynamodb:GetItem'], onlyAttributes: BAR_ATTRIBUTES });
+    // Where the subscriber is (the price in a roaming cap message that no usage event caused).
+    bindTable(plan, ENV.usageTable, usageTable, { actions: ['dynamodb:BatchGetItem'] });
     // The plan only addresses bill-shock alerts to the ops topic; the notify task publishes them.
     plan.addEnvironment(ENV.opsTopicArn, opsTopic.topicArn);
 
@@ -88,23 +103,6 @@ export class SpendcapStack extends Stack {
     bindTopic(notify, ENV.opsTopicArn, opsTopic);
     bindTable(notify, ENV.auditTable, auditTable, 'append');
 
-    const command = this.newFunction('CarrierCommand', {
-      functionDir: 'carrier-command',
-      description: 'Cap policy: sends one bar / un-bar command to the host operator once and records the bar in force',
-      // Retries with backoff are the state machine's; one attempt must still outlast a slow operator endpoint.
-      timeout: Duration.seconds(30),
-    });
-    this.carrierGateway.bindCommandSender(command);
-    bindTable(command, ENV.usageTable, usageTable, { actions: ['dynamodb:UpdateItem'], onlyAttributes: BAR_ATTRIBUTES });
-    bindTable(command, ENV.auditTable, auditTable, 'append');
-
-    const scheduleUnbar = this.newFunction('PolicyScheduleUnbar', {
-      functionDir: 'policy-schedule-unbar',
-      description: 'Cap policy: schedules the lifting of a cap bar at the start of the next billing period',
-    });
-    this.unbarScheduler.bindScheduleCreator(scheduleUnbar);
-    bindTable(scheduleUnbar, ENV.auditTable, auditTable, 'append');
-
     const reportFailure = this.newFunction('PolicyReportFailure', {
       functionDir: 'policy-report-failure',
       description: 'Cap policy: records an action that failed after its retries and alerts the ops topic',
@@ -113,11 +111,28 @@ export class SpendcapStack extends Stack {
     bindTable(reportFailure, ENV.auditTable, auditTable, 'append');
 
     this.workflow = new PolicyWorkflow(this, 'PolicyWorkflow', {
-      tasks: { plan, notify, command, scheduleUnbar, reportFailure },
+      tasks: { reconcile, plan, notify, reportFailure },
       logRetention: config.logs.retentionDays,
     });
     this.unbarScheduler.allowStart(this.workflow.stateMachine);
-    this.acknowledgeWorkflowRole([plan, notify, command, scheduleUnbar, reportFailure]);
+    this.acknowledgeWorkflowRole([reconcile, plan, notify, reportFailure]);
+
+    const sweep = this.newFunction('SweepOverdueBars', {
+      functionDir: 'sweep-bars',
+      description: 'Safety net: starts the lift of any bar still in force after its period ended (alarmed)',
+      timeout: Duration.minutes(5),
+    });
+    bindTable(sweep, ENV.usageTable, usageTable, { actions: ['dynamodb:Query', 'dynamodb:GetItem'] });
+    bindStateMachine(sweep, ENV.policyStateMachineArn, this.workflow.stateMachine);
+    const sweepSchedule = new events.Rule(this, 'SweepOverdueBarsSchedule', {
+      description: 'spendcap: look for bars that outlived their period',
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [new eventsTargets.LambdaFunction(sweep, { retryAttempts: 2 })],
+    });
+    Validations.of(sweepSchedule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: 'A periodic sweep carries no data: an invocation that cannot be delivered is made good by the next one 15 minutes later, and the function\'s errors are alarmed.',
+    });
 
     this.ingest = new Ingest(this, 'Ingest', {
       stream: this.stream,
@@ -149,7 +164,8 @@ export class SpendcapStack extends Stack {
       ingestFunction: this.ingest.function,
       policyStateMachine: this.workflow.stateMachine,
       functions: this.functions,
-      carrierCommandFunction: command,
+      reconcileFunction: reconcile,
+      liftSchedules: this.unbarScheduler.group,
       notifyFunction: notify,
       reportFailureFunction: reportFailure,
       deadLetterQueues: {
@@ -157,6 +173,7 @@ export class SpendcapStack extends Stack {
         IngestDeadLetters: this.ingest.deadLetterQueue,
         NotificationDeadLetters: this.notifications.deadLetterQueue,
         InboundSmsDeadLetters: this.selfCareApi.inboundSmsDeadLetterQueue,
+        LiftScheduleDeadLetters: this.unbarScheduler.deadLetterQueue,
       },
       quarantineQueue: this.ingest.quarantineQueue,
       smsFailures: this.notifications.metricSmsFailures(),
@@ -185,7 +202,7 @@ export class SpendcapStack extends Stack {
   }
 
   /**
-   * What CDK grants the state machine's role and cdk-nag flags. Kept here, next to the five functions, rather
+   * What CDK grants the state machine's role and cdk-nag flags. Kept here, next to the task functions, rather
    * than suppressed wholesale: each acknowledgement names one finding.
    */
   private acknowledgeWorkflowRole(taskFunctions: readonly SpendcapFunction[]): void {

@@ -101,11 +101,12 @@ export function keySchemaOf(design: TableDesign): {
   }
   const indexes = Object.entries(design.indexes ?? {}).map(([IndexName, index]): GlobalSecondaryIndex => {
     attributes.add(index.partitionKey);
-    return {
-      IndexName,
-      KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }],
-      Projection: { ProjectionType: 'ALL' },
-    };
+    const keys: KeySchemaElement[] = [{ AttributeName: index.partitionKey, KeyType: 'HASH' }];
+    if (index.sortKey !== undefined) {
+      attributes.add(index.sortKey);
+      keys.push({ AttributeName: index.sortKey, KeyType: 'RANGE' });
+    }
+    return { IndexName, KeySchema: keys, Projection: { ProjectionType: index.keysOnly === true ? 'KEYS_ONLY' : 'ALL' } };
   });
   return {
     KeySchema,

@@ -4,7 +4,7 @@
  * outboxes can be told to fail their next calls, transiently or permanently, to exercise the state
  * machine's Retry and Catch.
  */
-import type { CarrierCommand, Channel, NotificationKind } from '../shared/domain/model.js';
+import type { Bar, CarrierCommand, Channel, NotificationKind, PolicyRequest } from '../shared/domain/model.js';
 import { unbarScheduleNameOf } from '../shared/adapters/scheduler-unbar.js';
 import {
   CarrierRejectedError,
@@ -20,7 +20,6 @@ import {
   type OutboundNotification,
   type SentNotification,
 } from '../shared/ports/notifier.js';
-import type { PolicyRequest } from '../shared/ports/policy-workflow.js';
 import type { UnbarScheduler } from '../shared/ports/unbar-scheduler.js';
 
 export type FailureMode = 'transient' | 'permanent';
@@ -147,17 +146,8 @@ export class CarrierOutbox implements CarrierGateway {
     return this.attemptCount;
   }
 
-  barDataRoaming(request: CarrierCommandRequest): Promise<void> {
-    return this.receive('BAR_DATA_ROAMING', request);
-  }
-  unbarDataRoaming(request: CarrierCommandRequest): Promise<void> {
-    return this.receive('UNBAR_DATA_ROAMING', request);
-  }
-  barDataOverage(request: CarrierCommandRequest): Promise<void> {
-    return this.receive('BAR_DATA_OVERAGE', request);
-  }
-  unbarDataOverage(request: CarrierCommandRequest): Promise<void> {
-    return this.receive('UNBAR_DATA_OVERAGE', request);
+  send(command: CarrierCommand, request: CarrierCommandRequest): Promise<void> {
+    return this.receive(command, request);
   }
 
   /** Every command the carrier accepted, in order (a repeat with the same key is recorded again: no hiding). */
@@ -189,7 +179,7 @@ export class CarrierOutbox implements CarrierGateway {
 /** A CAP_RESET waiting for its time (the local runtime's virtual clock runs it). */
 export interface ScheduledUnbar {
   readonly name: string;
-  /** ISO UTC: the next period start. */
+  /** ISO UTC: the end of the bar's period. */
   readonly at: string;
   readonly request: PolicyRequest;
 }
@@ -204,14 +194,36 @@ export class ScheduleOutbox implements UnbarScheduler {
   private readonly history: ScheduledUnbar[] = [];
   private readonly names = new Set<string>();
 
-  async schedule(runAt: string, request: PolicyRequest): Promise<{ outcome: 'SCHEDULED' | 'ALREADY_SCHEDULED'; name: string }> {
+  private readonly listeners: Listener<ScheduledUnbar>[] = [];
+  private readonly failures = new FailurePlan();
+
+  /** The next `count` schedule creations fail (the reconcile must then send no bar). */
+  failNext(count: number, mode: FailureMode = 'transient'): void {
+    this.failures.add(count, mode);
+  }
+
+  /** Sees each schedule created (the local agenda queues its lift). */
+  onSchedule(listener: Listener<ScheduledUnbar>): void {
+    this.listeners.push(listener);
+  }
+
+  /** Forgets a schedule, as if it had been deleted by hand (tests of the sweep). */
+  lose(name: string): void {
+    this.pendingByName.delete(name);
+  }
+
+  async schedule(bar: Bar, request: PolicyRequest): Promise<{ outcome: 'SCHEDULED' | 'ALREADY_SCHEDULED'; name: string }> {
+    const runAt = bar.until;
     if (Number.isNaN(Date.parse(runAt))) throw new Error(`runAt: not a date-time (${runAt})`);
-    const name = unbarScheduleNameOf(request);
+    const failure = this.failures.next();
+    if (failure !== undefined) throw Object.assign(new Error(`schedule outbox: planned ${failure} failure`), { name: failure === 'transient' ? 'ThrottlingException' : 'ValidationException' });
+    const name = unbarScheduleNameOf(request.subscriberId, bar);
     if (this.names.has(name)) return { outcome: 'ALREADY_SCHEDULED', name };
     const entry: ScheduledUnbar = { name, at: runAt, request };
     this.names.add(name);
     this.pendingByName.set(name, entry);
     this.history.push(entry);
+    for (const listener of this.listeners) listener(entry);
     return { outcome: 'SCHEDULED', name };
   }
 

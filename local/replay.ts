@@ -9,12 +9,11 @@ import { rename, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { SubscriberProfile } from '../shared/domain/model.js';
-import { Feeder, type Pipeline, type WaveLine } from './feeder.js';
+import type { IngestHandler } from '../functions/ingest-events/handler.js';
 import { kinesisRecord, localLambdaContext, localStreamArn } from './kinesis-event.js';
 import { checkEventsFile, eventLines, InputFileError, loadSubscribers } from './replay-input.js';
 import { inTimeOrder, reportPeriods, type RejectedLine, type ReplayReport, type ReportSubscriber } from './replay-report.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
-import { RequestPredictor } from './request-predictor.js';
 import { SimulatedNetwork } from './simulated-network.js';
 
 export interface ReplayOptions {
@@ -80,7 +79,6 @@ async function replayInto(
   options: ReplayOptions,
   size: number,
 ): Promise<ReplayReport> {
-  const { clock, workflows } = runtime;
   const network = simulatedNetworkOf(runtime, profiles);
   const rejected: RejectedLine[] = [];
   runtime.quarantine.onReject((item) => {
@@ -92,36 +90,26 @@ async function replayInto(
   });
 
   const source = { region: runtime.emulators.region, streamArn: localStreamArn(runtime.emulators.region, runtime.emulators.streamName) };
-  const pipeline: Pipeline = {
-    async deliver(lines: readonly WaveLine[]) {
-      const arrival = clock.ms;
-      const records = lines.map((l) =>
-        kinesisRecord(source, {
-          shardId: REPLAY_SHARD,
-          // The line number is the position: a quarantined record names its line.
-          sequenceNumber: String(l.line),
-          partitionKey: l.partitionKey,
-          data: l.text,
-          arrival,
-        }),
-      );
-      const response = await runtime.ingest({ Records: records }, localLambdaContext('spendcap-ingest-events'));
-      if ((response?.batchItemFailures.length ?? 0) > 0) {
-        throw new Error(`ingest failed lines ${response?.batchItemFailures.map((f) => f.itemIdentifier).join(', ')}`);
-      }
-    },
-  };
-  const feeder = new Feeder({
-    clock,
-    network,
+  let ingest: IngestHandler | undefined;
+  const timeline = runtime.timeline({
     profiles,
-    pipeline,
-    takeDue: (until) => workflows.takeDue(until),
-    nextDueMs: () => workflows.nextDueMs(),
+    network,
     maxWave: options.maxWave ?? DEFAULT_WAVE,
-    predictor: new RequestPredictor(runtime.saved, (id) => profiles.get(id), runtime.settings),
+    delivery: {
+      async deliver(lines, on) {
+        const records = lines.map((l) => {
+          // The line number is the position: a quarantined record names its line, a request its line's clock.
+          on.registerPosition(REPLAY_SHARD, String(l.line), l.clockMs);
+          return kinesisRecord(source, { shardId: REPLAY_SHARD, sequenceNumber: String(l.line), partitionKey: l.partitionKey, data: l.text, arrival: l.clockMs });
+        });
+        const response = await ingest!({ Records: records }, localLambdaContext('spendcap-ingest-events'));
+        if ((response?.batchItemFailures.length ?? 0) > 0) {
+          throw new Error(`ingest failed lines ${response?.batchItemFailures.map((f) => f.itemIdentifier).join(', ')}`);
+        }
+      },
+    },
   });
-  workflows.setRequestTime((request) => feeder.timeOf(request));
+  ingest = runtime.ingestWith(timeline.starter);
 
   const progressOut =
     options.progress === false
@@ -131,20 +119,20 @@ async function replayInto(
   let lastProgress = started;
   const tty = progressOut === process.stderr && process.stderr.isTTY;
   for await (const line of eventLines(options.eventsFile)) {
-    await feeder.feed(line);
+    await timeline.feed(line);
     if (progressOut !== undefined && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
       lastProgress = Date.now();
-      const rate = Math.round(feeder.counts.read / ((lastProgress - started) / 1000));
-      const text = `replay: ${feeder.counts.read.toLocaleString('en')} events read, ${rate.toLocaleString('en')}/s, line ${line.line.toLocaleString('en')}`;
+      const rate = Math.round(timeline.counts.read / ((lastProgress - started) / 1000));
+      const text = `replay: ${timeline.counts.read.toLocaleString('en')} events read, ${rate.toLocaleString('en')}/s, line ${line.line.toLocaleString('en')}`;
       progressOut.write(tty ? `\r${text}\u001b[K` : `${text}\n`);
     }
   }
-  await feeder.finish();
+  await timeline.finish();
   if (progressOut !== undefined && tty) progressOut.write('\r\u001b[K');
   const eventsDone = Date.now();
   if (options.timings !== undefined) {
     options.timings.eventsMs = eventsDone - started;
-    options.timings.waves = feeder.counts.waves;
+    options.timings.waves = timeline.counts.waves;
   }
 
   // Waves may reach the quarantine out of line order.
@@ -153,7 +141,7 @@ async function replayInto(
   if (options.timings !== undefined) options.timings.reportMs = Date.now() - eventsDone;
   return {
     version: 1,
-    eventsRead: feeder.counts.read,
+    eventsRead: timeline.counts.read,
     eventsApplied: runtime.totals.applied,
     duplicates: runtime.totals.duplicates,
     rejected,
@@ -185,13 +173,11 @@ export async function subscriberReports(
 
 /** The network, as the replay and the demo see it: the allowance left comes from the usage table. */
 export function simulatedNetworkOf(runtime: LocalRuntime, profiles: ReadonlyMap<string, SubscriberProfile>): SimulatedNetwork {
-  const network = new SimulatedNetwork((id) => profiles.get(id), runtime.settings, async (subscriberId, period) => {
+  return new SimulatedNetwork((id) => profiles.get(id), runtime.settings, async (subscriberId, period) => {
     const counters = (await runtime.readCounters(subscriberId)).find((c) => c.period === period);
     const profile = profiles.get(subscriberId);
     return Math.max(0, (profile?.plan.dataAllowanceBytes ?? 0) - (counters?.allowanceBytes ?? 0));
   });
-  runtime.workflows.onCommand((c) => network.apply(c));
-  return network;
 }
 
 async function main(): Promise<void> {

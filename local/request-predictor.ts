@@ -1,53 +1,33 @@
 /**
- * Lets a replay wave hold several events of one subscriber. An event of a subscriber may join the wave
- * after earlier ones of the same subscriber only if none of those causes a policy request (a request may
- * bar, and a bar changes what the network lets through afterwards).
+ * Whether a line may make its subscriber's line reach a cap: what decides, in the timeline's waves
+ * (local/timeline.ts), that a subscriber's later lines wait for the next wave.
  *
- * The prediction runs the domain's own `applyEvents` on the subscriber's state as the pipeline last
- * wrote it (observed on the usage store, so no extra read). It cannot know which events are carrier
- * duplicates, so it applies them too: charges and volumes only grow with more events, so it sees every
- * real crossing at or before the event that really causes it, never later. Predicting early only ends a
- * wave early; the report does not change.
+ * The prediction runs the domain's own `applyEvents` on the counters the pipeline last wrote (observed on
+ * the usage store, so no extra read) plus the subscriber's earlier events of the wave. It cannot know which
+ * events are carrier duplicates, so it applies them too; every event adds non-negative amounts, so it
+ * reaches a cap at or before the event that really does, never later. Predicting early only ends a wave
+ * early; the report does not change.
  */
 import type { CarrierEvent, PeriodCounters, PolicySettings, SubscriberProfile } from '../shared/domain/model.js';
-import { applyEvents, type SubscriberUsageState } from '../shared/domain/usage.js';
-import type {
-  ClaimOutcome,
-  CountersWrite,
-  EventClaim,
-  StateWrite,
-  StoredUsage,
-  UsageStore,
-  WriteOutcome,
-} from '../shared/ports/usage-store.js';
+import { applyEvents } from '../shared/domain/usage.js';
+import { capOfKind } from '../shared/domain/caps.js';
+import type { ClaimOutcome, CountersWrite, EventClaim, StateWrite, StoredUsage, UsageStore, WriteOutcome } from '../shared/ports/usage-store.js';
 
-/** The usage state the pipeline last saved, per subscriber (an aggregate: periods, not events). */
+/** The counters the pipeline last saved, per subscriber and period. */
 export class SavedUsage {
-  private readonly bySubscriber = new Map<string, { counters: Map<string, PeriodCounters>; servingMcc?: string }>();
+  private readonly bySubscriber = new Map<string, Map<string, PeriodCounters>>();
 
-  stateOf(subscriberId: string): SubscriberUsageState {
-    const saved = this.bySubscriber.get(subscriberId);
-    if (saved === undefined) return { counters: new Map() };
-    return saved.servingMcc === undefined ? { counters: saved.counters } : { counters: saved.counters, servingMcc: saved.servingMcc };
+  countersOf(subscriberId: string): ReadonlyMap<string, PeriodCounters> {
+    return this.bySubscriber.get(subscriberId) ?? new Map();
   }
 
-  savedCounters(counters: PeriodCounters): void {
-    this.entry(counters.subscriberId).counters.set(counters.period, counters);
-  }
-
-  savedState(subscriberId: string, servingMcc: string | undefined): void {
-    const entry = this.entry(subscriberId);
-    if (servingMcc === undefined) delete entry.servingMcc;
-    else entry.servingMcc = servingMcc;
-  }
-
-  private entry(subscriberId: string): { counters: Map<string, PeriodCounters>; servingMcc?: string } {
-    let entry = this.bySubscriber.get(subscriberId);
-    if (entry === undefined) {
-      entry = { counters: new Map() };
-      this.bySubscriber.set(subscriberId, entry);
+  saved(counters: PeriodCounters): void {
+    let periods = this.bySubscriber.get(counters.subscriberId);
+    if (periods === undefined) {
+      periods = new Map();
+      this.bySubscriber.set(counters.subscriberId, periods);
     }
-    return entry;
+    periods.set(counters.period, counters);
   }
 }
 
@@ -68,20 +48,18 @@ export class ObservedUsageStore implements UsageStore {
 
   async saveCounters(write: CountersWrite): Promise<WriteOutcome> {
     const outcome = await this.inner.saveCounters(write);
-    if (outcome.saved) this.saved.savedCounters(write.counters);
+    if (outcome.saved) this.saved.saved(write.counters);
     return outcome;
   }
 
-  async saveState(write: StateWrite): Promise<WriteOutcome> {
-    const outcome = await this.inner.saveState(write);
-    if (outcome.saved) this.saved.savedState(write.subscriberId, write.servingMcc);
-    return outcome;
+  saveState(write: StateWrite): Promise<WriteOutcome> {
+    return this.inner.saveState(write);
   }
 }
 
-export class RequestPredictor {
-  /** Per subscriber in the current wave: state after its events so far. */
-  private readonly wave = new Map<string, SubscriberUsageState>();
+export class CapPredictor {
+  /** Per subscriber of the current wave: counters after its events so far. */
+  private readonly wave = new Map<string, ReadonlyMap<string, PeriodCounters>>();
 
   constructor(
     private readonly saved: SavedUsage,
@@ -89,20 +67,19 @@ export class RequestPredictor {
     private readonly settings: PolicySettings,
   ) {}
 
-  /** Adds an event to the wave; true when it may cause a policy request. */
-  add(event: CarrierEvent): boolean {
+  /** Adds an event to the wave; true when it may make a cap reached. */
+  mayReachCap(event: CarrierEvent, clockMs: number): boolean {
     const profile = this.profileOf(event.subscriberId);
     if (profile === undefined) return false;
-    const before = this.wave.get(event.subscriberId) ?? this.saved.stateOf(event.subscriberId);
-    const applied = applyEvents(before, [event], profile, this.settings);
-    const counters = new Map(before.counters);
-    for (const [period, c] of applied.counters) counters.set(period, c);
-    const servingMcc = applied.servingMcc ?? before.servingMcc;
-    this.wave.set(event.subscriberId, servingMcc === undefined ? { counters } : { counters, servingMcc });
-    return applied.requests.length > 0;
+    const counters = this.wave.get(event.subscriberId) ?? this.saved.countersOf(event.subscriberId);
+    const applied = applyEvents({ counters }, [{ event, knownAtMs: clockMs }], profile, this.settings);
+    const next = new Map(counters);
+    for (const [period, c] of applied.counters) next.set(period, c);
+    this.wave.set(event.subscriberId, next);
+    return applied.requests.some((r) => capOfKind(r.kind)?.capKind === r.kind);
   }
 
-  /** The wave was delivered: its effects are now in the saved state. */
+  /** The wave was ingested: its effects are now in the saved counters. */
   reset(): void {
     this.wave.clear();
   }

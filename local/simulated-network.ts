@@ -6,6 +6,7 @@
  * is not barred, and lines that are not even valid events) is delivered: the pipeline judges those.
  */
 import type { CarrierCommand, CarrierEvent, Micros, PolicySettings, SpendBucketName, SubscriberProfile } from '../shared/domain/model.js';
+import { CAP_LIST, capOfCommand } from '../shared/domain/caps.js';
 import { homePlmnOf, isRoaming } from '../shared/domain/networks.js';
 import { billingPeriodOf } from '../shared/domain/periods.js';
 import { rateUsage } from '../shared/domain/rating.js';
@@ -29,12 +30,6 @@ export type Admission =
 /** Allowance left for a subscriber in a period (to rate a refused event that carries no charge). */
 export type AllowanceLookup = (subscriberId: string, period: string) => Promise<number>;
 
-const BAR_OF: Readonly<Record<CarrierCommand, { bucket: SpendBucketName; barred: boolean }>> = {
-  BAR_DATA_ROAMING: { bucket: 'roaming', barred: true },
-  UNBAR_DATA_ROAMING: { bucket: 'roaming', barred: false },
-  BAR_DATA_OVERAGE: { bucket: 'overage', barred: true },
-  UNBAR_DATA_OVERAGE: { bucket: 'overage', barred: false },
-};
 
 interface Transition {
   readonly atMs: number;
@@ -57,7 +52,8 @@ export class SimulatedNetwork {
 
   /** The carrier gateway's command reached the network. */
   apply(command: NetworkCommand): void {
-    const { bucket, barred } = BAR_OF[command.command];
+    const { cap, places: barred } = capOfCommand(command.command);
+    const bucket = cap.bucket;
     let subscriber = this.bars.get(command.subscriberId);
     if (subscriber === undefined) {
       subscriber = { roaming: [], overage: [] };
@@ -101,7 +97,9 @@ export class SimulatedNetwork {
     const profile = this.profileOf(event.subscriberId);
     if (profile === undefined) return { delivered: true };
     const homePlmn = homePlmnOf(profile, this.settings);
-    const bucket: SpendBucketName = isRoaming(event.servingPlmn, homePlmn) ? 'roaming' : 'overage';
+    // The cap whose bar stops this data: the roaming one abroad, the out-of-bundle one at home.
+    const roaming = isRoaming(event.servingPlmn, homePlmn);
+    const bucket: SpendBucketName = CAP_LIST.find((cap) => cap.barsRoamingData === roaming)!.bucket;
     if (!this.isBarred(event.subscriberId, bucket, event.eventTime)) return { delivered: true };
 
     const period = billingPeriodOf(event.eventTime, profile.plan).id;

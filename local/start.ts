@@ -9,24 +9,23 @@
  */
 import './local-env.js';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamEvent } from 'aws-lambda';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { IngestHandler } from '../functions/ingest-events/handler.js';
+import type { PolicyWorkflowStarter } from '../shared/ports/policy-workflow.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { SubscriberProfile } from '../shared/domain/model.js';
-import { parseCarrierEventJson } from '../shared/domain/event-schema.js';
 import type { Clock } from '../shared/ports/clock.js';
 import { selfCareOnDynamo } from '../shared/selfcare/config.js';
 import { startApiServer } from '../shared/selfcare/http-adapter.js';
 import { createHandler as createApiHandler } from '../functions/api/handler.js';
 import { DEMO_CHARACTERS, DEMO_EVENTS_FILE, DEMO_SUBSCRIBERS_FILE } from './demo/story.js';
-import { Feeder, type Pipeline } from './feeder.js';
 import { localLambdaContext } from './kinesis-event.js';
 import { eventLines, loadSubscribers } from './replay-input.js';
 import { subscriberReports, simulatedNetworkOf } from './replay.js';
 import type { ReportSubscriber } from './replay-report.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { StreamPoller } from './stream-poller.js';
-import { runDueWork } from './virtual-clock.js';
 
 const out = process.stdout;
 const tty = out.isTTY === true;
@@ -59,7 +58,7 @@ function fit(text: string, room: number): string {
 }
 
 /** Log lines scroll above a status line that is redrawn in place (terminal only). */
-class Timeline {
+class Screen {
   private status = '';
 
   line(text: string): void {
@@ -85,23 +84,23 @@ function bar(done: number, total: number, size = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(size - filled)}]`;
 }
 
-function describeActivity(runtime: LocalRuntime, timeline: Timeline): void {
+function describeActivity(runtime: LocalRuntime, screen: Screen): void {
   runtime.workflows.onNotification((n) => {
     const channel = n.channel === 'sms' ? 'SMS' : n.channel === 'email' ? 'mail' : 'ops';
     const who = n.channel === 'ops' ? `${nameOf(n.subscriberId)} (ops)` : nameOf(n.subscriberId);
     const head = `${clockText(n.at)}  ${who.padEnd(12)} ${channel.padEnd(4)} `;
     const kind = n.kind.padEnd(20);
     const colourOf = n.kind.endsWith('CAP_REACHED') || n.kind === 'BILL_SHOCK_ALERT' ? red : n.kind.endsWith('80') ? yellow : cyan;
-    timeline.line(`${head}${colourOf(kind)} ${dim(fit(n.text, width - head.length - kind.length - 2))}`);
+    screen.line(`${head}${colourOf(kind)} ${dim(fit(n.text, width - head.length - kind.length - 2))}`);
   });
   runtime.workflows.onCommand((c) => {
     const lifted = c.command.startsWith('UNBAR');
     const what = c.command.endsWith('ROAMING') ? 'data roaming' : 'out-of-bundle data';
     const text = lifted ? green(`${what} barring lifted`) : red(bold(`${what} BARRED`));
-    timeline.line(`${clockText(c.at)}  ${nameOf(c.subscriberId).padEnd(12)} ${'CMD'.padEnd(4)} ${text} ${dim(`(${c.command} to the carrier)`)}`);
+    screen.line(`${clockText(c.at)}  ${nameOf(c.subscriberId).padEnd(12)} ${'CMD'.padEnd(4)} ${text} ${dim(`(${c.command} to the carrier)`)}`);
   });
   runtime.quarantine.onReject((r) => {
-    timeline.line(`${' '.repeat(12)}  ${yellow('rejected')} ${fit(`${r.reason} (record ${r.recordId ?? '?'})`, width - 24)}`);
+    screen.line(`${' '.repeat(12)}  ${yellow('rejected')} ${fit(`${r.reason} (record ${r.recordId ?? '?'})`, width - 24)}`);
   });
 }
 
@@ -134,15 +133,18 @@ function summaryTable(reports: readonly ReportSubscriber[]): string[] {
 }
 
 async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfile[]): Promise<void> {
-  const timeline = new Timeline();
-  const { emulators, clock, workflows } = runtime;
+  const screen = new Screen();
+  const { emulators } = runtime;
   const byId = new Map(profiles.map((p) => [p.subscriberId, p]));
   const network = simulatedNetworkOf(runtime, byId);
+  // The records go through the local stream; each arrives at its line's virtual time (not kinesalite's).
+  const arrivals = new Map<string, number>();
+  let ingest: IngestHandler | undefined;
   const poller = new StreamPoller({
     kinesis: emulators.kinesis,
     streamName: emulators.streamName,
     region: emulators.region,
-    handler: runtime.ingest,
+    handler: (event, context) => ingest!({ Records: event.Records.map((r) => arrivingAt(r, arrivals.get(r.kinesis.sequenceNumber))) }, context),
     batchSize: 100,
     idlePollMs: 200,
   });
@@ -153,47 +155,49 @@ async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfi
   out.write(`${dim(`Embedded services: DynamoDB ${emulators.dynamoEndpoint}, Kinesis ${emulators.kinesisEndpoint}.`)}\n`);
   out.write(`${dim(`${total} carrier events go onto the stream ${emulators.streamName}; the real ingest handler`)}\n`);
   out.write(`${dim('and policy workflow do the rest. Times are UTC.')}\n\n`);
-  describeActivity(runtime, timeline);
+  describeActivity(runtime, screen);
 
   const refusedShown = new Set<string>();
-  const pipeline: Pipeline = {
-    async deliver(lines) {
-      await emulators.kinesis.send(
-        new PutRecordsCommand({
-          StreamName: emulators.streamName,
-          Records: lines.map((l) => ({ Data: Buffer.from(l.text), PartitionKey: l.partitionKey })),
-        }),
-      );
-      await poller.drain();
-    },
-  };
-  const feeder = new Feeder({
-    clock,
-    network,
+  const timeline = runtime.timeline({
     profiles: byId,
-    pipeline,
-    takeDue: (until) => workflows.takeDue(until),
-    nextDueMs: () => workflows.nextDueMs(),
+    network,
     // One event at a time: the demo is small, and its timeline then reads in the order things happen.
     maxWave: 1,
     onRefused: (event) => {
       if (refusedShown.has(event.subscriberId)) return;
       refusedShown.add(event.subscriberId);
-      timeline.line(
+      screen.line(
         `${clockText(event.eventTime)}  ${nameOf(event.subscriberId).padEnd(12)} ${'NET'.padEnd(4)} ` +
           dim('network refuses barred usage from now on (counted, not charged)'),
       );
     },
+    delivery: {
+      async deliver(lines, on) {
+        const put = await emulators.kinesis.send(
+          new PutRecordsCommand({
+            StreamName: emulators.streamName,
+            Records: lines.map((l) => ({ Data: Buffer.from(l.text), PartitionKey: l.partitionKey })),
+          }),
+        );
+        (put.Records ?? []).forEach((r, i) => {
+          const clockMs = lines[i]?.clockMs ?? 0;
+          if (r.ShardId === undefined || r.SequenceNumber === undefined) return;
+          arrivals.set(r.SequenceNumber, clockMs);
+          on.registerPosition(r.ShardId, r.SequenceNumber, clockMs);
+        });
+        await poller.drain();
+      },
+    },
   });
-  workflows.setRequestTime((request) => feeder.timeOf(request));
+  ingest = runtime.ingestWith(timeline.starter);
 
   for await (const line of eventLines(DEMO_EVENTS_FILE)) {
-    await feeder.feed(line);
-    timeline.progress(`${bar(feeder.counts.read, total)} ${feeder.counts.read}/${total} events  ${clockText(clock.ms)}`);
-    if (!tty && feeder.counts.read % 50 === 0) out.write(`${dim(`... ${feeder.counts.read}/${total} events, ${clockText(clock.ms)}`)}\n`);
+    await timeline.feed(line);
+    screen.progress(`${bar(timeline.counts.read, total)} ${timeline.counts.read}/${total} events  ${clockText(timeline.latest)}`);
+    if (!tty && timeline.counts.read % 50 === 0) out.write(`${dim(`... ${timeline.counts.read}/${total} events, ${clockText(timeline.latest)}`)}\n`);
   }
-  await feeder.finish();
-  timeline.endProgress();
+  await timeline.finish();
+  screen.endProgress();
   await poller.stop();
 
   const reports = await subscriberReports(runtime, network, profiles);
@@ -202,33 +206,52 @@ async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfi
   for (const row of summaryTable(reports)) out.write(`${row}\n`);
   out.write(
     `\n${total} events read: ${totals.applied} applied, ${totals.duplicates} duplicate, ` +
-      `${feeder.counts.refused} refused by the network while barred, ${totals.rejected} rejected.\n`,
+      `${timeline.counts.refused} refused by the network while barred, ${totals.rejected} rejected.\n`,
   );
   out.write(`${dim('Replay your own traffic: npm run replay -- --subscribers s.json --events e.jsonl --report r.json')}\n`);
 }
 
+/** A stream record as Lambda would hand it, arriving at `arrivalMs` (virtual time) when known. */
+function arrivingAt(record: KinesisStreamRecord, arrivalMs: number | undefined): KinesisStreamRecord {
+  return arrivalMs === undefined ? record : { ...record, kinesis: { ...record.kinesis, approximateArrivalTimestamp: arrivalMs / 1000 } };
+}
+
 async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfile[], kinesisPort: number, apiPort: number): Promise<void> {
-  const timeline = new Timeline();
-  const { emulators, clock, workflows } = runtime;
-  describeActivity(runtime, timeline);
-  // Events come straight onto the stream here, so no simulated network stands in front of it; the
-  // clock follows their eventTime and scheduled un-bars run when it passes them.
-  // A batch holds many events: each request runs at its crossing event's time (never before the clock
-  // as it stood when the batch arrived).
-  let batchStart = clock.ms;
-  workflows.setRequestTime((request) => Math.max(batchStart, Date.parse(request.at)));
+  const screen = new Screen();
+  const { emulators } = runtime;
+  describeActivity(runtime, screen);
+  // Events come straight onto the stream here, so no simulated network stands in front of it. The stream's
+  // records are lines of the same timeline as the replay's: the clock follows their eventTime, each record
+  // arrives at it, and the lifts due by it run before the next batch.
+  const byId = new Map(profiles.map((p) => [p.subscriberId, p]));
+  const batch = new Map<number, KinesisStreamRecord>();
+  let lineNumber = 0;
+  let ingest: IngestHandler | undefined;
+  const timeline = runtime.timeline({
+    profiles: byId,
+    delivery: {
+      async deliver(lines, on) {
+        const records = lines.flatMap((l) => {
+          const record = batch.get(l.line);
+          if (record === undefined) return [];
+          on.registerPosition(record.eventID.split(':')[0] ?? 'shard', record.kinesis.sequenceNumber, l.clockMs);
+          return [arrivingAt(record, l.clockMs)];
+        });
+        const response = await ingest!({ Records: records }, localLambdaContext('spendcap-ingest-events'));
+        if ((response?.batchItemFailures.length ?? 0) > 0) throw new Error('ingest failed some records; the batch is retried');
+      },
+    },
+  });
+  ingest = runtime.ingestWith(timeline.starter);
   const handler = async (event: KinesisStreamEvent) => {
-    batchStart = clock.ms;
-    let latest = clock.ms;
+    batch.clear();
     for (const record of event.Records) {
-      const parsed = parseCarrierEventJson(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
-      if (parsed.ok) latest = Math.max(latest, Date.parse(parsed.value.eventTime));
+      batch.set(++lineNumber, record);
+      await timeline.feed({ line: lineNumber, text: Buffer.from(record.kinesis.data, 'base64').toString('utf8') });
     }
-    await runDueWork(clock, latest, (until) => workflows.takeDue(until));
-    clock.advanceTo(latest);
-    const response = await runtime.ingest(event, localLambdaContext('spendcap-ingest-events'));
-    timeline.line(dim(`${clockText(clock.ms)}  ingested ${event.Records.length} record(s)`));
-    return response;
+    await timeline.finish();
+    screen.line(dim(`${clockText(timeline.latest)}  ingested ${event.Records.length} record(s)`));
+    return { batchItemFailures: [] };
   };
   const poller = new StreamPoller({
     kinesis: emulators.kinesis,
@@ -238,15 +261,21 @@ async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfil
     idlePollMs: 500,
   });
   await poller.start('TRIM_HORIZON');
-  // The self-care API on the same tables and workflow, as the API function runs them in AWS. Its "now"
+  // The self-care API on the same tables and timeline, as the API function runs them in AWS. Its "now"
   // (current period) is the stream's virtual time once events have moved it, the wall clock before.
-  const apiClock: Clock = { now: () => (clock.ms > 0 ? clock.now() : new Date()) };
+  const apiClock: Clock = { now: () => (Number.isFinite(timeline.latest) ? new Date(timeline.latest) : new Date()) };
+  const apiStarter: PolicyWorkflowStarter = {
+    async start(requests) {
+      await timeline.starter.start(requests);
+      await timeline.runPending();
+    },
+  };
   const api = await startApiServer(
     createApiHandler(
       selfCareOnDynamo({
         client: runtime.documents,
         tables: emulators.tableNames,
-        workflow: workflows.starter,
+        workflow: apiStarter,
         clock: apiClock,
         settings: runtime.settings,
       }),

@@ -5,27 +5,31 @@
  */
 import './polyfills.js';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { createHandler as createCarrierCommand } from '../functions/carrier-command/handler.js';
 import { createHandler as createPlan } from '../functions/policy-plan/handler.js';
 import { createHandler as createNotify } from '../functions/policy-notify/handler.js';
 import { createHandler as createReportFailure } from '../functions/policy-report-failure/handler.js';
-import { createHandler as createScheduleUnbar } from '../functions/policy-schedule-unbar/handler.js';
-import type { PolicySettings } from '../shared/domain/model.js';
+import { createHandler as createReconcile } from '../functions/reconcile-line/handler.js';
+import { executionNameOf } from '../shared/adapters/sfn-workflow-starter.js';
+import type { PolicyRequest, PolicySettings } from '../shared/domain/model.js';
 import type { AuditLog } from '../shared/ports/audit-log.js';
 import type { BarStore } from '../shared/ports/bar-store.js';
 import type { CarrierGateway } from '../shared/ports/carrier-gateway.js';
 import type { Clock } from '../shared/ports/clock.js';
 import type { Notifier } from '../shared/ports/notifier.js';
-import { executionNameOf, type PolicyRequest, type PolicyWorkflowStarter } from '../shared/ports/policy-workflow.js';
+import type { PolicyWorkflowStarter } from '../shared/ports/policy-workflow.js';
 import type { ProfileStore } from '../shared/ports/profile-store.js';
 import type { UnbarScheduler } from '../shared/ports/unbar-scheduler.js';
+import type { UsageStore } from '../shared/ports/usage-store.js';
 import { POLICY_TASKS, type PolicyTaskFunction } from '../shared/policy/workflow-states.js';
 import { PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION, type StateMachineDefinitionJson } from './policy-definition.js';
 
-/** What the five task functions need, with the local (or test) adapters. */
+/** What the task functions need, with the local (or test) adapters. */
 export interface LocalPolicyWorkflowDeps {
   readonly profiles: Pick<ProfileStore, 'get'>;
-  readonly bars: BarStore;
+  /** The usage table (the current period's counters, the serving network). */
+  readonly usage: Pick<UsageStore, 'load'>;
+  /** The line's bars and its lease. */
+  readonly line: BarStore;
   readonly audit: AuditLog;
   readonly notifier: Notifier;
   readonly carrier: CarrierGateway;
@@ -115,10 +119,17 @@ function bindTask(state: Record<string, unknown>, handler: TaskHandler): (input:
 function handlersOf(deps: LocalPolicyWorkflowDeps): Record<PolicyTaskFunction, TaskHandler> {
   const { audit, clock } = deps;
   return {
-    'policy-plan': createPlan({ profiles: deps.profiles, bars: deps.bars, settings: deps.settings, opsAddress: deps.opsAddress ?? 'ops' }),
+    'reconcile-line': createReconcile({
+      profiles: deps.profiles,
+      usage: deps.usage,
+      line: deps.line,
+      carrier: deps.carrier,
+      schedulerFor: () => deps.scheduler,
+      audit,
+      clock,
+    }),
+    'policy-plan': createPlan({ profiles: deps.profiles, usage: deps.usage, settings: deps.settings, opsAddress: deps.opsAddress ?? 'ops', clock }),
     'policy-notify': createNotify({ notifier: deps.notifier, audit, clock }),
-    'carrier-command': createCarrierCommand({ carrier: deps.carrier, bars: deps.bars, audit, clock }),
-    'policy-schedule-unbar': createScheduleUnbar({ schedulerFor: () => deps.scheduler, audit, clock }),
     'policy-report-failure': createReportFailure({ notifier: deps.notifier, audit, clock }),
   };
 }

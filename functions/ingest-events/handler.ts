@@ -109,6 +109,7 @@ function report(result: IngestResult): void {
   metrics.addMetric('Redelivered', MetricUnit.Count, stats.redelivered);
   metrics.addMetric('Rejected', MetricUnit.Count, stats.rejected);
   metrics.addMetric('Crossings', MetricUnit.Count, stats.crossings);
+  metrics.addMetric('LateEvents', MetricUnit.Count, stats.lateEvents);
   metrics.addMetric('WriteUnits', MetricUnit.Count, stats.writeUnits);
   metrics.addMetric('FailedSubscribers', MetricUnit.Count, stats.failedSubscribers);
   metrics.publishStoredMetrics();

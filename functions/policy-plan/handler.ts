@@ -1,50 +1,50 @@
 /**
- * "Plan actions" of the policy workflow: PolicyRequest in, the plan (texts rendered, command, un-bar) out.
+ * "Plan notifications" of the policy workflow: the request and what reconciling the line did in, the
+ * messages to send (texts rendered, recipients chosen) out.
  */
-import { documentClientOf, createDynamoClient } from '../../shared/adapters/dynamo-client.js';
-import { DynamoBarStore } from '../../shared/adapters/dynamo-bar-store.js';
+import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
+import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { settingsFromEnv } from '../../shared/config/settings.js';
 import { logger, maskSubscriber } from '../../shared/observability.js';
+import { systemClock } from '../../shared/ports/clock.js';
 import { withTransientErrors } from '../../shared/policy/aws-errors.js';
 import { planConfigFromEnv } from '../../shared/policy/config.js';
-import { parseTaskInput, policyRequestSchema, type PolicyWorkflowPlan } from '../../shared/policy/payloads.js';
-import { planPolicy, type PlanDeps } from '../../shared/policy/plan.js';
+import { parseTaskInput, planInputSchema, type NotificationPlan } from '../../shared/policy/payloads.js';
+import { planNotifications, type PlanDeps } from '../../shared/policy/plan.js';
 
 export type PolicyPlanDeps = PlanDeps;
 
-export function createHandler(deps: PolicyPlanDeps): (event: unknown) => Promise<PolicyWorkflowPlan> {
+export function createHandler(deps: PolicyPlanDeps): (event: unknown) => Promise<NotificationPlan> {
   return async (event: unknown) => {
-    const request = parseTaskInput(policyRequestSchema, event, 'policy-plan');
-    const plan = await withTransientErrors(() => planPolicy(request, deps));
-    logger.info('policy planned', {
-      subscriber: maskSubscriber(request.subscriberId),
-      kind: request.kind,
-      period: request.period,
-      command: plan.command?.command,
+    const input = parseTaskInput(planInputSchema, event, 'policy-plan');
+    const plan = await withTransientErrors(() => planNotifications(input, deps));
+    logger.info('notifications planned', {
+      subscriber: maskSubscriber(input.subscriberId),
+      kind: input.kind,
+      period: input.period,
       notifications: plan.notifications.length,
-      unbar: plan.unbar !== undefined,
       skipped: plan.skipped,
     });
     return plan;
   };
 }
 
-let production: ((event: unknown) => Promise<PolicyWorkflowPlan>) | undefined;
+let production: ((event: unknown) => Promise<NotificationPlan>) | undefined;
 
-function productionHandler(): (event: unknown) => Promise<PolicyWorkflowPlan> {
+function productionHandler(): (event: unknown) => Promise<NotificationPlan> {
   const config = planConfigFromEnv(process.env);
-  const settings = settingsFromEnv(process.env);
   const client = documentClientOf(createDynamoClient());
   return createHandler({
     profiles: new DynamoProfileStore({ client, tableName: config.profilesTable }),
-    bars: new DynamoBarStore({ client, tableName: config.usageTable }),
-    settings,
+    usage: new DynamoUsageStore({ client, tableName: config.usageTable }),
+    settings: settingsFromEnv(process.env),
     opsAddress: config.opsTopicArn,
+    clock: systemClock,
   });
 }
 
-export const handler = async (event: unknown): Promise<PolicyWorkflowPlan> => {
+export const handler = async (event: unknown): Promise<NotificationPlan> => {
   production ??= productionHandler();
   return production(event);
 };

@@ -1,6 +1,6 @@
 /**
- * "Report carrier failure" / "Report notification failure": after the last retry, an ops alert and a
- * FAILED audit entry; the state machine then fails the execution (carrier) or flags it (notification).
+ * "Report line failure" / "Report notification failure": after the last retry, an ops alert and a failure
+ * audit entry; the state machine then fails the execution (line) or flags it (notification).
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
@@ -18,7 +18,7 @@ export type PolicyReportFailureDeps = ReportFailureDeps;
 export function createHandler(deps: PolicyReportFailureDeps): (event: unknown) => Promise<'FAILED'> {
   return async (event: unknown) => {
     const input = parseTaskInput(reportFailureInputSchema, event, 'policy-report-failure');
-    const origin = input.failure === 'carrier' ? input.command : input.message;
+    const origin = input.failure === 'line' ? input.request : input.message;
     logger.error('policy action failed', { subscriber: maskSubscriber(origin.subscriberId), failure: input.failure, error: input.error.Error });
     return withTransientErrors(() => reportFailure(input, deps));
   };

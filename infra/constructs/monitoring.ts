@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -17,8 +18,10 @@ export interface MonitoringProps {
   readonly policyStateMachine: sfn.IStateMachine;
   /** Every function of the stack, by a readable name (errors and throttles alarms). */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
-  /** The function that places and lifts bars through the carrier gateway. */
-  readonly carrierCommandFunction: lambda.IFunction;
+  /** The function that reconciles the line's bars through the carrier gateway. */
+  readonly reconcileFunction: lambda.IFunction;
+  /** The group of the per-bar lift schedules (target errors, dropped starts). */
+  readonly liftSchedules: scheduler.IScheduleGroup;
   /** The function that sends one notification (its invocations: messages attempted). */
   readonly notifyFunction: lambda.IFunction;
   /** The workflow task that runs when an action failed after its retries. */
@@ -99,15 +102,34 @@ export class Monitoring extends Construct {
       threshold: 1,
       alarmDescription: 'A cap policy execution ended without completing: a warning or a bar may be missing.',
     });
-    this.alarm('CarrierCommandFailures', {
-      metric: props.carrierCommandFunction.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      threshold: 1,
-      alarmDescription: 'A bar / un-bar command failed to reach the host operator (retried with backoff; see the workflow history).',
-    });
     this.alarm('PolicyActionsFailedAfterRetries', {
       metric: props.reportFailureFunction.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum' }),
       threshold: 1,
-      alarmDescription: 'A notification or carrier command failed after every retry: act by hand (audit trail and execution history).',
+      alarmDescription: 'A notification or a line reconcile (bar / un-bar) failed after every retry: act by hand (audit trail and execution history).',
+    });
+    this.alarm('LiftScheduleTargetErrors', {
+      metric: new cloudwatch.MathExpression({
+        expression: 'errors + dropped',
+        usingMetrics: {
+          errors: props.liftSchedules.metricTargetErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          dropped: props.liftSchedules.metricDropped({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        },
+        label: 'Lift schedules that could not start the workflow',
+        period: FIVE_MINUTES,
+      }),
+      threshold: 1,
+      alarmDescription: 'A period-end lift schedule failed to start the policy workflow: a bar may outlive its period (the sweep retries it).',
+    });
+    this.alarm('OverdueBars', {
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'OverdueBars',
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: 'Sum',
+        period: Duration.minutes(15),
+      }),
+      threshold: 1,
+      alarmDescription: 'The sweep found bars still in force after their period ended (their lifts are started again): a subscriber was barred too long.',
     });
     this.alarm('SmsDeliveryFailures', {
       metric: props.smsFailures,
@@ -187,9 +209,8 @@ export class Monitoring extends Construct {
         title: 'Threshold crossings, bars, notifications',
         left: [
           count('Crossings', 'crossings'),
-          count('CarrierCommands', 'carrier commands (bar / un-bar)'),
-          count('NotificationsSent', 'notifications sent'),
-          props.carrierCommandFunction.metricInvocations({ period, statistic: 'Sum', label: 'carrier-command task runs' }),
+          count('LateEvents', 'late records (period ended)'),
+          props.reconcileFunction.metricInvocations({ period, statistic: 'Sum', label: 'line reconciles' }),
           props.notifyFunction.metricInvocations({ period, statistic: 'Sum', label: 'notify task runs' }),
         ],
         width: 12,

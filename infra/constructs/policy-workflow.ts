@@ -4,20 +4,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { PolicyKind } from '../../shared/domain/model.js';
 import { POLICY_ERRORS, POLICY_STATES } from '../../shared/policy/workflow-states.js';
 
 export { POLICY_ERRORS, POLICY_STATES };
 
 export interface PolicyWorkflowTasks {
-  /** functions/policy-plan: PolicyRequest -> plan (texts, command, un-bar). */
+  /** functions/reconcile-line: brings the carrier bars in line with the caps (schedules lifts, sends commands). */
+  readonly reconcile: lambda.IFunction;
+  /** functions/policy-plan: the request and the line's outcome -> the messages (texts rendered). */
   readonly plan: lambda.IFunction;
   /** functions/policy-notify: one planned message. */
   readonly notify: lambda.IFunction;
-  /** functions/carrier-command: one bar / un-bar. */
-  readonly command: lambda.IFunction;
-  /** functions/policy-schedule-unbar: the CAP_RESET at the next period start. */
-  readonly scheduleUnbar: lambda.IFunction;
-  /** functions/policy-report-failure: ops alert + FAILED audit entry. */
+  /** functions/policy-report-failure: ops alert + failure audit entry. */
   readonly reportFailure: lambda.IFunction;
 }
 
@@ -48,22 +47,24 @@ const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
 ];
 
+/** The request kinds that can change a bar: their line is reconciled before anything is said. */
+const LINE_KINDS = ['ROAMING_CAP_REACHED', 'OVERAGE_CAP_REACHED', 'CAP_RESET', 'CAPS_CHANGED'] as const satisfies readonly PolicyKind[];
+
 /**
  * The "apply cap policy" state machine (Standard, JSONPath: the local runner executes the very definition
  * this synthesizes). Input: a PolicyRequest.
  *
- *   Plan actions ─► Carrier command needed? ─► Send carrier command ─(Catch)─► Report carrier failure ─► Carrier command failed (Fail)
- *                         │                          │
- *                         └──────────────────────────┴─► Un-bar to schedule? ─► Schedule un-bar
- *                                                              │                    │
- *                                                              └────────────────────┴─► Send notifications (Map: Send notification
- *                                                                                          ─(Catch)─► Report notification failure)
- *                                                                                       ─► Any notification failed? ─► Done | Notification failed
+ *   Line to reconcile? ─► Reconcile line ─(Catch)─► Report line failure ─► Line reconcile failed (Fail)
+ *          │                    │
+ *          └─► No line change ──┴─► Plan notifications ─► Send notifications (Map: Send notification
+ *                                                           ─(Catch)─► Report notification failure)
+ *                                                        ─► Any notification failed? ─► Done | Notification failed
  *
- * The bar comes before the message that says data is stopped, and the un-bar is scheduled right after the
- * bar, before any message: a notification that cannot be delivered must not leave a bar without its lift.
- * Retries belong here, not in the functions: exponential backoff with full jitter, bounded attempts, on the
- * transient error names only (a refused command is reported at once).
+ * The line comes first: the message that says data is stopped follows the bar, and the messages of a
+ * period-end reset or a caps change say what the line really became. Within "Reconcile line" the lift of
+ * a bar is scheduled before the bar is sent. Retries belong here, not in the functions: exponential
+ * backoff with full jitter, bounded attempts, on the transient error names only (a refused command is
+ * reported at once); a line held by another execution is waited for.
  */
 export class PolicyWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -73,81 +74,69 @@ export class PolicyWorkflow extends Construct {
     super(scope, id);
     const { tasks: fns } = props;
 
-    const plan = new tasks.LambdaInvoke(this, 'Plan', {
-      stateName: POLICY_STATES.plan,
-      lambdaFunction: fns.plan,
+    const reconcile = new tasks.LambdaInvoke(this, 'Reconcile', {
+      stateName: POLICY_STATES.reconcile,
+      lambdaFunction: fns.reconcile,
       // The task's result is the function's own output, in AWS and in the local runner alike.
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
-      comment: 'Load profile and bars in force, plan notifications (texts rendered), carrier command and un-bar',
+      payload: sfn.TaskInput.fromObject({
+        request: sfn.JsonPath.objectAt('$'),
+        // The lift schedules' target is this very state machine: read from the context, not configured (no cycle).
+        stateMachineArn: sfn.JsonPath.stringAt('$$.StateMachine.Id'),
+      }),
+      resultPath: '$.line',
+      comment: 'Bars as the caps require now: lift scheduled before a bar is sent, commands once, bars recorded',
+    });
+    reconcile.addRetry({
+      errors: [POLICY_ERRORS.carrierTransient, POLICY_ERRORS.lineBusy, ...LAMBDA_SERVICE_ERRORS, 'Sandbox.Timedout'],
+      interval: Duration.seconds(2),
+      maxAttempts: 8,
+      backoffRate: 2,
+      maxDelay: Duration.seconds(60),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    const reportLineFailure = new tasks.LambdaInvoke(this, 'ReportLineFailure', {
+      stateName: POLICY_STATES.reportLineFailure,
+      lambdaFunction: fns.reportFailure,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      payload: sfn.TaskInput.fromObject({
+        failure: 'line',
+        request: sfn.JsonPath.objectAt('$$.Execution.Input'),
+        error: sfn.JsonPath.objectAt('$.error'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+      comment: 'Ops alert and failure audit entry',
+    });
+    reportLineFailure.addRetry({ errors: LAMBDA_SERVICE_ERRORS, interval: Duration.seconds(1), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    const lineFailed = new sfn.Fail(this, 'LineFailed', {
+      stateName: POLICY_STATES.lineFailed,
+      error: POLICY_ERRORS.lineFailed,
+      causePath: '$.error.Cause',
+    });
+    reconcile.addCatch(reportLineFailure.next(lineFailed), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    const noLineChange = new sfn.Pass(this, 'NoLineChange', {
+      stateName: POLICY_STATES.noLineChange,
+      result: sfn.Result.fromObject({ at: '1970-01-01T00:00:00Z', period: '1970-01-01', buckets: [] }),
+      resultPath: '$.line',
+      comment: 'Welcomes, warnings and alerts change no bar',
+    });
+
+    const plan = new tasks.LambdaInvoke(this, 'Plan', {
+      stateName: POLICY_STATES.plan,
+      lambdaFunction: fns.plan,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: '$.plan',
+      comment: 'Which messages the request calls for now, to whom, texts rendered',
     });
     plan.addRetry({
       errors: LAMBDA_SERVICE_ERRORS,
       interval: Duration.seconds(1),
       maxAttempts: 3,
       backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-
-    const command = new tasks.LambdaInvoke(this, 'Command', {
-      stateName: POLICY_STATES.command,
-      lambdaFunction: fns.command,
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      inputPath: '$.command',
-      resultPath: '$.commandOutcome',
-      comment: 'Bar / un-bar through the host network (idempotency key), then record the bar in force',
-    });
-    command.addRetry({
-      errors: [POLICY_ERRORS.carrierTransient, ...LAMBDA_SERVICE_ERRORS, 'Sandbox.Timedout'],
-      interval: Duration.seconds(2),
-      maxAttempts: 6,
-      backoffRate: 2,
-      maxDelay: Duration.seconds(60),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-
-    const reportCarrierFailure = new tasks.LambdaInvoke(this, 'ReportCarrierFailure', {
-      stateName: POLICY_STATES.reportCarrierFailure,
-      lambdaFunction: fns.reportFailure,
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      payload: sfn.TaskInput.fromObject({
-        failure: 'carrier',
-        command: sfn.JsonPath.objectAt('$.command'),
-        error: sfn.JsonPath.objectAt('$.error'),
-      }),
-      resultPath: sfn.JsonPath.DISCARD,
-      comment: 'Ops alert and FAILED audit entry',
-    });
-    reportCarrierFailure.addRetry({ errors: LAMBDA_SERVICE_ERRORS, interval: Duration.seconds(1), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
-    const carrierFailed = new sfn.Fail(this, 'CarrierFailed', {
-      stateName: POLICY_STATES.carrierFailed,
-      error: POLICY_ERRORS.carrierCommandFailed,
-      causePath: '$.error.Cause',
-    });
-    command.addCatch(reportCarrierFailure.next(carrierFailed), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-
-    const scheduleUnbar = new tasks.LambdaInvoke(this, 'ScheduleUnbar', {
-      stateName: POLICY_STATES.scheduleUnbar,
-      lambdaFunction: fns.scheduleUnbar,
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      payload: sfn.TaskInput.fromObject({
-        unbar: sfn.JsonPath.objectAt('$.unbar'),
-        // The schedule's target is this very state machine: read from the context, not configured (no cycle).
-        stateMachineArn: sfn.JsonPath.stringAt('$$.StateMachine.Id'),
-      }),
-      resultPath: '$.unbarOutcome',
-      comment: 'One-time EventBridge Scheduler schedule: CAP_RESET at the next period start',
-    });
-    scheduleUnbar.addRetry({
-      // Idempotent (deterministic schedule name, guard): any failure may be retried.
-      errors: [sfn.Errors.TASKS_FAILED],
-      interval: Duration.seconds(2),
-      maxAttempts: 4,
-      backoffRate: 2,
-      maxDelay: Duration.seconds(30),
       jitterStrategy: sfn.JitterType.FULL,
     });
 
@@ -184,7 +173,7 @@ export class PolicyWorkflow extends Construct {
 
     const notifications = new sfn.Map(this, 'Notifications', {
       stateName: POLICY_STATES.notifications,
-      itemsPath: '$.notifications',
+      itemsPath: '$.plan.notifications',
       itemSelector: { message: sfn.JsonPath.objectAt('$$.Map.Item.Value') },
       // In plan order (SMS, then e-mail): a handful of messages, and the trail reads as they were sent.
       maxConcurrency: 1,
@@ -203,15 +192,11 @@ export class PolicyWorkflow extends Construct {
     const anyNotificationFailed = new sfn.Choice(this, 'AnyNotificationFailed', { stateName: POLICY_STATES.notificationsFailed })
       .when(sfn.Condition.booleanEquals('$.notificationOutcome.failed', true), notificationFailed)
       .otherwise(done);
-    const notifyChain = notifications.next(anyNotificationFailed);
+    const planChain = plan.next(notifications).next(anyNotificationFailed);
 
-    const unbarNeeded = new sfn.Choice(this, 'UnbarNeeded', { stateName: POLICY_STATES.unbarNeeded })
-      .when(sfn.Condition.isPresent('$.unbar'), scheduleUnbar.next(notifyChain))
-      .otherwise(notifyChain);
-
-    const commandNeeded = new sfn.Choice(this, 'CommandNeeded', { stateName: POLICY_STATES.commandNeeded })
-      .when(sfn.Condition.isPresent('$.command'), command.next(unbarNeeded))
-      .otherwise(unbarNeeded);
+    const lineNeeded = new sfn.Choice(this, 'LineNeeded', { stateName: POLICY_STATES.lineNeeded })
+      .when(sfn.Condition.or(...LINE_KINDS.map((kind) => sfn.Condition.stringEquals('$.kind', kind))), reconcile.next(planChain))
+      .otherwise(noLineChange.next(planChain));
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       // The vendedlogs prefix keeps CloudWatch Logs' resource policy small however many state machines log.
@@ -221,10 +206,10 @@ export class PolicyWorkflow extends Construct {
     });
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      comment: 'spendcap: apply the cap policy to one threshold crossing, welcome, reset or resume',
+      comment: 'spendcap: apply the cap policy to one threshold crossing, welcome, period-end reset or caps change',
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
-      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(commandNeeded)),
+      definitionBody: sfn.DefinitionBody.fromChainable(lineNeeded),
       timeout: props.timeout ?? Duration.minutes(30),
       tracingEnabled: true,
       // Execution data carries MSISDNs and message texts: never in the logs.

@@ -19,7 +19,7 @@ export interface StoreProps {
  * expiry attribute, retained on stack deletion.
  */
 export class Store extends Construct {
-  /** Counters (`P#<period>`), subscriber state (`STATE`, bars in force) and de-duplication claims (`R#<key>`). */
+  /** Counters (`P#<period>`), subscriber state (`STATE`), de-duplication claims (`R#<key>`), the line's bars (`LINE`). */
   public readonly usageTable: dynamodb.Table;
   /** Subscriber profiles (subscriber.v1), with the `byMsisdn` index. */
   public readonly profilesTable: dynamodb.Table;
@@ -56,7 +56,8 @@ export class Store extends Construct {
       table.addGlobalSecondaryIndex({
         indexName,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
+        ...(index.sortKey === undefined ? {} : { sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING } }),
+        projectionType: index.keysOnly === true ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
       });
     }
     return table;

@@ -26,9 +26,11 @@ function sortKeyOf(entry: AuditEntry): string {
     case 'NOTIFICATION_FAILED':
       return `${at}#${entry.kind}#${entry.channel}#FAILED#${entry.crossingId}`;
     case 'CARRIER_COMMAND':
-      return `${at}#${entry.command}#${entry.status === 'DONE' ? 'carrier' : 'FAILED'}#${entry.crossingId}`;
+      return `${at}#${entry.command}#${entry.status === 'DONE' ? 'carrier' : 'FAILED'}#${entry.barId ?? entry.crossingId}`;
     case 'UNBAR_SCHEDULED':
-      return `${at}#UNBAR_SCHEDULED#${entry.bucket}#${entry.crossingId}`;
+      return `${at}#UNBAR_SCHEDULED#${entry.bucket}#${entry.barId}`;
+    case 'LINE_FAILED':
+      return `${at}#LINE_FAILED#${entry.crossingId}`;
   }
 }
 

@@ -6,7 +6,11 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SubscriberProfile } from '../domain/model.js';
 import { parseSubscriberProfile } from '../domain/subscriber-schema.js';
-import type { ProfileStore } from '../ports/profile-store.js';
+import { RevisionConflictError, type ProfileStore, type VersionedProfile } from '../ports/profile-store.js';
+import { isConditionalCheckFailed } from './dynamo-client.js';
+
+/** The revision attribute kept beside the subscriber.v1 document (not part of it). */
+export const REVISION_ATTRIBUTE = 'rev';
 
 /** BatchGetItem reads at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
@@ -22,8 +26,14 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   async get(subscriberId: string): Promise<SubscriberProfile | undefined> {
-    const out = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { subscriberId } }));
-    return out.Item === undefined ? undefined : profileOf(out.Item);
+    return (await this.getVersioned(subscriberId))?.profile;
+  }
+
+  async getVersioned(subscriberId: string): Promise<VersionedProfile | undefined> {
+    const out = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { subscriberId }, ConsistentRead: true }));
+    if (out.Item === undefined) return undefined;
+    const revision = out.Item[REVISION_ATTRIBUTE];
+    return { profile: profileOf(out.Item), revision: typeof revision === 'number' ? revision : 0 };
   }
 
   async getMany(subscriberIds: readonly string[]): Promise<ReadonlyMap<string, SubscriberProfile>> {
@@ -45,8 +55,25 @@ export class DynamoProfileStore implements ProfileStore {
     return found;
   }
 
-  async put(profile: SubscriberProfile): Promise<void> {
-    await this.documents.send(new PutCommand({ TableName: this.tableName, Item: { ...profile } }));
+  async put(profile: SubscriberProfile, expectedRevision?: number): Promise<number> {
+    const expected = expectedRevision ?? (await this.getVersioned(profile.subscriberId))?.revision ?? 0;
+    const exists = expected > 0;
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...profile, [REVISION_ATTRIBUTE]: expected + 1 },
+          // A profile written before revisions existed has none: it counts as revision 0.
+          ConditionExpression: exists ? '#rev = :rev' : 'attribute_not_exists(#rev)',
+          ExpressionAttributeNames: { '#rev': REVISION_ATTRIBUTE },
+          ...(exists && { ExpressionAttributeValues: { ':rev': expected } }),
+        }),
+      );
+    } catch (e: unknown) {
+      if (isConditionalCheckFailed(e)) throw new RevisionConflictError('the profile changed since it was read');
+      throw e;
+    }
+    return expected + 1;
   }
 
   async delete(subscriberId: string): Promise<void> {
@@ -55,7 +82,8 @@ export class DynamoProfileStore implements ProfileStore {
 }
 
 function profileOf(item: Record<string, unknown>): SubscriberProfile {
-  const parsed = parseSubscriberProfile(item);
+  const { [REVISION_ATTRIBUTE]: _revision, ...document } = item;
+  const parsed = parseSubscriberProfile(document);
   if (!parsed.ok) throw new Error(`profiles table: stored profile invalid: ${parsed.reason}`);
   return parsed.value;
 }

@@ -5,8 +5,7 @@
  *
  * Shared by the DynamoDB adapter and the in-memory store, so both store (and charge) the same items.
  */
-import type { PeriodCounters, PolicyKind, SpendBucketName } from '../domain/model.js';
-import type { PolicyRequest } from '../ports/policy-workflow.js';
+import type { PeriodCounters, PolicyKind, PolicyRequest, RecordPosition, SpendBucketName } from '../domain/model.js';
 import type { StoredCounters, StoredSubscriberState, Watermarks } from '../ports/usage-store.js';
 
 /** A DynamoDB item as lib-dynamodb marshals it: strings, numbers, booleans, maps and lists. */
@@ -28,6 +27,10 @@ interface PendingEntry {
   b?: SpendBucketName;
   s?: string;
   m?: number;
+  /** Bar id (CAP_RESET). */
+  i?: string;
+  /** Cause: `<shardId>/<sequenceNumber>`. */
+  c?: string;
 }
 
 function encodePending(requests: readonly PolicyRequest[]): Record<string, PendingEntry> | undefined {
@@ -38,6 +41,8 @@ function encodePending(requests: readonly PolicyRequest[]): Record<string, Pendi
     if (r.bucket !== undefined) entry.b = r.bucket;
     if (r.servingPlmn !== undefined) entry.s = r.servingPlmn;
     if (r.spentMicros !== undefined) entry.m = r.spentMicros;
+    if (r.barId !== undefined) entry.i = r.barId;
+    if (r.cause !== undefined) entry.c = `${r.cause.shardId}/${r.cause.sequenceNumber}`;
     map[r.crossingId] = entry;
   });
   return map;
@@ -58,8 +63,15 @@ function decodePending(subscriberId: string, value: ItemValue): PolicyRequest[] 
     if (typeof e.b === 'string') request.bucket = e.b as SpendBucketName;
     if (typeof e.s === 'string') request.servingPlmn = e.s;
     if (typeof e.m === 'number') request.spentMicros = e.m;
+    if (typeof e.i === 'string') request.barId = e.i;
+    if (typeof e.c === 'string') request.cause = positionOf(e.c);
     return request;
   });
+}
+
+function positionOf(text: string): RecordPosition {
+  const slash = text.lastIndexOf('/');
+  return { shardId: text.slice(0, slash), sequenceNumber: text.slice(slash + 1) };
 }
 
 function isMap(value: ItemValue): value is Record<string, ItemValue> {
@@ -81,6 +93,7 @@ export function countersItem(write: {
   version: number;
   applied: Watermarks;
   pending: readonly PolicyRequest[];
+  latestEventMs?: number;
 }): Item {
   const c = write.counters;
   const item: Item = {
@@ -105,6 +118,11 @@ export function countersItem(write: {
   // Consent is rare: absent means false, which keeps the common item smaller.
   if (c.consent.roaming) item.cr = true;
   if (c.consent.overage) item.co = true;
+  // Late records are rare: absent means none.
+  if (c.lateEvents > 0) item.le = c.lateEvents;
+  if (c.lateWrittenOff.roaming > 0) item.lr = c.lateWrittenOff.roaming;
+  if (c.lateWrittenOff.overage > 0) item.lo = c.lateWrittenOff.overage;
+  if (write.latestEventMs !== undefined) item.lt = write.latestEventMs;
   const pending = encodePending(write.pending);
   if (pending !== undefined) item.p = pending as unknown as ItemValue;
   return item;
@@ -129,16 +147,20 @@ export function storedCountersOf(item: Item): StoredCounters {
       consent: { roaming: item.cr === true, overage: item.co === true },
       fired,
       eventsApplied: num(item.n),
+      lateEvents: num(item.le),
+      lateWrittenOff: { roaming: num(item.lr), overage: num(item.lo) },
     },
     version: num(item.v),
     applied: watermarks(item.a),
     pending: decodePending(subscriberId, item.p),
+    ...(typeof item.lt === 'number' && { latestEventMs: item.lt }),
   };
 }
 
-/** The attributes ingest owns on the STATE item (the workflow owns barDataRoaming / barDataOverage). */
+/** The attributes of the STATE item (ingest is its only writer). */
 export function stateAttributes(write: {
   servingMcc?: string;
+  latestEventMs?: number;
   version: number;
   applied: Watermarks;
   pending: readonly PolicyRequest[];
@@ -147,6 +169,7 @@ export function stateAttributes(write: {
   const remove: string[] = [];
   if (write.servingMcc !== undefined) set.m = write.servingMcc;
   else remove.push('m');
+  if (write.latestEventMs !== undefined) set.mt = write.latestEventMs;
   const pending = encodePending(write.pending);
   if (pending !== undefined) set.p = pending as unknown as ItemValue;
   else remove.push('p');
@@ -161,6 +184,7 @@ export function storedStateOf(subscriberId: string, item: Item | undefined): Sto
     pending: decodePending(subscriberId, item.p),
   };
   if (typeof item.m === 'string') state.servingMcc = item.m;
+  if (typeof item.mt === 'number') state.latestEventMs = item.mt;
   return state;
 }
 

@@ -121,7 +121,7 @@ export class DynamoUsageStore implements UsageStore {
       condition = '#v = :expected';
       values[':expected'] = write.expectedVersion;
     }
-    // UpdateItem, not PutItem: the workflow keeps the bars in force on this item.
+    // UpdateItem, not PutItem: only the attributes ingest owns are touched.
     const expression = `SET ${sets.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.map((n) => `#${n}`).join(', ')}` : ''}`;
     const size = itemSize({ pk: write.subscriberId, sk: STATE_SK, ...set });
     try {

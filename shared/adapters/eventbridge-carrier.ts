@@ -18,6 +18,8 @@ export interface CarrierCommandEventDetail {
   readonly idempotencyKey: string;
   readonly at: string;
   readonly reason: string;
+  /** For a bar: when it will be lifted at the latest (the end of its billing period). */
+  readonly barEndsAt?: string;
 }
 
 /** Entry error codes that a later PutEvents may not hit again. */
@@ -35,26 +37,14 @@ export interface EventBridgeCarrierOptions {
 export class EventBridgeCarrier implements CarrierGateway {
   constructor(private readonly options: EventBridgeCarrierOptions) {}
 
-  barDataRoaming(request: CarrierCommandRequest): Promise<void> {
-    return this.put('BAR_DATA_ROAMING', request);
-  }
-  unbarDataRoaming(request: CarrierCommandRequest): Promise<void> {
-    return this.put('UNBAR_DATA_ROAMING', request);
-  }
-  barDataOverage(request: CarrierCommandRequest): Promise<void> {
-    return this.put('BAR_DATA_OVERAGE', request);
-  }
-  unbarDataOverage(request: CarrierCommandRequest): Promise<void> {
-    return this.put('UNBAR_DATA_OVERAGE', request);
-  }
-
-  private async put(command: CarrierCommand, request: CarrierCommandRequest): Promise<void> {
+  async send(command: CarrierCommand, request: CarrierCommandRequest): Promise<void> {
     const detail: CarrierCommandEventDetail = {
       command,
       subscriberId: request.subscriberId,
       idempotencyKey: request.idempotencyKey,
       at: request.at,
       reason: request.reason,
+      ...(request.barEndsAt !== undefined && { barEndsAt: request.barEndsAt }),
     };
     let failed: { code: string; message: string } | undefined;
     try {

@@ -65,17 +65,8 @@ export class HttpsCarrier implements CarrierGateway {
     this.now = options.now ?? Date.now;
   }
 
-  barDataRoaming(request: CarrierCommandRequest): Promise<void> {
-    return this.post('BAR_DATA_ROAMING', request);
-  }
-  unbarDataRoaming(request: CarrierCommandRequest): Promise<void> {
-    return this.post('UNBAR_DATA_ROAMING', request);
-  }
-  barDataOverage(request: CarrierCommandRequest): Promise<void> {
-    return this.post('BAR_DATA_OVERAGE', request);
-  }
-  unbarDataOverage(request: CarrierCommandRequest): Promise<void> {
-    return this.post('UNBAR_DATA_OVERAGE', request);
+  send(command: CarrierCommand, request: CarrierCommandRequest): Promise<void> {
+    return this.post(command, request);
   }
 
   private async credentialsNow(): Promise<Credentials> {
@@ -110,6 +101,7 @@ export class HttpsCarrier implements CarrierGateway {
           idempotencyKey: request.idempotencyKey,
           at: request.at,
           reason: request.reason,
+          ...(request.barEndsAt !== undefined && { barEndsAt: request.barEndsAt }),
         }),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });

@@ -1,18 +1,16 @@
 import { createHash } from 'node:crypto';
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
-import { executionNameOf, type PolicyRequest } from '../ports/policy-workflow.js';
+import type { Bar, PolicyRequest } from '../domain/model.js';
 import type { UnbarScheduler } from '../ports/unbar-scheduler.js';
+import { executionNameOf } from './sfn-workflow-starter.js';
 
 /**
- * Deterministic schedule name (at most 64 of [0-9A-Za-z-_.]): one schedule per (subscriber, period, bucket)
- * whatever the number of attempts. The subscriber id is hashed (schedule names are visible in the console).
+ * Deterministic schedule name (at most 64 of [0-9A-Za-z-_.]): one schedule per bar, whatever the number of
+ * attempts. The subscriber id is hashed (schedule names are visible in the console).
  */
-export function unbarScheduleNameOf(request: PolicyRequest): string {
-  const digest = createHash('sha256')
-    .update(`${request.subscriberId}\u0000${request.period}\u0000${request.crossingId}`)
-    .digest('hex')
-    .slice(0, 40);
-  return `unbar-${request.bucket ?? 'all'}-${request.period}-${digest}`.slice(0, 64);
+export function unbarScheduleNameOf(subscriberId: string, bar: Bar): string {
+  const digest = createHash('sha256').update(`${subscriberId}\u0000${bar.id}`).digest('hex').slice(0, 40);
+  return `unbar-${bar.bucket}-${bar.period}-${digest}`.slice(0, 64);
 }
 
 /** `at(yyyy-mm-ddThh:mm:ss)` in UTC. */
@@ -29,16 +27,19 @@ export interface SchedulerUnbarOptions {
   /** Role that Scheduler assumes to start the execution. */
   readonly roleArn: string;
   readonly stateMachineArn: string;
+  /** Queue that keeps a start Scheduler could not deliver after its retries (alarmed). */
+  readonly deadLetterQueueArn?: string;
   /** @default () => new Date() (wall time: a schedule is a real-world event, even in a test) */
   readonly now?: () => Date;
 }
 
 /**
- * Un-bar at the next period start with one EventBridge Scheduler one-time schedule per bar, rather than
- * a periodic sweep: it fires at the exact instant of each subscriber's own period start (cycle day and
- * time zone differ per subscriber), costs nothing while waiting, needs no scan of every subscriber, and
- * deletes itself after running (ActionAfterCompletion DELETE). Its input is the CAP_RESET request, started
- * under the deterministic execution name, so a schedule that fires twice still un-bars once.
+ * The lift of a bar at its period's end, with one EventBridge Scheduler one-time schedule per bar: it fires
+ * at the exact instant of each subscriber's own period start (cycle day and time zone differ per
+ * subscriber), costs nothing while waiting and deletes itself after running (ActionAfterCompletion DELETE).
+ * Its input is the bar's CAP_RESET, started under the deterministic execution name, so a schedule that fires
+ * twice still lifts once; and the CAP_RESET lifts only its own bar. The periodic sweep of overdue bars is the
+ * safety net behind it (a schedule lost, a start dead-lettered), not the mechanism.
  */
 export class SchedulerUnbar implements UnbarScheduler {
   private readonly now: () => Date;
@@ -47,8 +48,9 @@ export class SchedulerUnbar implements UnbarScheduler {
     this.now = options.now ?? (() => new Date());
   }
 
-  async schedule(runAt: string, request: PolicyRequest): Promise<{ outcome: 'SCHEDULED' | 'ALREADY_SCHEDULED'; name: string }> {
-    const name = unbarScheduleNameOf(request);
+  async schedule(bar: Bar, request: PolicyRequest): Promise<{ outcome: 'SCHEDULED' | 'ALREADY_SCHEDULED'; name: string }> {
+    const name = unbarScheduleNameOf(request.subscriberId, bar);
+    const runAt = bar.until;
     // A one-time schedule in the past would never fire: a bar placed after its period ended (a late
     // workflow) is lifted a minute from now instead.
     const earliest = this.now().getTime() + 60_000;
@@ -62,7 +64,7 @@ export class SchedulerUnbar implements UnbarScheduler {
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Description: `spendcap: lift the ${request.bucket ?? ''} cap bar at the period start`,
+          Description: `spendcap: lift the ${bar.bucket} cap bar of period ${bar.period} at its end`,
           Target: {
             Arn: SFN_START_EXECUTION_TARGET,
             RoleArn: this.options.roleArn,
@@ -72,6 +74,7 @@ export class SchedulerUnbar implements UnbarScheduler {
               Input: JSON.stringify(request),
             }),
             RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+            ...(this.options.deadLetterQueueArn !== undefined && { DeadLetterConfig: { Arn: this.options.deadLetterQueueArn } }),
           },
         }),
       );

@@ -8,13 +8,30 @@ export interface TableDesign {
   readonly sortKey?: string;
   /** Attribute holding an epoch-seconds expiry (DynamoDB TTL). */
   readonly ttlAttribute?: string;
-  /** Global secondary indexes (all attributes projected), by index name. */
-  readonly indexes?: Readonly<Record<string, { readonly partitionKey: string }>>;
+  /** Global secondary indexes, by index name: all attributes projected unless `keysOnly`. */
+  readonly indexes?: Readonly<Record<string, IndexDesign>>;
+}
+
+export interface IndexDesign {
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /** Only the keys are projected (the reader loads the item it needs). */
+  readonly keysOnly?: boolean;
 }
 
 export const TABLES = {
-  /** Per subscriber: period counters (sk = `P#<period>`), state (sk = `STATE`), claims (sk = `R#<key>`). */
-  usage: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' },
+  /**
+   * Per subscriber: period counters (sk = `P#<period>`), state (sk = `STATE`), claims (sk = `R#<key>`),
+   * the line's bars (sk = `LINE`). `barsDue` is a sparse index of the lines holding a bar, by the time
+   * their earliest bar must end (`bd`), spread over a few partitions (`bs`) so that no hot key forms:
+   * the sweep that lifts overdue bars reads it, never the whole table.
+   */
+  usage: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttlAttribute: 'expiresAt',
+    indexes: { barsDue: { partitionKey: 'bs', sortKey: 'bd', keysOnly: true } },
+  },
   /** One item per subscriber profile; `byMsisdn` maps an inbound SMS (two-way keyword) to its subscriber. */
   profiles: { partitionKey: 'subscriberId', indexes: { byMsisdn: { partitionKey: 'msisdn' } } },
   /** Per subscriber: audit entries (sk = `<time>#<action>`) and idempotency guards (sk = `G#<id>`). */

@@ -30,8 +30,10 @@ export const ENV = {
   carrierSecretArn: 'CARRIER_SECRET_ARN',
   /** Role that EventBridge Scheduler assumes to start the state machine at the next period start. */
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
-  /** Scheduler group for the period-start un-bar schedules. */
+  /** Scheduler group for the period-end lifts of bars. */
   schedulerGroupName: 'SCHEDULER_GROUP_NAME',
+  /** SQS queue that keeps the starts of lifts that Scheduler could not deliver. */
+  schedulerDeadLetterArn: 'SCHEDULER_DEAD_LETTER_ARN',
   /** JSON of PolicySettings (home PLMN, tariff, bill-shock rule, continue keyword/URL); see shared/config/settings.ts. */
   settings: 'SPENDCAP_SETTINGS',
   /** Powertools service name. */

@@ -2,9 +2,11 @@
  * Period counters: what one subscriber used and spent in one billing period, and what of it may be billed.
  * Pure and integer-only; the ingest use case applies one rated event at a time through `applyRated`.
  */
-import type { Micros, PeriodCounters, SpendBucket, SpendBucketName, SpendCap, SubscriberProfile } from './model.js';
+import { capOf } from './caps.js';
+import type { Micros, PeriodCounters, SpendBucket, SpendBucketName, SubscriberProfile } from './model.js';
 import type { RatedUsage } from './rating.js';
 
+const NO_LATE_WRITE_OFF = Object.freeze({ roaming: 0, overage: 0 });
 const EMPTY_BUCKET: SpendBucket = Object.freeze({ chargeMicros: 0, billableMicros: 0, writtenOffMicros: 0 });
 
 export function emptyCounters(subscriberId: string, period: string): PeriodCounters {
@@ -21,12 +23,9 @@ export function emptyCounters(subscriberId: string, period: string): PeriodCount
     consent: { roaming: false, overage: false },
     fired: {},
     eventsApplied: 0,
+    lateEvents: 0,
+    lateWrittenOff: NO_LATE_WRITE_OFF,
   };
-}
-
-/** The cap that guards a bucket: roaming charges against `roamingCap`, home out-of-bundle against `overageCap`. */
-export function capOf(profile: SubscriberProfile, bucket: SpendBucketName): SpendCap {
-  return bucket === 'roaming' ? profile.roamingCap : profile.overageCap;
 }
 
 /**
@@ -78,7 +77,17 @@ export function applyRated(counters: PeriodCounters, rated: RatedUsage, profile:
     consent: counters.consent,
     fired: counters.fired,
     eventsApplied: counters.eventsApplied + 1,
+    lateEvents: counters.lateEvents,
+    lateWrittenOff: counters.lateWrittenOff,
   };
+}
+
+/** Applies one rated event that arrived after its period ended: the same counting, and its write-off marked late. */
+export function applyLateRated(counters: PeriodCounters, rated: RatedUsage, profile: SubscriberProfile): PeriodCounters {
+  const after = applyRated(counters, rated, profile);
+  const writtenOff = after[rated.bucket].writtenOffMicros - counters[rated.bucket].writtenOffMicros;
+  const lateWrittenOff = { ...counters.lateWrittenOff, [rated.bucket]: counters.lateWrittenOff[rated.bucket] + writtenOff };
+  return { ...after, lateEvents: counters.lateEvents + 1, lateWrittenOff };
 }
 
 /** Total accrued charges of the period, billable or not (the bill-shock measure). */

@@ -6,10 +6,9 @@
  * settings. The cap messages say what stopped, what it costs to continue (price per MB) and how (SMS
  * keyword, self-care URL), as Regulation (EU) 2022/612 Art. 14 asks. E-mails repeat the SMS and explain.
  */
-import type { PolicyRequest } from '../ports/policy-workflow.js';
-import { capOf } from './counters.js';
+import { capOf } from './caps.js';
 import { toGsm7 } from './gsm7.js';
-import type { Channel, Locale, Micros, NetworkZone, NotificationKind, PolicySettings, SpendBucketName, SubscriberProfile } from './model.js';
+import type { Channel, Locale, Micros, NetworkZone, NotificationKind, PolicyRequest, PolicySettings, SpendBucketName, SubscriberProfile } from './model.js';
 import { countryName, homePlmnOf, mccOf, zoneOf } from './networks.js';
 import { nextPeriodStart } from './periods.js';
 import { billShockThresholdMicros, bucketOfKind } from './policy.js';
@@ -299,16 +298,20 @@ export function messageSubject(kind: NotificationKind, locale: Locale): string {
 
 /**
  * Builds the context of a request's messages from the profile and settings: the cap in question, the
- * data price where the subscriber is (the request's serving network; home out-of-bundle price for the
- * overage cap), the country name, and when the next period starts.
+ * data price where the subscriber is (the request's serving network, else `servingMcc`; home
+ * out-of-bundle price for the overage cap), the country name, and when the next period starts.
  */
-export function messageContextFor(request: PolicyRequest, profile: SubscriberProfile, settings: PolicySettings): MessageContext {
+/** What a message is about: a policy request, as the notification kind it is told as. */
+export type MessageRequest = Omit<PolicyRequest, 'kind'> & { readonly kind: NotificationKind };
+
+export function messageContextFor(request: MessageRequest, profile: SubscriberProfile, settings: PolicySettings, servingMcc?: string): MessageContext {
   const bucket: SpendBucketName = request.bucket ?? bucketOfKind(request.kind) ?? (request.kind.startsWith('DATA_') ? 'overage' : 'roaming');
   const cap = capOf(profile, bucket);
   const homePlmn = homePlmnOf(profile, settings);
   const tariff = settings.tariff;
-  const zone: NetworkZone =
-    request.servingPlmn !== undefined && bucket === 'roaming' ? zoneOf(request.servingPlmn, homePlmn, tariff) : { kind: 'home' };
+  // Where the subscriber is: the request's network, else the last one ingest saw (an MCC is enough for a zone).
+  const where = request.servingPlmn ?? (servingMcc === undefined ? undefined : `${servingMcc}00`);
+  const zone: NetworkZone = where !== undefined && bucket === 'roaming' ? zoneOf(where, homePlmn, tariff) : { kind: 'home' };
   const context: { -readonly [K in keyof MessageContext]: MessageContext[K] } = {
     currency: tariff.currency,
     bucket,

@@ -160,8 +160,74 @@ export type ThresholdKind =
   | 'OVERAGE_CAP_REACHED'
   | 'BILL_SHOCK_ALERT';
 
-/** What the policy workflow is asked to handle. */
-export type PolicyKind = ThresholdKind | 'ROAMING_WELCOME' | 'CAP_RESET' | 'ROAMING_RESUMED';
+/**
+ * What the policy workflow is asked to handle. Threshold crossings and welcomes say what happened;
+ * `CAP_RESET` lifts one bar at the end of its period; `CAPS_CHANGED` follows a change of the subscriber's
+ * caps or consent (self-care, provisioning) and brings the line in line with it.
+ */
+export const POLICY_KINDS = [
+  'DATA_ALLOWANCE_80',
+  'DATA_ALLOWANCE_100',
+  'OVERAGE_SPEND_80',
+  'OVERAGE_CAP_REACHED',
+  'ROAMING_WELCOME',
+  'ROAMING_SPEND_80',
+  'ROAMING_CAP_REACHED',
+  'CAP_RESET',
+  'CAPS_CHANGED',
+  'BILL_SHOCK_ALERT',
+] as const;
+export type PolicyKind = (typeof POLICY_KINDS)[number];
+
+/** Where a stream record sits: which record caused a request (the replay's clock is a lookup on it). */
+export interface RecordPosition {
+  readonly shardId: string;
+  /** Kinesis sequence number (the replay: the line number). */
+  readonly sequenceNumber: string;
+}
+
+/**
+ * The input of the "apply cap policy" workflow: one crossing, welcome, period-end reset or caps change.
+ * `crossingId` is unique per (subscriber, period, request) and makes every start idempotent.
+ */
+export interface PolicyRequest {
+  readonly kind: PolicyKind;
+  readonly subscriberId: string;
+  /** Billing period the request belongs to (YYYY-MM-DD). */
+  readonly period: string;
+  /** E.g. `ROAMING_CAP_REACHED@50000000`, `ROAMING_WELCOME#<eventKey>`, `CAP_RESET#<barId>`, `CAPS_CHANGED#r7`. */
+  readonly crossingId: string;
+  /** When it happened (RFC 3339): the crossing event's time, the scheduled time, the change's time. */
+  readonly at: string;
+  /** Which cap a CAP_RESET concerns (a CAPS_CHANGED without one concerns both). */
+  readonly bucket?: SpendBucketName;
+  /** The bar a CAP_RESET lifts: no other bar, whatever is in force when it runs. */
+  readonly barId?: string;
+  /** Serving network when it happened (welcome message, price per MB in the cap message). */
+  readonly servingPlmn?: string;
+  /** Spend in the bucket when it happened (quoted in the 80% messages). */
+  readonly spentMicros?: number;
+  /** The stream record that caused it, when a record did. */
+  readonly cause?: RecordPosition;
+}
+
+/**
+ * One bar on the subscriber's line, with its identity: which cap placed it, for which billing period,
+ * when, and until when at the latest (the period's end). A lift names the bar it lifts, so nothing can
+ * lift a bar it was not meant for, and a second bar in the same period has its own identity and lift.
+ */
+export interface Bar {
+  /** Unique per subscriber: the period and the request that placed it. */
+  readonly id: string;
+  readonly bucket: SpendBucketName;
+  readonly period: string;
+  /** ISO UTC. */
+  readonly placedAt: string;
+  /** ISO UTC: the end of `period`, when the bar is lifted unless something lifts it before. */
+  readonly until: string;
+  /** The request that placed it (its crossing id). */
+  readonly reason: string;
+}
 
 /**
  * Counters of one subscriber in one billing period. `fired` holds the crossing ids already fired
@@ -183,6 +249,10 @@ export interface PeriodCounters {
   readonly consent: { readonly roaming: boolean; readonly overage: boolean };
   readonly fired: Readonly<Record<string, string>>;
   readonly eventsApplied: number;
+  /** Events applied after the period had ended (late records): counted and clamped, firing nothing. */
+  readonly lateEvents: number;
+  /** What those late events added to each bucket's write-offs: usage the MVNO pays for because it came too late to bar. */
+  readonly lateWrittenOff: { readonly roaming: Micros; readonly overage: Micros };
 }
 
 /** A threshold crossed by applying events: starts the policy workflow exactly once. */

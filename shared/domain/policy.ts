@@ -1,16 +1,16 @@
 /**
- * The cap policy: thresholds on the period counters, as data, and a pure evaluator; and the plan of what
- * the policy workflow does for one request (which notifications on which channels, which carrier command).
+ * The cap policy: thresholds on the period counters, as data, and a pure evaluator; and who is told of
+ * a notification, on which channels. Bars are not decided here: they follow the counters (caps.ts).
  *
  * Thresholds are level-triggered: a threshold fires when the counters are at or past it and its crossing
  * id is not yet in `fired`. So it fires once per period whatever the batching, and a crossing missed by a
  * crash is found again by the next evaluation (invariant "no lost action").
  */
-import type { PolicyRequest } from '../ports/policy-workflow.js';
-import { capOf, isCapped, totalChargeMicros } from './counters.js';
+import { CAPS, capOf, capOfKind, type LineOutcome } from './caps.js';
+import { isCapped, totalChargeMicros } from './counters.js';
 import type {
-  CarrierCommand,
   Channel,
+  PolicyRequest,
   Crossing,
   Micros,
   NotificationKind,
@@ -21,6 +21,7 @@ import type {
   ThresholdKind,
 } from './model.js';
 import { mccOf } from './networks.js';
+import { nextPeriodStart } from './periods.js';
 
 /** What a threshold measures in the period counters. */
 export type ThresholdMeasure = 'allowanceBytes' | 'roamingChargeMicros' | 'overageChargeMicros' | 'totalChargeMicros';
@@ -127,9 +128,7 @@ export const DEFAULT_POLICY: readonly ThresholdDefinition[] = Object.freeze([
 
 /** The kinds that concern a spend bucket (requests for them carry `bucket` and `spentMicros`). */
 export function bucketOfKind(kind: string): SpendBucketName | undefined {
-  if (kind === 'ROAMING_SPEND_80' || kind === 'ROAMING_CAP_REACHED') return 'roaming';
-  if (kind === 'OVERAGE_SPEND_80' || kind === 'OVERAGE_CAP_REACHED') return 'overage';
-  return undefined;
+  return capOfKind(kind)?.bucket;
 }
 
 /** Ops alert threshold: max(multiplier x monthly fee, minimum); a plan with no fee falls back to the minimum. */
@@ -258,62 +257,63 @@ export interface PlannedNotification {
   readonly to: string;
 }
 
-export interface PolicyPlan {
-  readonly notifications: PlannedNotification[];
-  readonly command?: CarrierCommand;
-  /** Cap bars are lifted at the start of the next billing period. */
-  readonly scheduleUnbar?: { readonly bucket: SpendBucketName };
+/**
+ * Who is told of a notification, and how. Subscriber notifications follow the subscriber's channels (SMS to
+ * the MSISDN, e-mail when chosen and an address is known); the bill-shock alert goes to operations only,
+ * whatever the subscriber chose. Carrier commands do not depend on channels: a subscriber with every
+ * channel off is barred all the same.
+ */
+export function recipientsOf(kind: NotificationKind, profile: SubscriberProfile, opsAddress: string): PlannedNotification[] {
+  if (kind === 'BILL_SHOCK_ALERT') return [{ kind, channel: 'ops', to: opsAddress }];
+  const notifications: PlannedNotification[] = [];
+  if (profile.notifications.sms) notifications.push({ kind, channel: 'sms', to: profile.msisdn });
+  if (profile.notifications.email && profile.email !== undefined && profile.email !== '') {
+    notifications.push({ kind, channel: 'email', to: profile.email });
+  }
+  return notifications;
 }
 
-const UNBAR: Readonly<Record<SpendBucketName, CarrierCommand>> = {
-  roaming: 'UNBAR_DATA_ROAMING',
-  overage: 'UNBAR_DATA_OVERAGE',
-};
-
-function commandOf(request: PolicyRequest): CarrierCommand | undefined {
-  switch (request.kind) {
-    case 'ROAMING_CAP_REACHED':
-      return 'BAR_DATA_ROAMING';
-    case 'OVERAGE_CAP_REACHED':
-      return 'BAR_DATA_OVERAGE';
-    case 'CAP_RESET':
-      return request.bucket === undefined ? undefined : UNBAR[request.bucket];
-    case 'ROAMING_RESUMED':
-      // Resuming is about roaming unless the request names the overage cap.
-      return UNBAR[request.bucket ?? 'roaming'];
-    default:
-      return undefined;
-  }
+/** One message a request calls for: its kind, and the cap it is about (for the texts). */
+export interface Notice {
+  readonly kind: NotificationKind;
+  readonly bucket?: SpendBucketName;
 }
 
 /**
- * What the workflow does for a request. Subscriber notifications follow the subscriber's channels (SMS to
- * the MSISDN, e-mail when chosen and an address is known); the bill-shock alert goes to operations only,
- * whatever the subscriber chose. Carrier commands apply even when every channel is off.
- * `settings` is part of the agreed signature for deployment-wide channel rules; none apply yet.
+ * The messages a request calls for, once its line is reconciled (`line`), at `nowMs`:
+ * - a request about a period that has ended by now sends nothing (the subscriber cannot act on it),
+ *   except the reset of a bar of that period;
+ * - a warning or a cap message of a cap the subscriber has opted out of sends nothing;
+ * - the cap message goes with a bar of its period in force, placed now or before: none after a consent,
+ *   or a limit raised meanwhile;
+ * - a period-end reset says "back on" only when it lifted its bar; a caps change announces each bar it
+ *   placed (the cap message) and each it lifted (the resume message).
  */
-export function planActions(
-  request: PolicyRequest,
-  profile: SubscriberProfile,
-  _settings: PolicySettings,
-  opsAddress: string,
-): PolicyPlan {
-  const notifications: PlannedNotification[] = [];
-  const kind: NotificationKind = request.kind;
-  if (kind === 'BILL_SHOCK_ALERT') {
-    notifications.push({ kind, channel: 'ops', to: opsAddress });
-  } else {
-    if (profile.notifications.sms) notifications.push({ kind, channel: 'sms', to: profile.msisdn });
-    if (profile.notifications.email && profile.email !== undefined && profile.email !== '') {
-      notifications.push({ kind, channel: 'email', to: profile.email });
-    }
+export function noticesOf(request: PolicyRequest, line: LineOutcome, profile: SubscriberProfile, nowMs: number): { notices: Notice[]; skipped?: string } {
+  const kind = request.kind;
+  if (kind === 'CAP_RESET') {
+    const lifted = line.buckets.filter((o) => o.change === 'LIFTED');
+    if (lifted.length === 0) return { notices: [], skipped: 'its bar is no longer in force' };
+    return { notices: lifted.map((o) => ({ kind: 'CAP_RESET', bucket: o.bucket })) };
   }
-  const command = commandOf(request);
-  const plan: { notifications: PlannedNotification[]; command?: CarrierCommand; scheduleUnbar?: { bucket: SpendBucketName } } = {
-    notifications,
-  };
-  if (command !== undefined) plan.command = command;
-  if (kind === 'ROAMING_CAP_REACHED') plan.scheduleUnbar = { bucket: 'roaming' };
-  if (kind === 'OVERAGE_CAP_REACHED') plan.scheduleUnbar = { bucket: 'overage' };
-  return plan;
+  if (kind === 'CAPS_CHANGED') {
+    const notices: Notice[] = [];
+    for (const o of line.buckets) {
+      if (o.change === 'PLACED') notices.push({ kind: CAPS[o.bucket].capKind, bucket: o.bucket });
+      if (o.change === 'LIFTED') notices.push({ kind: 'ROAMING_RESUMED', bucket: o.bucket });
+    }
+    return notices.length > 0 ? { notices } : { notices, skipped: 'the line needed no change' };
+  }
+  if (Date.parse(nextPeriodStart(request.period, profile.plan)) <= nowMs) {
+    return { notices: [], skipped: `period ${request.period} has ended` };
+  }
+  const cap = capOfKind(kind);
+  if (cap === undefined) return { notices: [{ kind }] };
+  if (!capOf(profile, cap.bucket).enabled) return { notices: [], skipped: `${cap.bucket} cap disabled by the subscriber` };
+  if (cap.capKind === kind) {
+    const outcome = line.buckets.find((o) => o.bucket === cap.bucket);
+    const inForce = (outcome?.change === 'PLACED' || outcome?.change === 'KEPT') && outcome.bar?.period === request.period;
+    if (!inForce) return { notices: [], skipped: `no ${cap.bucket} bar of period ${request.period} in force (consent, or the limit changed)` };
+  }
+  return { notices: [{ kind, bucket: cap.bucket }] };
 }

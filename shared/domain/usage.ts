@@ -2,57 +2,82 @@
  * The pure core of ingest: applies one subscriber's events (in order) to its period counters and says
  * which policy requests they cause. The ingest use case calls it once per subscriber per batch, so it is
  * on the hot path: one counters object per event, no JSON, periods looked up by epoch comparison.
+ *
+ * Time rules (the contract's "Late and out-of-order records"):
+ * - An event belongs to the period of its eventTime, whenever it arrives.
+ * - A period has ended for an event once the time the pipeline learned of it (its arrival on the
+ *   stream; in the replay, the clock at its line) is at or past the period's end. Such an event still
+ *   counts and is clamped like any other, but causes no request of any kind.
+ * - The serving network is that of the event with the latest eventTime seen (ties: the later one): an
+ *   older event changes nothing and causes no welcome.
+ * - Counters only grow: every event adds non-negative amounts. (The replay's wave planner relies on it.)
  */
-import type { PolicyRequest } from '../ports/policy-workflow.js';
-import { applyRated, emptyCounters, totalChargeMicros } from './counters.js';
-import type { CarrierEvent, PeriodCounters, PolicySettings, SubscriberProfile } from './model.js';
+import { applyLateRated, applyRated, emptyCounters, totalChargeMicros } from './counters.js';
+import type { CarrierEvent, PeriodCounters, PolicyRequest, PolicySettings, RecordPosition, SubscriberProfile } from './model.js';
 import { eventKey } from './model.js';
 import { homePlmnOf, mccOf } from './networks.js';
-import { billingPeriodOf, type BillingPeriod } from './periods.js';
+import { billingPeriodOf } from './periods.js';
 import { bucketOfKind, isRoamingWelcome, thresholdCrossings, withFired } from './policy.js';
 import { rateUsage } from './rating.js';
 
 export interface SubscriberUsageState {
   /** Counters by period id (YYYY-MM-DD) for the periods the events may touch; absent = empty. */
   readonly counters: ReadonlyMap<string, PeriodCounters>;
-  /** MCC the subscriber was last served by, if known. */
+  /** MCC of the event with the latest eventTime seen, if known. */
   readonly servingMcc?: string;
+  /** That latest eventTime (epoch ms), if known. */
+  readonly latestEventMs?: number;
+}
+
+/** One event with when the pipeline learned of it and where it came from. */
+export interface TimedEvent {
+  readonly event: CarrierEvent;
+  /**
+   * When the pipeline learned of the event (epoch ms): its arrival on the stream, or the replay's clock.
+   * Absent: its eventTime (nothing has ended for it).
+   */
+  readonly knownAtMs?: number;
+  /** The stream record it came in, carried by the requests it causes. */
+  readonly cause?: RecordPosition;
 }
 
 export interface AppliedEvents {
   /** The periods the events touched (fired marks set), by period id. */
   readonly counters: ReadonlyMap<string, PeriodCounters>;
   readonly servingMcc?: string;
+  readonly latestEventMs?: number;
   /** Threshold crossings and welcomes, in the order they happened. */
   readonly requests: PolicyRequest[];
+  /** Events of periods that had ended when they arrived (counted and clamped, firing nothing). */
+  readonly lateEvents: number;
 }
 
 /** Billing periods met in one call, with their bounds in epoch ms: events of a batch share very few. */
 interface KnownPeriod {
-  readonly period: BillingPeriod;
+  readonly id: string;
   readonly startMs: number;
   readonly endMs: number;
 }
 
-function periodFinder(plan: SubscriberProfile['plan']): (eventTime: string) => string {
+function periodFinder(plan: SubscriberProfile['plan']): (eventMs: number, eventTime: string) => KnownPeriod {
   const known: KnownPeriod[] = [];
-  return (eventTime) => {
-    const ms = Date.parse(eventTime);
+  return (ms, eventTime) => {
     for (const k of known) {
-      if (ms >= k.startMs && ms < k.endMs) return k.period.id;
+      if (ms >= k.startMs && ms < k.endMs) return k;
     }
     const period = billingPeriodOf(eventTime, plan);
-    const startMs = Date.parse(period.start);
-    const endMs = Date.parse(period.end);
+    const found = { id: period.id, startMs: Date.parse(period.start), endMs: Date.parse(period.end) };
     // Only cache a period whose bounds parse and actually contain the event, else always ask periods.ts.
-    if (ms >= startMs && ms < endMs) known.push({ period, startMs, endMs });
-    return period.id;
+    if (ms >= found.startMs && ms < found.endMs) known.push(found);
+    return found;
   };
 }
 
+type MutableRequest = { -readonly [K in keyof PolicyRequest]: PolicyRequest[K] };
+
 export function applyEvents(
   state: SubscriberUsageState,
-  events: readonly CarrierEvent[],
+  events: readonly TimedEvent[],
   profile: SubscriberProfile,
   settings: PolicySettings,
 ): AppliedEvents {
@@ -64,36 +89,49 @@ export function applyEvents(
   const touched = new Map<string, PeriodCounters>();
   const requests: PolicyRequest[] = [];
   let servingMcc = state.servingMcc;
+  let latestEventMs = state.latestEventMs;
+  let lateEvents = 0;
 
-  for (const event of events) {
-    const period = periodOf(event.eventTime);
+  for (const { event, knownAtMs, cause } of events) {
+    const eventMs = Date.parse(event.eventTime);
+    const found = periodOf(eventMs, event.eventTime);
+    const period = found.id;
+    const ended = knownAtMs !== undefined && knownAtMs >= found.endMs;
     const servingPlmn = event.servingPlmn;
 
-    if (isRoamingWelcome(servingMcc, servingPlmn, homePlmn)) {
-      requests.push({
-        kind: 'ROAMING_WELCOME',
-        subscriberId,
-        period,
-        crossingId: `ROAMING_WELCOME#${eventKey(event)}`,
-        at: event.eventTime,
-        servingPlmn,
-      });
+    if (latestEventMs === undefined || eventMs >= latestEventMs) {
+      if (!ended && isRoamingWelcome(servingMcc, servingPlmn, homePlmn)) {
+        const welcome: MutableRequest = {
+          kind: 'ROAMING_WELCOME',
+          subscriberId,
+          period,
+          crossingId: `ROAMING_WELCOME#${eventKey(event)}`,
+          at: event.eventTime,
+          servingPlmn,
+        };
+        if (cause !== undefined) welcome.cause = cause;
+        requests.push(welcome);
+      }
+      servingMcc = mccOf(servingPlmn);
+      latestEventMs = eventMs;
     }
-    servingMcc = mccOf(servingPlmn);
     if (event.type === 'attach') continue;
 
     const before = touched.get(period) ?? state.counters.get(period) ?? emptyCounters(subscriberId, period);
     ratingContext.allowanceRemainingBytes = Math.max(0, allowance - before.allowanceBytes);
     const rated = rateUsage(event, ratingContext);
+    if (ended) {
+      lateEvents += 1;
+      touched.set(period, applyLateRated(before, rated, profile));
+      continue;
+    }
     let after = applyRated(before, rated, profile);
     const crossings = thresholdCrossings(before, after, profile, settings, event.eventTime);
     if (crossings.length > 0) {
       after = withFired(after, crossings);
       for (const crossing of crossings) {
         const bucket = bucketOfKind(crossing.kind);
-        const request: {
-          -readonly [K in keyof PolicyRequest]: PolicyRequest[K];
-        } = {
+        const request: MutableRequest = {
           kind: crossing.kind,
           subscriberId,
           period,
@@ -107,16 +145,15 @@ export function applyEvents(
         } else if (crossing.kind === 'BILL_SHOCK_ALERT') {
           request.spentMicros = totalChargeMicros(after);
         }
+        if (cause !== undefined) request.cause = cause;
         requests.push(request);
       }
     }
     touched.set(period, after);
   }
 
-  const result: { counters: ReadonlyMap<string, PeriodCounters>; servingMcc?: string; requests: PolicyRequest[] } = {
-    counters: touched,
-    requests,
-  };
+  const result: { -readonly [K in keyof AppliedEvents]: AppliedEvents[K] } = { counters: touched, requests, lateEvents };
   if (servingMcc !== undefined) result.servingMcc = servingMcc;
+  if (latestEventMs !== undefined) result.latestEventMs = latestEventMs;
   return result;
 }

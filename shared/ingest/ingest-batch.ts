@@ -14,14 +14,14 @@
  *     and redoes (bounded);
  *  6. every outbox request is started (deterministic execution names make starts idempotent).
  */
-import type { CarrierEvent, PolicySettings, SubscriberProfile } from '../domain/model.js';
+import type { CarrierEvent, PolicyRequest, PolicySettings, SubscriberProfile } from '../domain/model.js';
 import { emptyCounters } from '../domain/counters.js';
 import { parseCarrierEventJson } from '../domain/event-schema.js';
 import { homePlmnOf, mccOf } from '../domain/networks.js';
 import { billingPeriodOf } from '../domain/periods.js';
-import { applyEvents } from '../domain/usage.js';
+import { applyEvents, type TimedEvent } from '../domain/usage.js';
 import type { PeriodCounters } from '../domain/model.js';
-import { executionNameOf, type PolicyRequest, type PolicyWorkflowStarter } from '../ports/policy-workflow.js';
+import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
 import type { ProfileStore } from '../ports/profile-store.js';
 import type { Quarantine, RejectedInput } from '../ports/quarantine.js';
 import {
@@ -77,6 +77,8 @@ export interface IngestStats {
   rejected: number;
   /** New threshold crossings and welcomes detected in this batch. */
   crossings: number;
+  /** Events of a period that had ended when they arrived: counted and capped, too late to warn or bar. */
+  lateEvents: number;
   /** Workflow start requests sent (new and recovered from outboxes). */
   starts: number;
   /** DynamoDB write units consumed (claims, counters, state; refused conditional writes included). */
@@ -111,6 +113,7 @@ export async function ingestBatch(records: readonly StreamRecord[], deps: Ingest
     redelivered: 0,
     rejected: 0,
     crossings: 0,
+    lateEvents: 0,
     starts: 0,
     writeUnits: 0,
     conflicts: 0,
@@ -240,7 +243,7 @@ async function ingestSubscriber(
     });
     const genuine = [...firstOfKey.values()].filter((e) => claims.get(e) === true);
 
-    const plan = planWrites(stored, entries, genuine, profile, deps.settings, homeMcc, started);
+    const plan = planWrites(stored, entries, genuine, profile, deps.settings, homeMcc, (r) => !started.has(requestKeyOf(r)));
     const written = await writeAll(subscriberId, stored, plan, deps.usage, stats);
     for (const e of genuine) if (written.periods.has(e.period) || (written.complete && e.event.type === 'attach')) applied.add(e);
     if (!written.complete) {
@@ -254,23 +257,51 @@ async function ingestSubscriber(
     stats.duplicates += duplicates.size;
     stats.redelivered += entries.filter((e) => !applied.has(e) && !duplicates.has(e)).length;
     stats.crossings += plan.newRequests.length;
+    stats.lateEvents += plan.lateEvents;
 
-    const toStart = uniqueByName([...plan.leftovers, ...plan.newRequests]);
+    const toStart = uniqueByName([...plan.leftovers, ...plan.newRequests], requestKeyOf);
     if (toStart.length > 0) {
       await deps.workflows.start(toStart);
       stats.starts += toStart.length;
-      for (const r of toStart) started.add(executionNameOf(r));
+      for (const r of toStart) started.add(requestKeyOf(r));
     }
     return;
   }
 }
 
 interface WritePlan {
-  readonly state?: { servingMcc?: string; applied: Watermarks; pending: PolicyRequest[] };
-  readonly counters: Array<{ counters: PeriodCounters; expectedVersion: number; applied: Watermarks; pending: PolicyRequest[] }>;
+  readonly state?: { servingMcc?: string; latestEventMs?: number; applied: Watermarks; pending: PolicyRequest[] };
+  readonly counters: Array<{
+    counters: PeriodCounters;
+    expectedVersion: number;
+    applied: Watermarks;
+    pending: PolicyRequest[];
+    latestEventMs?: number;
+  }>;
   /** Outbox requests found on the items read, not known started: started again (idempotent). */
   readonly leftovers: PolicyRequest[];
   readonly newRequests: PolicyRequest[];
+  readonly lateEvents: number;
+}
+
+function timed(entry: Entry): TimedEvent {
+  const { record, event } = entry;
+  const cause = { shardId: record.shardId, sequenceNumber: record.sequenceNumber };
+  return record.arrivalTime === undefined ? { event, cause } : { event, cause, knownAtMs: record.arrivalTime * 1000 };
+}
+
+function maxEventMs(entries: readonly Entry[], type: CarrierEvent['type']): number | undefined {
+  let max: number | undefined;
+  for (const e of entries) {
+    if (e.event.type !== type) continue;
+    const ms = Date.parse(e.event.eventTime);
+    if (max === undefined || ms > max) max = ms;
+  }
+  return max;
+}
+
+function laterOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
 }
 
 function planWrites(
@@ -280,9 +311,8 @@ function planWrites(
   profile: SubscriberProfile,
   settings: PolicySettings,
   homeMcc: string,
-  started: StartedRequests,
+  notStarted: (request: PolicyRequest) => boolean,
 ): WritePlan {
-  const notStarted = (r: PolicyRequest): boolean => !started.has(executionNameOf(r));
   const leftovers = [...stored.state.pending, ...[...stored.counters.values()].flatMap((c) => c.pending)].filter(notStarted);
 
   // The STATE item is written before the counters: so an event whose counters are written has its
@@ -297,42 +327,63 @@ function planWrites(
   for (const period of new Set(entries.map((e) => e.period))) {
     counters.set(period, stored.counters.get(period)?.counters ?? emptyCounters(profile.subscriberId, period));
   }
-  const before = { counters, ...(stored.state.servingMcc !== undefined ? { servingMcc: stored.state.servingMcc } : {}) };
-  const events = genuine.map((e) => e.event);
-  const applied = applyEvents(before, events, profile, settings);
+  // The latest event seen. STATE keeps its time whenever the network changes, an attach is the latest, or
+  // the latest event moves into another period; each counters item keeps the latest of its own usage. So
+  // the latest is STATE's, or that of the item of its period, which a batch loads when it has an event
+  // between the two (such an event is in that period).
+  let latestSeen = stored.state.latestEventMs;
+  for (const c of stored.counters.values()) latestSeen = laterOf(latestSeen, c.latestEventMs);
+  const before = {
+    counters,
+    ...(stored.state.servingMcc !== undefined && { servingMcc: stored.state.servingMcc }),
+    ...(latestSeen !== undefined && { latestEventMs: latestSeen }),
+  };
+  const applied = applyEvents(before, genuine.map(timed), profile, settings);
   const crossings = applied.requests.filter((r) => r.kind !== 'ROAMING_WELCOME');
   let welcomes = applied.requests.filter((r) => r.kind === 'ROAMING_WELCOME');
   let servingMcc = applied.servingMcc ?? stored.state.servingMcc;
+  let latestEventMs = applied.latestEventMs;
   if (forState.length !== genuine.length) {
-    const stateOnly = applyEvents(before, forState.map((e) => e.event), profile, settings);
+    const stateOnly = applyEvents(before, forState.map(timed), profile, settings);
     welcomes = stateOnly.requests.filter((r) => r.kind === 'ROAMING_WELCOME');
     servingMcc = stateOnly.servingMcc ?? stored.state.servingMcc;
+    latestEventMs = stateOnly.latestEventMs;
   }
   // The home MCC is stored as "absent": both mean "no welcome when back home", and a subscriber at
-  // home never needs a STATE write.
+  // home never needs a STATE write for it.
   if (servingMcc === homeMcc) servingMcc = undefined;
+  // An attach is recorded nowhere else: when it is the latest event seen, STATE keeps its time.
+  const attachLatest = maxEventMs(forState, 'attach');
+  const attachAdvanced = attachLatest !== undefined && (latestSeen === undefined || attachLatest > latestSeen);
 
   const plan: {
     state?: WritePlan['state'];
     counters: WritePlan['counters'];
     leftovers: PolicyRequest[];
     newRequests: PolicyRequest[];
-  } = { counters: [], leftovers, newRequests: [...welcomes, ...crossings] };
+    lateEvents: number;
+  } = { counters: [], leftovers, newRequests: [...welcomes, ...crossings], lateEvents: applied.lateEvents };
 
-  if (servingMcc !== stored.state.servingMcc || welcomes.length > 0) {
+  const periodOfMs = (ms: number | undefined) => (ms === undefined ? undefined : billingPeriodOf(new Date(ms), profile.plan).id);
+  const latestMoved = latestEventMs !== undefined && periodOfMs(latestEventMs) !== periodOfMs(stored.state.latestEventMs);
+  if (servingMcc !== stored.state.servingMcc || welcomes.length > 0 || attachAdvanced || latestMoved) {
+    const stateLatest = laterOf(stored.state.latestEventMs, latestEventMs);
     plan.state = {
       applied: advance(stateWm, entries),
       pending: [...stored.state.pending.filter(notStarted), ...welcomes],
-      ...(servingMcc !== undefined ? { servingMcc } : {}),
+      ...(servingMcc !== undefined && { servingMcc }),
+      ...(stateLatest !== undefined && { latestEventMs: stateLatest }),
     };
   }
   for (const [period, after] of applied.counters) {
     const old = stored.counters.get(period);
+    const latest = laterOf(old?.latestEventMs, maxEventMs(genuine.filter((e) => e.period === period), 'usage'));
     plan.counters.push({
       counters: after,
       expectedVersion: old?.version ?? 0,
       applied: advance(old?.applied ?? {}, entries.filter((e) => e.period === period)),
       pending: [...(old?.pending ?? []).filter(notStarted), ...crossings.filter((r) => r.period === period)],
+      ...(latest !== undefined && { latestEventMs: latest }),
     });
   }
   return plan;
@@ -382,10 +433,15 @@ function expiryOf(entry: Entry, ttlSeconds: number): number {
   return Math.max(eventSeconds, arrival) + ttlSeconds;
 }
 
-function uniqueByName(requests: readonly PolicyRequest[]): PolicyRequest[] {
+/** A request's identity (what its execution name is made of): the same request is started once. */
+function requestKeyOf(request: PolicyRequest): string {
+  return `${request.subscriberId}\u0000${request.period}\u0000${request.crossingId}`;
+}
+
+function uniqueByName(requests: readonly PolicyRequest[], nameOf: (request: PolicyRequest) => string): PolicyRequest[] {
   const seen = new Set<string>();
   return requests.filter((r) => {
-    const name = executionNameOf(r);
+    const name = nameOf(r);
     if (seen.has(name)) return false;
     seen.add(name);
     return true;

@@ -1,5 +1,5 @@
 /**
- * Execution names this container has seen started (Step Functions accepted them, or said they already
+ * Requests (by identity: subscriber, period, crossing id) this container has seen started (Step Functions accepted them, or said they already
  * exist). Lets the next write of a counters item drop those requests from its outbox without a write of
  * its own and without asking Step Functions again. Losing it (a new container) only costs an idempotent
  * re-start, never a missed or doubled action.

@@ -63,22 +63,19 @@ export function reportFailureConfigFromEnv(env: NodeJS.ProcessEnv): ReportFailur
 }
 
 export type CarrierConfig =
-  | { readonly mode: 'eventbridge'; readonly auditTable: string; readonly usageTable: string; readonly busName: string }
-  | { readonly mode: 'https'; readonly auditTable: string; readonly usageTable: string; readonly endpointUrl: string; readonly secretArn: string };
+  | { readonly mode: 'eventbridge'; readonly busName: string }
+  | { readonly mode: 'https'; readonly endpointUrl: string; readonly secretArn: string };
 
 export function carrierConfigFromEnv(env: NodeJS.ProcessEnv): CarrierConfig {
   const common = parseEnvironment(
     z.object({
-      [ENV.auditTable]: requiredVariable(ENV.auditTable),
-      [ENV.usageTable]: requiredVariable(ENV.usageTable),
       [ENV.carrierMode]: z.enum(['eventbridge', 'https'], { error: `${ENV.carrierMode}: must be eventbridge or https` }).default('eventbridge'),
     }),
     env,
   );
-  const base = { auditTable: common[ENV.auditTable], usageTable: common[ENV.usageTable] };
   if (common[ENV.carrierMode] === 'eventbridge') {
     const raw = parseEnvironment(z.object({ [ENV.carrierBusName]: requiredVariable(ENV.carrierBusName) }), env);
-    return { mode: 'eventbridge', ...base, busName: raw[ENV.carrierBusName] };
+    return { mode: 'eventbridge', busName: raw[ENV.carrierBusName] };
   }
   const raw = parseEnvironment(
     z.object({
@@ -89,23 +86,52 @@ export function carrierConfigFromEnv(env: NodeJS.ProcessEnv): CarrierConfig {
     }),
     env,
   );
-  return { mode: 'https', ...base, endpointUrl: raw[ENV.carrierEndpointUrl], secretArn: raw[ENV.carrierSecretArn] };
+  return { mode: 'https', endpointUrl: raw[ENV.carrierEndpointUrl], secretArn: raw[ENV.carrierSecretArn] };
 }
 
-export interface ScheduleConfig {
+export interface ReconcileConfig {
+  readonly usageTable: string;
+  readonly profilesTable: string;
   readonly auditTable: string;
+  readonly carrier: CarrierConfig;
   readonly schedulerRoleArn: string;
   readonly schedulerGroupName: string;
+  readonly schedulerDeadLetterArn?: string;
 }
 
-export function scheduleConfigFromEnv(env: NodeJS.ProcessEnv): ScheduleConfig {
+export function reconcileConfigFromEnv(env: NodeJS.ProcessEnv): ReconcileConfig {
   const raw = parseEnvironment(
     z.object({
+      [ENV.usageTable]: requiredVariable(ENV.usageTable),
+      [ENV.profilesTable]: requiredVariable(ENV.profilesTable),
       [ENV.auditTable]: requiredVariable(ENV.auditTable),
       [ENV.schedulerRoleArn]: requiredVariable(ENV.schedulerRoleArn),
       [ENV.schedulerGroupName]: requiredVariable(ENV.schedulerGroupName),
+      [ENV.schedulerDeadLetterArn]: z.string().min(1).optional(),
     }),
     env,
   );
-  return { auditTable: raw[ENV.auditTable], schedulerRoleArn: raw[ENV.schedulerRoleArn], schedulerGroupName: raw[ENV.schedulerGroupName] };
+  const deadLetter = raw[ENV.schedulerDeadLetterArn];
+  return {
+    usageTable: raw[ENV.usageTable],
+    profilesTable: raw[ENV.profilesTable],
+    auditTable: raw[ENV.auditTable],
+    carrier: carrierConfigFromEnv(env),
+    schedulerRoleArn: raw[ENV.schedulerRoleArn],
+    schedulerGroupName: raw[ENV.schedulerGroupName],
+    ...(deadLetter !== undefined && { schedulerDeadLetterArn: deadLetter }),
+  };
+}
+
+export interface SweepConfig {
+  readonly usageTable: string;
+  readonly policyStateMachineArn: string;
+}
+
+export function sweepConfigFromEnv(env: NodeJS.ProcessEnv): SweepConfig {
+  const raw = parseEnvironment(
+    z.object({ [ENV.usageTable]: requiredVariable(ENV.usageTable), [ENV.policyStateMachineArn]: requiredVariable(ENV.policyStateMachineArn) }),
+    env,
+  );
+  return { usageTable: raw[ENV.usageTable], policyStateMachineArn: raw[ENV.policyStateMachineArn] };
 }

@@ -17,7 +17,7 @@ export interface NotifyDeps {
  */
 export async function sendPlannedNotification(message: PlannedMessage, deps: NotifyDeps): Promise<NotificationOutcome> {
   const at = deps.clock.now().toISOString();
-  const key = { subscriberId: message.subscriberId, period: message.period, crossingId: message.crossingId, action: `notify-${message.channel}` };
+  const key = { subscriberId: message.subscriberId, period: message.period, crossingId: message.crossingId, action: `notify-${message.kind}-${message.channel}` };
   if ((await deps.audit.begin(key, at)) === 'DONE') return 'ALREADY_SENT';
   const sent = await deps.notifier.send({
     subscriberId: message.subscriberId,

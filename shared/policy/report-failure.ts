@@ -25,37 +25,34 @@ export function causeMessageOf(cause: string | undefined): string {
 }
 
 /**
- * After the last retry: an ops alert (with the hashed subscriber key, never the id or the number) and a
- * FAILED audit entry, so the failure is visible to operations and in the subscriber's trail. The state
- * machine then fails the execution.
+ * After the last retry: an ops alert (with the hashed subscriber key, never the id or the number) and, for
+ * a message, a failed-notification audit entry, so the failure is visible to operations and in the
+ * subscriber's trail. The state machine then fails the execution.
  */
 export async function reportFailure(input: ReportFailureInput, deps: ReportFailureDeps): Promise<'FAILED'> {
   const at = deps.clock.now().toISOString();
   const error = `${input.error.Error}: ${causeMessageOf(input.error.Cause)}`.slice(0, 1000);
-  const origin = input.failure === 'carrier' ? input.command : input.message;
+  const origin = input.failure === 'line' ? input.request : input.message;
   const subscriberKey = subscriberKeyOf(origin.subscriberId);
-  if (input.failure === 'carrier') {
-    const { command } = input;
+  if (input.failure === 'line') {
+    const { request } = input;
     await deps.audit.record({
-      type: 'CARRIER_COMMAND',
-      subscriberId: command.subscriberId,
+      type: 'LINE_FAILED',
+      subscriberId: request.subscriberId,
       at,
-      period: command.period,
-      crossingId: command.crossingId,
-      command: command.command,
-      reason: command.reason,
-      idempotencyKey: command.idempotencyKey,
-      status: 'FAILED',
+      period: request.period,
+      crossingId: request.crossingId,
+      kind: request.kind,
       error,
     });
     await deps.notifier.alertOps({
-      subject: `spendcap: carrier command ${command.command} failed`,
+      subject: `spendcap: line reconcile failed (${request.kind})`,
       text: [
-        `The carrier command ${command.command} failed after its retries; the line is not in the state the cap policy requires.`,
+        `Bringing the line's bars in line with the caps failed after its retries (${request.kind}); the line may not be in the state the caps require.`,
+        'No bar is sent before its lift at the period end is scheduled; a command refused by the carrier left the line as it was.',
         `subscriber key: ${subscriberKey}`,
-        `period: ${command.period}`,
-        `crossing: ${command.crossingId}`,
-        `idempotency key: ${command.idempotencyKey}`,
+        `period: ${request.period}`,
+        `request: ${request.crossingId}`,
         `error: ${error}`,
       ].join('\n'),
       at,

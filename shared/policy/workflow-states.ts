@@ -4,13 +4,12 @@
  * Tasks by state name), so they must not drift: both import this module.
  */
 export const POLICY_STATES = {
-  plan: 'Plan actions',
-  commandNeeded: 'Carrier command needed?',
-  command: 'Send carrier command',
-  reportCarrierFailure: 'Report carrier failure',
-  carrierFailed: 'Carrier command failed',
-  unbarNeeded: 'Un-bar to schedule?',
-  scheduleUnbar: 'Schedule un-bar',
+  lineNeeded: 'Line to reconcile?',
+  reconcile: 'Reconcile line',
+  noLineChange: 'No line change',
+  reportLineFailure: 'Report line failure',
+  lineFailed: 'Line reconcile failed',
+  plan: 'Plan notifications',
   notifications: 'Send notifications',
   notify: 'Send notification',
   reportNotificationFailure: 'Report notification failure',
@@ -23,10 +22,9 @@ export type PolicyStateName = (typeof POLICY_STATES)[keyof typeof POLICY_STATES]
 
 /** The Task states and the handler (functions/<name>) each one runs. */
 export const POLICY_TASKS = {
+  [POLICY_STATES.reconcile]: 'reconcile-line',
+  [POLICY_STATES.reportLineFailure]: 'policy-report-failure',
   [POLICY_STATES.plan]: 'policy-plan',
-  [POLICY_STATES.command]: 'carrier-command',
-  [POLICY_STATES.reportCarrierFailure]: 'policy-report-failure',
-  [POLICY_STATES.scheduleUnbar]: 'policy-schedule-unbar',
   [POLICY_STATES.notify]: 'policy-notify',
   [POLICY_STATES.reportNotificationFailure]: 'policy-report-failure',
 } as const;
@@ -40,8 +38,10 @@ export const POLICY_ERRORS = {
   notificationTransient: 'NotificationTransientError',
   notificationRejected: 'NotificationRejectedError',
   unknownSubscriber: 'UnknownSubscriberError',
+  /** Another execution holds the subscriber's line: wait and retry. */
+  lineBusy: 'LineBusyError',
   /** DynamoDB / service errors that outlasted the SDK's retries (see shared/policy/aws-errors.ts). */
   transient: 'PolicyTransientError',
-  carrierCommandFailed: 'CarrierCommandFailed',
+  lineFailed: 'LineReconcileFailed',
   notificationFailed: 'NotificationFailed',
 } as const;

@@ -1,4 +1,4 @@
-import type { CarrierCommand, Channel, NotificationKind, SpendBucketName } from '../domain/model.js';
+import type { CarrierCommand, Channel, NotificationKind, PolicyKind, SpendBucketName } from '../domain/model.js';
 
 interface AuditBase {
   readonly subscriberId: string;
@@ -22,6 +22,8 @@ export interface NotificationAudit extends AuditBase {
 export interface CarrierCommandAudit extends AuditBase {
   readonly type: 'CARRIER_COMMAND';
   readonly command: CarrierCommand;
+  /** The bar placed or lifted. */
+  readonly barId?: string;
   readonly reason: string;
   readonly idempotencyKey: string;
   /** DONE: the carrier accepted it. FAILED: retries exhausted or refused; operations were alerted. */
@@ -33,6 +35,7 @@ export interface CarrierCommandAudit extends AuditBase {
 export interface UnbarScheduledAudit extends AuditBase {
   readonly type: 'UNBAR_SCHEDULED';
   readonly bucket: SpendBucketName;
+  readonly barId: string;
   readonly runAt: string;
   readonly scheduleName: string;
 }
@@ -44,7 +47,14 @@ export interface NotificationFailedAudit extends AuditBase {
   readonly error: string;
 }
 
-export type AuditEntry = NotificationAudit | CarrierCommandAudit | UnbarScheduledAudit | NotificationFailedAudit;
+/** Reconciling the line failed after its retries (operations were alerted): the bars may not be as the caps require. */
+export interface LineFailedAudit extends AuditBase {
+  readonly type: 'LINE_FAILED';
+  readonly kind: PolicyKind;
+  readonly error: string;
+}
+
+export type AuditEntry = NotificationAudit | CarrierCommandAudit | UnbarScheduledAudit | NotificationFailedAudit | LineFailedAudit;
 
 /** One side effect of one request: the unit of idempotency. */
 export interface ActionKey {

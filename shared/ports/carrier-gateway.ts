@@ -1,6 +1,6 @@
 import type { CarrierCommand } from '../domain/model.js';
 
-/** One command to the host network. The idempotency key is deterministic per (subscriber, period, crossing, command). */
+/** One command to the host network. The idempotency key is deterministic per bar and command. */
 export interface CarrierCommandRequest {
   readonly subscriberId: string;
   /** The carrier must treat two requests with the same key as one (the workflow may resend after a crash). */
@@ -9,6 +9,8 @@ export interface CarrierCommandRequest {
   readonly at: string;
   /** Why, for the carrier's records (e.g. `ROAMING_CAP_REACHED@50000000`). No personal data. */
   readonly reason: string;
+  /** For a bar: when its billing period ends and it will be lifted unless something lifts it before (ISO UTC). */
+  readonly barEndsAt?: string;
 }
 
 /**
@@ -17,10 +19,7 @@ export interface CarrierCommandRequest {
  * network) and `CarrierRejectedError` when it cannot (the carrier refused the command).
  */
 export interface CarrierGateway {
-  barDataRoaming(request: CarrierCommandRequest): Promise<void>;
-  unbarDataRoaming(request: CarrierCommandRequest): Promise<void>;
-  barDataOverage(request: CarrierCommandRequest): Promise<void>;
-  unbarDataOverage(request: CarrierCommandRequest): Promise<void>;
+  send(command: CarrierCommand, request: CarrierCommandRequest): Promise<void>;
 }
 
 /** Error names are what the state machine's Retry/Catch match on: keep them stable. */
@@ -33,18 +32,4 @@ export class CarrierTransientError extends Error {
 
 export class CarrierRejectedError extends Error {
   override readonly name = CARRIER_REJECTED_ERROR;
-}
-
-/** Calls the gateway method that carries out `command`. */
-export function sendCarrierCommand(gateway: CarrierGateway, command: CarrierCommand, request: CarrierCommandRequest): Promise<void> {
-  switch (command) {
-    case 'BAR_DATA_ROAMING':
-      return gateway.barDataRoaming(request);
-    case 'UNBAR_DATA_ROAMING':
-      return gateway.unbarDataRoaming(request);
-    case 'BAR_DATA_OVERAGE':
-      return gateway.barDataOverage(request);
-    case 'UNBAR_DATA_OVERAGE':
-      return gateway.unbarDataOverage(request);
-  }
 }

@@ -1,10 +1,27 @@
 import type { SubscriberProfile } from '../domain/model.js';
 
+/** A profile with its revision: bumped by every write, so that a change can be named and compared. */
+export interface VersionedProfile {
+  readonly profile: SubscriberProfile;
+  /** 0 for a profile written before revisions existed. */
+  readonly revision: number;
+}
+
+/** The stored profile changed since it was read (another writer): nothing was written. */
+export class RevisionConflictError extends Error {
+  override readonly name = 'RevisionConflictError';
+}
+
 /** Subscriber profiles (subscriber.v1, defaults applied). Used by ingest (read) and the API (read/write). */
 export interface ProfileStore {
   get(subscriberId: string): Promise<SubscriberProfile | undefined>;
+  getVersioned(subscriberId: string): Promise<VersionedProfile | undefined>;
   /** Profiles of the ids that exist, by subscriber id (unknown ids are simply absent). */
   getMany(subscriberIds: readonly string[]): Promise<ReadonlyMap<string, SubscriberProfile>>;
-  put(profile: SubscriberProfile): Promise<void>;
+  /**
+   * Creates or replaces a profile and answers its new revision. With `expectedRevision` (0 = must not
+   * exist yet) the write happens only if the stored revision is that one, else `RevisionConflictError`.
+   */
+  put(profile: SubscriberProfile, expectedRevision?: number): Promise<number>;
   delete(subscriberId: string): Promise<void>;
 }

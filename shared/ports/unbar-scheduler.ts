@@ -1,9 +1,9 @@
-import type { PolicyRequest } from './policy-workflow.js';
+import type { Bar, PolicyRequest } from '../domain/model.js';
 
 /**
- * Runs a CAP_RESET request at a future time (the next period start). Idempotent per request: scheduling the
- * same un-bar twice keeps one schedule and answers `ALREADY_SCHEDULED`.
+ * Runs the CAP_RESET of one bar at the end of its period (`bar.until`). Idempotent per bar: scheduling the
+ * same bar twice keeps one schedule and answers `ALREADY_SCHEDULED`.
  */
 export interface UnbarScheduler {
-  schedule(runAt: string, request: PolicyRequest): Promise<{ readonly outcome: 'SCHEDULED' | 'ALREADY_SCHEDULED'; readonly name: string }>;
+  schedule(bar: Bar, reset: PolicyRequest): Promise<{ readonly outcome: 'SCHEDULED' | 'ALREADY_SCHEDULED'; readonly name: string }>;
 }

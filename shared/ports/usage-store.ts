@@ -1,5 +1,4 @@
-import type { PeriodCounters } from '../domain/model.js';
-import type { PolicyRequest } from './policy-workflow.js';
+import type { PeriodCounters, PolicyRequest } from '../domain/model.js';
 
 /**
  * Where a record sits in the stream. Sequence numbers only grow within a shard, so per shard the
@@ -22,12 +21,16 @@ export interface StoredCounters {
   readonly applied: Watermarks;
   /** Outbox: policy requests written with the counters that crossed, until they are known started. */
   readonly pending: readonly PolicyRequest[];
+  /** Latest eventTime (epoch ms) of the events applied to the item: part of "the latest event seen". */
+  readonly latestEventMs?: number;
 }
 
 /** The subscriber's state across periods (the workflow's bars live on the same item, untouched here). */
 export interface StoredSubscriberState {
-  /** Last serving MCC when it was not the home MCC; absent = home or never seen (equivalent for welcomes). */
+  /** Serving MCC of the latest event seen when it is not the home MCC; absent = home or never seen (equivalent for welcomes). */
   readonly servingMcc?: string;
+  /** EventTime (epoch ms) of the latest event STATE has seen (the counters items keep theirs). */
+  readonly latestEventMs?: number;
   /** 0 = ingest never wrote the item (it may still exist with bars). */
   readonly version: number;
   readonly applied: Watermarks;
@@ -63,12 +66,14 @@ export interface CountersWrite {
   readonly expectedVersion: number;
   readonly applied: Watermarks;
   readonly pending: readonly PolicyRequest[];
+  readonly latestEventMs?: number;
 }
 
 export interface StateWrite {
   readonly subscriberId: string;
   readonly expectedVersion: number;
   readonly servingMcc?: string;
+  readonly latestEventMs?: number;
   readonly applied: Watermarks;
   readonly pending: readonly PolicyRequest[];
 }

@@ -6,6 +6,7 @@
  */
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../adapters/dynamo-client.js';
+import { REVISION_ATTRIBUTE } from '../adapters/dynamo-profile-store.js';
 import { TABLES } from '../adapters/tables.js';
 import type { ProfileFields, ProfileFieldsChange } from './ports.js';
 
@@ -20,30 +21,31 @@ export class DynamoProfileFields implements ProfileFields {
     this.tableName = options.tableName;
   }
 
-  async update(subscriberId: string, change: ProfileFieldsChange): Promise<boolean> {
+  async update(subscriberId: string, change: ProfileFieldsChange): Promise<number | undefined> {
     const entries = Object.entries(change).filter(([, value]) => value !== undefined);
-    if (entries.length === 0) return true;
-    const names: Record<string, string> = { '#id': SUBSCRIBER_KEY };
-    const values: Record<string, unknown> = {};
+    const names: Record<string, string> = { '#id': SUBSCRIBER_KEY, '#rev': REVISION_ATTRIBUTE };
+    const values: Record<string, unknown> = { ':one': 1 };
     const sets = entries.map(([name, value], i) => {
       names[`#f${i}`] = name;
       values[`:f${i}`] = value;
       return `#f${i} = :f${i}`;
     });
     try {
-      await this.documents.send(
+      const out = await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [SUBSCRIBER_KEY]: subscriberId },
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')} ` : ''}ADD #rev :one`,
           ConditionExpression: 'attribute_exists(#id)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_NEW',
         }),
       );
-      return true;
+      const revision = out.Attributes?.[REVISION_ATTRIBUTE];
+      return typeof revision === 'number' ? revision : 0;
     } catch (e: unknown) {
-      if (isConditionalCheckFailed(e)) return false;
+      if (isConditionalCheckFailed(e)) return undefined;
       throw e;
     }
   }

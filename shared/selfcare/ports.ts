@@ -18,6 +18,6 @@ export interface ProfileFieldsChange {
 }
 
 export interface ProfileFields {
-  /** Writes only these attributes; false when the profile does not exist (nothing is written then). */
-  update(subscriberId: string, change: ProfileFieldsChange): Promise<boolean>;
+  /** Writes only these attributes and answers the new revision; undefined when the profile does not exist (nothing written). */
+  update(subscriberId: string, change: ProfileFieldsChange): Promise<number | undefined>;
 }

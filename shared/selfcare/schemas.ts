@@ -6,7 +6,7 @@
  * (`integerAtLeast`, `rule`) so that an error reads the same whichever endpoint it comes from.
  */
 import { z } from 'zod';
-import { CHANNELS, NOTIFICATION_KINDS } from '../domain/model.js';
+import { CARRIER_COMMANDS, CHANNELS, NOTIFICATION_KINDS, POLICY_KINDS } from '../domain/model.js';
 import { subscriberProfileSchema } from '../domain/subscriber-schema.js';
 import { integerAtLeast, rule } from '../domain/validation.js';
 import type { AuditEntry } from '../ports/audit-log.js';
@@ -127,9 +127,20 @@ const bucketUsageSchema = z.object({
   cap: capSchema,
   consent: z.boolean().meta({ description: 'The subscriber consented to continue past the cap for this period.' }),
   bar: z
-    .object({ at: z.string(), reason: z.string() })
+    .object({
+      at: z.string().meta({ description: 'When it was placed (ISO UTC).' }),
+      until: z.string().meta({ description: 'When it is lifted at the latest: the end of its billing period (ISO UTC).' }),
+      period: z.string().meta({ description: 'The billing period whose cap placed it.' }),
+      reason: z.string(),
+    })
     .nullable()
     .meta({ description: 'The data bar in force on this kind of usage, if any.' }),
+  late: z
+    .object({
+      events: z.number().int(),
+      writtenOffMicros: z.number().int().meta({ description: 'Charges above the cap from records that arrived after the period had ended: never billed.' }),
+    })
+    .meta({ description: 'Usage reported after the period ended (roaming files days late): counted and capped, but too late to warn or bar.' }),
 });
 
 const auditBase = {
@@ -156,7 +167,8 @@ export const auditEntrySchema = z
     z.object({
       ...auditBase,
       type: z.literal('CARRIER_COMMAND'),
-      command: z.enum(['BAR_DATA_ROAMING', 'UNBAR_DATA_ROAMING', 'BAR_DATA_OVERAGE', 'UNBAR_DATA_OVERAGE']),
+      command: z.enum(CARRIER_COMMANDS),
+      barId: z.string().optional().meta({ description: 'The bar placed or lifted.' }),
       reason: z.string(),
       idempotencyKey: z.string(),
       status: z.enum(['DONE', 'FAILED']),
@@ -166,6 +178,7 @@ export const auditEntrySchema = z
       ...auditBase,
       type: z.literal('UNBAR_SCHEDULED'),
       bucket: bucketSchema,
+      barId: z.string(),
       runAt: z.string(),
       scheduleName: z.string(),
     }),
@@ -176,8 +189,14 @@ export const auditEntrySchema = z
       channel: channelSchema,
       error: z.string(),
     }),
+    z.object({
+      ...auditBase,
+      type: z.literal('LINE_FAILED'),
+      kind: z.enum(POLICY_KINDS),
+      error: z.string(),
+    }),
   ])
-  .meta({ description: 'One notification sent (or failed), carrier command issued, or un-bar scheduled.' });
+  .meta({ description: 'One notification sent (or failed), carrier command issued, un-bar scheduled, or line reconcile failed.' });
 
 export const usageResponseSchema = z
   .object({

@@ -1,26 +1,30 @@
 /**
  * The self-care and admin use cases: what a subscriber (through the MVNO's portal) or the MVNO's backend
  * may do with a line's profile, caps and consent, and what they may consult. Pure orchestration over ports;
- * the rules themselves (periods, thresholds, capped billing) are the domain's.
+ * the rules themselves (periods, thresholds, capped billing, when a line is barred) are the domain's.
  *
- * Changes take effect at once on the current billing period, as Regulation (EU) 2022/612 Art. 14 expects:
- * a limit lowered to or below the spend bars now, a limit raised above it (or an opt-out, or consent to
- * continue) lifts the bar the cap had put in place. Carrier commands always go through the policy workflow
- * (it sends the message, talks to the carrier and keeps the audit trail); execution names are deterministic,
- * so a retried request never bars or un-bars twice.
+ * Changes take effect at once on the current billing period, as Regulation (EU) 2022/612 Art. 14 expects.
+ * Every change of the caps or the consent starts a CAPS_CHANGED request whose workflow reconciles the line
+ * with the caps now in force (shared/policy/reconcile-line.ts): a limit lowered to or below the spend bars,
+ * a limit raised above it (or an opt-out, or consent to continue) lifts the bar, an opt-in bars again. The
+ * request is written in the current period's outbox in the same versioned write as the warnings the change
+ * crosses, then started; its name comes from the profile's revision (or the consent), so a retried request
+ * acts once and every later change acts again.
  */
 import { z } from 'zod';
-import { emptyCounters, isCapped } from '../domain/counters.js';
-import type { PeriodCounters, PolicyKind, PolicySettings, SpendBucketName, SpendCap, SubscriberProfile } from '../domain/model.js';
+import { capOf, CAP_LIST, mustBar } from '../domain/caps.js';
+import { emptyCounters } from '../domain/counters.js';
+import type { PeriodCounters, PolicyRequest, PolicySettings, SpendBucketName, SpendCap, SubscriberProfile } from '../domain/model.js';
+import { SPEND_BUCKETS } from '../domain/model.js';
 import { billingPeriodById, billingPeriodOf, type BillingPeriod } from '../domain/periods.js';
-import { bucketOfKind, isPast, thresholdCrossings, withFired } from '../domain/policy.js';
+import { bucketOfKind, thresholdCrossings, withFired } from '../domain/policy.js';
 import { subscriberProfileSchema } from '../domain/subscriber-schema.js';
 import { isPlainObject } from '../domain/validation.js';
 import type { AuditLog } from '../ports/audit-log.js';
-import { barOfBucket, type BarStore } from '../ports/bar-store.js';
+import type { BarStore } from '../ports/bar-store.js';
 import type { Clock } from '../ports/clock.js';
-import type { PolicyRequest, PolicyWorkflowStarter } from '../ports/policy-workflow.js';
-import type { ProfileStore } from '../ports/profile-store.js';
+import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
+import { RevisionConflictError, type ProfileStore } from '../ports/profile-store.js';
 import type { StoredCounters, UsageStore } from '../ports/usage-store.js';
 import { ConflictError, fieldErrorsOf, InvalidRequestError, SubscriberNotFoundError, type FieldError } from './errors.js';
 import type { ProfileFields, SubscriberDirectory } from './ports.js';
@@ -37,12 +41,13 @@ import {
 } from './schemas.js';
 
 export interface SelfCareDeps {
-  readonly profiles: Pick<ProfileStore, 'get' | 'put' | 'delete'>;
+  readonly profiles: Pick<ProfileStore, 'get' | 'getVersioned' | 'put' | 'delete'>;
   /** Caps and channels changes write only those attributes (see DynamoProfileFields). */
   readonly profileFields: ProfileFields;
   readonly directory: SubscriberDirectory;
   /** Ingest's store: the API changes consent and fired marks with the same versioned write ingest uses. */
   readonly usage: Pick<UsageStore, 'load' | 'saveCounters'>;
+  /** The line's bars (read only: the workflow changes them). */
   readonly bars: Pick<BarStore, 'get'>;
   readonly audit: Pick<AuditLog, 'list'>;
   readonly workflow: PolicyWorkflowStarter;
@@ -56,16 +61,7 @@ export interface SelfCareDeps {
   readonly maxAttempts?: number;
 }
 
-const BUCKETS: readonly SpendBucketName[] = ['roaming', 'overage'];
-const CAP_REACHED: Readonly<Record<SpendBucketName, PolicyKind>> = { roaming: 'ROAMING_CAP_REACHED', overage: 'OVERAGE_CAP_REACHED' };
-const CAP_FIELD: Readonly<Record<SpendBucketName, 'roamingCap' | 'overageCap'>> = { roaming: 'roamingCap', overage: 'overageCap' };
-
-/**
- * A bar lifted by the subscriber's own choice (consent, raised limit, opt-out) is announced with the
- * resume message; the workflow un-bars the request's bucket (`planActions`: UNBAR_DATA_ROAMING or
- * UNBAR_DATA_OVERAGE). CAP_RESET stays the message of a new billing period.
- */
-const UNBAR_KIND: PolicyKind = 'ROAMING_RESUMED';
+const BUCKETS: readonly SpendBucketName[] = SPEND_BUCKETS;
 
 function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const result = schema.safeParse(body);
@@ -100,12 +96,6 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** Whether the cap of `bucket` still stops the data: enabled, no consent, and the spend at or past the limit. */
-function capHolds(counters: PeriodCounters, profile: SubscriberProfile, bucket: SpendBucketName): boolean {
-  const cap = profile[CAP_FIELD[bucket]];
-  return isCapped(counters, profile, bucket) && isPast(counters[bucket].chargeMicros, cap.limitMicros, 100, 'reaches');
-}
-
 export class SelfCare {
   private readonly deps: SelfCareDeps;
   private readonly maxAttempts: number;
@@ -131,25 +121,35 @@ export class SelfCare {
   }
 
   /**
-   * Writes changed counters under the version read, keeping ingest's watermarks. `outbox` requests go into
-   * the item's pending outbox in the same write (a crash before they start leaves them for ingest to start).
+   * Applies `change` to the current period's counters and writes them under the version read (keeping
+   * ingest's watermarks), with the requests it returns added to the item's outbox in the same write; then
+   * starts them. A conflict with ingest re-reads and redoes; a crash after the write leaves the requests in
+   * the outbox, where ingest starts them (their names make a second start a no-op).
    */
-  private async saveCounters(stored: StoredCounters, counters: PeriodCounters, outbox: readonly PolicyRequest[] = []): Promise<boolean> {
-    const { saved } = await this.deps.usage.saveCounters({
-      counters,
-      expectedVersion: stored.version,
-      applied: stored.applied,
-      pending: [...stored.pending, ...outbox],
-    });
-    return saved;
-  }
-
-  /**
-   * Takes the requests just started out of the outbox again. Best effort: if ingest wrote the item in
-   * between, it keeps them pending and starts them again, which their execution names make harmless.
-   */
-  private async clearOutbox(written: StoredCounters, counters: PeriodCounters): Promise<void> {
-    await this.deps.usage.saveCounters({ counters, expectedVersion: written.version + 1, applied: written.applied, pending: written.pending });
+  private async changeCurrentPeriod(
+    subscriberId: string,
+    period: string,
+    change: (counters: PeriodCounters) => { counters: PeriodCounters; requests: PolicyRequest[] },
+  ): Promise<PeriodCounters> {
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const stored = await this.countersOf(subscriberId, period);
+      const next = change(stored.counters);
+      // A retried request finds its requests already in the outbox: nothing to write, only to start again.
+      const added = next.requests.filter((r) => !stored.pending.some((p) => p.crossingId === r.crossingId));
+      if (added.length > 0 || next.counters !== stored.counters) {
+        const { saved } = await this.deps.usage.saveCounters({
+          counters: next.counters,
+          expectedVersion: stored.version,
+          applied: stored.applied,
+          pending: [...stored.pending, ...added],
+          ...(stored.latestEventMs !== undefined && { latestEventMs: stored.latestEventMs }),
+        });
+        if (!saved) continue;
+      }
+      if (next.requests.length > 0) await this.deps.workflow.start(next.requests);
+      return next.counters;
+    }
+    throw new ConflictError();
   }
 
   // ---- profiles -------------------------------------------------------------------------------------
@@ -168,11 +168,18 @@ export class SelfCare {
       throw new InvalidRequestError([{ path: 'subscriberId', message: 'must equal the subscriber id in the path (or be left out)' }]);
     }
     const profile: SubscriberProfile = parseBody(subscriberProfileSchema, { ...body, subscriberId });
-    const before = await this.deps.profiles.get(subscriberId);
-    const unchanged = before !== undefined && sameProfile(before, profile);
-    if (!unchanged) await this.deps.profiles.put(profile);
-    // Settled even when unchanged, as in putCaps: the retry of a PUT that failed after the write still bars.
-    const effects = await this.settleCaps(profile, BUCKETS);
+    const before = await this.deps.profiles.getVersioned(subscriberId);
+    let revision = before?.revision ?? 0;
+    if (before === undefined || !sameProfile(before.profile, profile)) {
+      try {
+        revision = await this.deps.profiles.put(profile, revision);
+      } catch (e: unknown) {
+        if (e instanceof RevisionConflictError) throw new ConflictError('the profile changed concurrently; retry the request');
+        throw e;
+      }
+    }
+    // Settled even when unchanged: the retry of a PUT that failed after the write still reconciles (once).
+    const effects = await this.settleCaps(profile, revision);
     return { created: before === undefined, profile, effects };
   }
 
@@ -190,32 +197,36 @@ export class SelfCare {
 
   async putCaps(subscriberId: string, body: unknown): Promise<CapsResponse> {
     const change = parseBody(capsRequestSchema, body);
-    const optingOut = BUCKETS.filter((b) => change[CAP_FIELD[b]]?.enabled === false);
+    const optingOut = CAP_LIST.filter((cap) => change[cap.capField]?.enabled === false);
     if (optingOut.length > 0 && change.optOutConsent !== true) {
       throw new InvalidRequestError([
         {
           path: 'optOutConsent',
-          message: `must be true to opt out of ${optingOut.map((b) => CAP_FIELD[b]).join(' and ')}: the subscriber's explicit consent is required`,
+          message: `must be true to opt out of ${optingOut.map((cap) => cap.capField).join(' and ')}: the subscriber's explicit consent is required`,
         },
       ]);
     }
     if (change.roamingCap === undefined && change.overageCap === undefined) {
       throw new InvalidRequestError([{ path: 'body', message: 'must change roamingCap or overageCap' }]);
     }
-    const before = await this.profileOf(subscriberId);
+    const before = await this.deps.profiles.getVersioned(subscriberId);
+    if (before === undefined) throw new SubscriberNotFoundError();
     const profile: SubscriberProfile = {
-      ...before,
-      roamingCap: { ...before.roamingCap, ...change.roamingCap },
-      overageCap: { ...before.overageCap, ...change.overageCap },
+      ...before.profile,
+      roamingCap: { ...before.profile.roamingCap, ...change.roamingCap },
+      overageCap: { ...before.profile.overageCap, ...change.overageCap },
     };
-    const changed = BUCKETS.filter((b) => !sameCap(before[CAP_FIELD[b]], profile[CAP_FIELD[b]]));
+    const changed = CAP_LIST.filter((cap) => !sameCap(before.profile[cap.capField], profile[cap.capField]));
+    let revision = before.revision;
     if (changed.length > 0) {
-      const fields = Object.fromEntries(changed.map((b) => [CAP_FIELD[b], profile[CAP_FIELD[b]]]));
-      if (!(await this.deps.profileFields.update(subscriberId, fields))) throw new SubscriberNotFoundError();
+      const fields = Object.fromEntries(changed.map((cap) => [cap.capField, profile[cap.capField]]));
+      const written = await this.deps.profileFields.update(subscriberId, fields);
+      if (written === undefined) throw new SubscriberNotFoundError();
+      revision = written;
     }
     // Settled even when nothing changed: a retry after a failure between the write and the workflow start
     // finds the caps already in place and must still start what the change requires (names make it once).
-    const effects = await this.settleCaps(profile, BUCKETS);
+    const effects = await this.settleCaps(profile, revision);
     return {
       subscriberId,
       period: billingPeriodOf(this.now(), profile.plan).id,
@@ -226,52 +237,41 @@ export class SelfCare {
   }
 
   /**
-   * Brings the bars of the current period in line with the caps in force: a cap now reached starts its
-   * CAP_REACHED request (the bar, with the cap message), marked fired on the counters in the same versioned
-   * write that puts the request in the counters' outbox, exactly as ingest does; so ingest never starts it
-   * again, and a crash before the start leaves it in the outbox. A cap bar that no longer holds is lifted.
+   * After a change of the caps (revision `revision` of the profile): the warnings the new limits cross now
+   * (once per period and limit, like ingest's; not the 80% one of a cap reached at once, whose cap message
+   * says more), every crossing marked fired so that ingest does not start them again, and the CAPS_CHANGED
+   * request that reconciles the line. Answers the bars the change is expected to place or lift.
    */
-  private async settleCaps(profile: SubscriberProfile, buckets: readonly SpendBucketName[]): Promise<CapEffect[]> {
+  private async settleCaps(profile: SubscriberProfile, revision: number): Promise<CapEffect[]> {
     const { subscriberId } = profile;
-    const now = this.now();
-    const at = now.toISOString();
-    const period = billingPeriodOf(now, profile.plan).id;
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const stored = await this.countersOf(subscriberId, period);
-      const { counters } = stored;
-      const bars = await this.deps.bars.get(subscriberId);
-      const crossings = thresholdCrossings(counters, counters, profile, this.deps.settings, at).filter((c) => {
-        const bucket = bucketOfKind(c.kind);
-        return bucket !== undefined && buckets.includes(bucket);
-      });
-      const reached = new Set(BUCKETS.filter((b) => crossings.some((c) => c.kind === CAP_REACHED[b])));
-      const crossed: PolicyRequest[] = [];
-      const lifted: PolicyRequest[] = [];
-      const effects: CapEffect[] = [];
+    const at = this.now().toISOString();
+    const period = billingPeriodOf(at, profile.plan).id;
+    const reconcile: PolicyRequest = { kind: 'CAPS_CHANGED', subscriberId, period, crossingId: `CAPS_CHANGED#r${revision}`, at };
+    const counters = await this.changeCurrentPeriod(subscriberId, period, (current) => {
+      const crossings = thresholdCrossings(current, current, profile, this.deps.settings, at).filter((c) => bucketOfKind(c.kind) !== undefined);
+      const warnings: PolicyRequest[] = [];
       for (const crossing of crossings) {
         const bucket = bucketOfKind(crossing.kind);
-        if (bucket === undefined) continue;
-        // Lowered straight past 80%: the cap message says more than the warning would, a moment apart.
-        if (reached.has(bucket) && crossing.kind !== CAP_REACHED[bucket]) continue;
-        crossed.push({ kind: crossing.kind, subscriberId, period, crossingId: crossing.id, at, bucket, spentMicros: counters[bucket].chargeMicros });
-        if (crossing.kind === CAP_REACHED[bucket]) effects.push({ bucket, effect: 'bar', reason: crossing.id });
+        if (bucket === undefined || crossing.kind !== CAP_LIST.find((cap) => cap.bucket === bucket)?.warningKind) continue;
+        if (mustBar(profile, current, bucket)) continue;
+        warnings.push({ kind: crossing.kind, subscriberId, period, crossingId: crossing.id, at, bucket, spentMicros: current[bucket].chargeMicros });
       }
-      for (const bucket of buckets) {
-        const bar = bars[barOfBucket(bucket)];
-        if (bar === undefined || bar.period !== period || capHolds(counters, profile, bucket)) continue;
-        // One lift per bar placed (its time names it): a retried request lifts it once.
-        const crossingId = `CAP_LIFTED#${bucket}@${bar.at}`;
-        lifted.push({ kind: UNBAR_KIND, subscriberId, period, crossingId, at, bucket, spentMicros: counters[bucket].chargeMicros });
-        effects.push({ bucket, effect: 'unbar', reason: crossingId });
-      }
-      const marked = withFired(counters, crossings);
-      if (crossings.length > 0 && !(await this.saveCounters(stored, marked, crossed))) continue;
-      const requests = [...crossed, ...lifted];
-      if (requests.length > 0) await this.deps.workflow.start(requests);
-      if (crossed.length > 0) await this.clearOutbox(stored, marked);
-      return effects;
+      return { counters: withFired(current, crossings), requests: [...warnings, reconcile] };
+    });
+    return this.expectedEffects(profile, counters, reconcile.crossingId);
+  }
+
+  /** The bars a reconcile is expected to place or lift, from the line as it is and the counters. */
+  private async expectedEffects(profile: SubscriberProfile, counters: PeriodCounters, reason: string): Promise<CapEffect[]> {
+    const { bars } = await this.deps.bars.get(profile.subscriberId);
+    const effects: CapEffect[] = [];
+    for (const bucket of BUCKETS) {
+      const barred = bars[bucket] !== undefined && bars[bucket].period >= counters.period;
+      const must = mustBar(profile, counters, bucket);
+      if (must && !barred) effects.push({ bucket, effect: 'bar', reason });
+      if (!must && bars[bucket] !== undefined) effects.push({ bucket, effect: 'unbar', reason });
     }
-    throw new ConflictError();
+    return effects;
   }
 
   // ---- consent to continue --------------------------------------------------------------------------
@@ -283,48 +283,34 @@ export class SelfCare {
 
   /**
    * Continue past the cap for the rest of the current period: consent on the counters (from then on the
-   * bucket's charges are billable: `applyRated` honours it), and the bar lifted with the resume message
-   * when the cap had reached (or was reaching) the limit. Idempotent: once per bucket and period.
+   * bucket's charges are billable: `applyRated` honours it), and the line reconciled, which lifts the bar
+   * with the resume message. Idempotent: once per bucket and period.
    */
   async consent(subscriberId: string, bucket: SpendBucketName): Promise<ConsentResponse> {
     const profile = await this.profileOf(subscriberId);
-    const now = this.now();
-    const at = now.toISOString();
-    const period = billingPeriodOf(now, profile.plan).id;
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const stored = await this.countersOf(subscriberId, period);
-      const { counters } = stored;
-      if (!counters.consent[bucket]) {
-        const consented: PeriodCounters = { ...counters, consent: { ...counters.consent, [bucket]: true } };
-        if (!(await this.saveCounters(stored, consented))) continue;
-      }
-      const bars = await this.deps.bars.get(subscriberId);
-      const capFired = Object.keys(counters.fired).some((id) => id.startsWith(`${CAP_REACHED[bucket]}@`));
-      const effects: CapEffect[] = [];
-      if (bars[barOfBucket(bucket)] !== undefined || capFired) {
-        const crossingId = `ROAMING_RESUMED#${bucket}`;
-        await this.deps.workflow.start([{ kind: 'ROAMING_RESUMED', subscriberId, period, crossingId, at, bucket }]);
-        effects.push({ bucket, effect: 'unbar', reason: crossingId });
-      }
-      return { subscriberId, period, bucket, consent: true, effects };
-    }
-    throw new ConflictError();
+    const at = this.now().toISOString();
+    const period = billingPeriodOf(at, profile.plan).id;
+    const reconcile: PolicyRequest = { kind: 'CAPS_CHANGED', subscriberId, period, crossingId: `CAPS_CHANGED#consent-${bucket}`, at, bucket };
+    const counters = await this.changeCurrentPeriod(subscriberId, period, (current) => ({
+      counters: current.consent[bucket] ? current : { ...current, consent: { ...current.consent, [bucket]: true } },
+      requests: [reconcile],
+    }));
+    const effects = (await this.expectedEffects(profile, counters, reconcile.crossingId)).filter((e) => e.bucket === bucket);
+    return { subscriberId, period, bucket, consent: true, effects };
   }
 
   /**
-   * The buckets a keyword reply continues: those whose cap barred (or has just reached the limit) in the
-   * current period without consent yet. The cap message asks for the keyword, so that is what it answers.
+   * The buckets a keyword reply continues: those barred now, or whose cap reached the limit in the current
+   * period, without consent yet. The cap message asks for the keyword, so that is what it answers.
    */
   async bucketsAwaitingConsent(subscriberId: string): Promise<SpendBucketName[]> {
     const profile = await this.profileOf(subscriberId);
     const period = billingPeriodOf(this.now(), profile.plan).id;
     const { counters } = await this.countersOf(subscriberId, period);
-    const bars = await this.deps.bars.get(subscriberId);
-    return BUCKETS.filter(
-      (b) =>
-        !counters.consent[b] &&
-        (bars[barOfBucket(b)] !== undefined || Object.keys(counters.fired).some((id) => id.startsWith(`${CAP_REACHED[b]}@`))),
-    );
+    const { bars } = await this.deps.bars.get(subscriberId);
+    return CAP_LIST.filter(
+      (cap) => !counters.consent[cap.bucket] && (bars[cap.bucket] !== undefined || Object.keys(counters.fired).some((id) => id.startsWith(`${cap.capKind}@`))),
+    ).map((cap) => cap.bucket);
   }
 
   // ---- notifications --------------------------------------------------------------------------------
@@ -358,21 +344,22 @@ export class SelfCare {
         throw new InvalidRequestError([{ path: 'period', message: (e instanceof Error ? e.message : String(e)).replace(/^period: /, '') }]);
       }
     }
-    const [{ counters }, bars, audit] = await Promise.all([
+    const [{ counters }, line, audit] = await Promise.all([
       this.countersOf(subscriberId, period.id),
       this.deps.bars.get(subscriberId),
       this.deps.audit.list(subscriberId, period.start, period.end),
     ]);
     const isCurrent = period.id === current.id;
     const bucketView = (bucket: SpendBucketName) => {
-      const bar = bars[barOfBucket(bucket)];
+      const bar = line.bars[bucket];
       // A bar belongs to the period whose cap placed it; the current period also shows any bar still in force.
-      const shown = bar !== undefined && (bar.period === period.id || isCurrent) ? { at: bar.at, reason: bar.reason } : null;
+      const shown = bar !== undefined && (bar.period === period.id || isCurrent) ? { at: bar.placedAt, until: bar.until, period: bar.period, reason: bar.reason } : null;
       return {
         ...counters[bucket],
-        cap: profile[CAP_FIELD[bucket]],
+        cap: capOf(profile, bucket),
         consent: counters.consent[bucket],
         bar: shown,
+        late: { events: counters.lateEvents, writtenOffMicros: counters.lateWrittenOff[bucket] },
       };
     };
     return {
@@ -404,3 +391,4 @@ export class SelfCare {
     return this.deps.directory.findByMsisdn(msisdn);
   }
 }
+

@@ -44,7 +44,7 @@ describe('replay scenarios (whole pipeline on the embedded services)', () => {
 });
 
 describe('replay scenarios: time', () => {
-  it('puts out-of-order and late events in the period of their eventTime, and sends what they cause at the clock time', async () => {
+  it('puts out-of-order and late events in the period of their eventTime; those of an ended period fire nothing', async () => {
     // Arrange: the clock reaches 1 October; two late September events then cross 80% of September's cap.
     const lines = [
       attach('L1', '2026-09-29T10:00:00Z', SWISS),
@@ -61,10 +61,8 @@ describe('replay scenarios: time', () => {
     expect(periodOf(report, 'L1', '2026-09-01').roaming).toMatchObject({ chargeMicros: 40 * EUR, billableMicros: 40 * EUR });
     expect(periodOf(report, 'L1', '2026-09-01').roamingDataBytes).toBe(4 * MB);
     expect(periodOf(report, 'L1', '2026-10-01').roaming).toMatchObject({ chargeMicros: 10 * EUR });
-    expect(notesOf(report, 'L1')).toEqual([
-      'ROAMING_WELCOME@sms@2026-09-29T10:00:00.000Z',
-      'ROAMING_SPEND_80@sms@2026-10-01T08:00:00.000Z',
-    ]);
+    // September had ended when the 80% was crossed: the subscriber cannot act on a month that is over.
+    expect(notesOf(report, 'L1')).toEqual(['ROAMING_WELCOME@sms@2026-09-29T10:00:00.000Z']);
     expect(commandsOf(report, 'L1')).toEqual([]);
   });
 
@@ -302,15 +300,16 @@ describe('replay scenarios: caps and channels', () => {
 });
 
 describe('replay scenarios: a late event that crosses the cap of a period already over', () => {
-  it('bars at the clock time, and the un-bar (already due) runs before the next event, the same one at a time and in waves', async () => {
-    // Arrange: the clock is in October when a late September event reaches September's cap.
+  it('is counted and written off in its own period, bars nothing and lifts nothing, the same one at a time and in waves', async () => {
+    // Arrange: October's cap bars LB; then a late September event reaches September's cap.
     const subscribers = [profile('LB'), profile('OT')];
     const lines = [
-      data('LB', '2026-09-29T10:00:00Z', 80 * MB, SWISS, { chargeMicros: 40 * EUR }),
+      data('LB', '2026-09-29T10:00:00Z', 80 * MB, SWISS, { chargeMicros: 45 * EUR }),
+      data('LB', '2026-10-02T08:00:00Z', 2 * MB, SWISS, { chargeMicros: 60 * EUR }),
       data('OT', '2026-10-02T09:00:00Z', MB, HOME, { chargeMicros: 0 }),
       data('LB', '2026-09-30T10:00:00Z', 20 * MB, SWISS, { chargeMicros: 10 * EUR }),
       data('OT', '2026-10-02T10:00:00Z', MB, HOME, { chargeMicros: 0 }),
-      data('LB', '2026-10-02T11:00:00Z', 2 * MB, SWISS, { chargeMicros: 1 * EUR }),
+      data('LB', '2026-10-02T11:00:00Z', 2 * MB, SWISS, { chargeMicros: 30 * EUR }),
     ];
 
     // Act
@@ -319,11 +318,17 @@ describe('replay scenarios: a late event that crosses the cap of a period alread
 
     // Assert
     expect(inWaves).toEqual(oneByOne);
-    expect(commandsOf(oneByOne, 'LB')).toEqual([
-      'BAR_DATA_ROAMING@2026-10-02T09:00:00.000Z',
-      'UNBAR_DATA_ROAMING@2026-10-02T09:00:00.000Z',
+    // One bar, October's; the late September record neither bars again nor lifts it.
+    expect(commandsOf(oneByOne, 'LB')).toEqual(['BAR_DATA_ROAMING@2026-10-02T08:00:00.000Z']);
+    expect(subscriberOf(oneByOne, 'LB').bars).toEqual({ dataRoaming: true, dataOverage: false });
+    expect(periodOf(oneByOne, 'LB', '2026-09-01').roaming).toMatchObject({ chargeMicros: 55 * EUR, billableMicros: 50 * EUR, writtenOffMicros: 5 * EUR });
+    // October's later usage is refused by the network, not billed.
+    expect(periodOf(oneByOne, 'LB', '2026-10-01').roaming).toMatchObject({ chargeMicros: 60 * EUR, billableMicros: 50 * EUR, blockedMicros: 30 * EUR });
+    expect(notesOf(oneByOne, 'LB')).toEqual([
+      'ROAMING_WELCOME@sms@2026-09-29T10:00:00.000Z',
+      'ROAMING_SPEND_80@sms@2026-09-29T10:00:00.000Z',
+      'ROAMING_SPEND_80@sms@2026-10-02T08:00:00.000Z',
+      'ROAMING_CAP_REACHED@sms@2026-10-02T08:00:00.000Z',
     ]);
-    expect(periodOf(oneByOne, 'LB', '2026-09-01').roaming).toMatchObject({ chargeMicros: 50 * EUR, billableMicros: 50 * EUR });
-    expect(periodOf(oneByOne, 'LB', '2026-10-01').roaming).toMatchObject({ chargeMicros: 1 * EUR, blockedBytes: 0 });
   });
 });

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { localKinesisClient } from '../../local/emulators.js';
+import { eventually } from './support/eventually.js';
 
 interface UsageBody {
   readonly period: { readonly id: string };
@@ -60,14 +61,20 @@ describe('npm start -- --follow', () => {
       );
       await waitFor('data roaming BARRED');
       const api = `http://127.0.0.1:${kinesisPort + 2}`;
-      const barred = (await (await fetch(`${api}/subscribers/DEMO-ANNA/usage`)).json()) as UsageBody;
+      const usage = async () => (await (await fetch(`${api}/subscribers/DEMO-ANNA/usage`)).json()) as UsageBody;
+      // The sixth event is ingested after the bar's workflow, and the SMS is sent after the bar: wait for them.
+      const barred = await eventually(
+        usage,
+        (u) => u.roaming.chargeMicros === 60_000_000 && u.audit.some((e) => e.kind === 'ROAMING_CAP_REACHED'),
+        'the sixth event and the cap message',
+      );
       const consent = await fetch(`${api}/subscribers/DEMO-ANNA/consent`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ bucket: 'roaming' }),
       });
       await waitFor('ROAMING_RESUMED');
-      const resumed = (await (await fetch(`${api}/subscribers/DEMO-ANNA/usage`)).json()) as UsageBody;
+      const resumed = await eventually(usage, (u) => u.roaming.bar === null, 'the bar lifted');
       child.kill('SIGINT');
       const code = await exited;
 

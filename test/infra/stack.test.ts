@@ -1,3 +1,4 @@
+import { LINE_ATTRIBUTES } from '../../shared/adapters/dynamo-bar-store.js';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../shared/config/env-names.js';
@@ -138,10 +139,11 @@ describe('encryption at rest with customer managed keys', () => {
     expect(topics).toHaveLength(3);
     for (const topic of topics) expect(topic.Properties.KmsMasterKeyId).toBeDefined();
     expect(queues.length).toBeGreaterThanOrEqual(5);
-    // The inbound-SMS dead-letter queue uses SQS-managed keys (a CMK would give its function kms:ReEncrypt*).
-    const inboundDlq = logicalIdOf(stack.selfCareApi.inboundSmsDeadLetterQueue);
+    // The inbound-SMS and lift-schedule dead-letter queues use SQS-managed keys: a CMK would give the
+    // inbound function kms:ReEncrypt*, and EventBridge Scheduler writes the other with its own role.
+    const managed = [logicalIdOf(stack.selfCareApi.inboundSmsDeadLetterQueue), logicalIdOf(stack.unbarScheduler.deadLetterQueue)];
     for (const [id, queue] of Object.entries(template.findResources('AWS::SQS::Queue'))) {
-      if (id === inboundDlq) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      if (managed.includes(id)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       else expect(queue.Properties.KmsMasterKeyId).toBeDefined();
     }
     for (const key of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
@@ -239,14 +241,13 @@ describe('IAM least privilege', () => {
     );
   });
 
-  it('gives the workflow functions no write to the usage table beyond the bar attributes of the carrier command', () => {
+  it('gives the workflow functions no write to the usage table beyond the line\'s own attributes', () => {
     // Arrange
     const usageId = logicalIdOf(stack.store.usageTable);
     const workflow = {
+      reconcile: stack.functions.ReconcileLine,
       plan: stack.functions.PolicyPlan,
       notify: stack.functions.PolicyNotify,
-      command: stack.functions.CarrierCommand,
-      scheduleUnbar: stack.functions.PolicyScheduleUnbar,
       reportFailure: stack.functions.PolicyReportFailure,
     };
 
@@ -259,13 +260,13 @@ describe('IAM least privilege', () => {
       for (const forbidden of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan']) {
         expect(usageActions, `${name} may not ${forbidden} on the usage table`).not.toContain(forbidden);
       }
-      if (name === 'command') {
-        expect(usageActions).toEqual(['dynamodb:UpdateItem']);
-        expect(onUsage[0]?.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes']).toEqual(['pk', 'sk', 'barDataRoaming', 'barDataOverage']);
-        expect(onUsage[0]?.Condition?.StringEqualsIfExists?.['dynamodb:ReturnValues']).toEqual(['NONE', 'UPDATED_NEW']);
+      if (name === 'reconcile') {
+        expect(usageActions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']);
+        const update = onUsage.find((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
+        expect(actionsOf(update!)).toEqual(['dynamodb:UpdateItem']);
+        expect(update?.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes']).toEqual(['pk', 'sk', ...LINE_ATTRIBUTES]);
       } else if (name === 'plan') {
-        expect(usageActions).toEqual(['dynamodb:GetItem']);
-        expect(onUsage[0]?.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes']).toEqual(['pk', 'sk', 'barDataRoaming', 'barDataOverage']);
+        expect(usageActions).toEqual(['dynamodb:BatchGetItem']);
       } else {
         expect(usageActions, `${name} has no business with the usage table`).toEqual([]);
       }
@@ -274,7 +275,7 @@ describe('IAM least privilege', () => {
 
   it('limits audit writes of the workflow to puts and guard status updates (no reads, no deletes)', () => {
     const auditId = logicalIdOf(stack.store.auditTable);
-    for (const fn of [stack.functions.PolicyNotify, stack.functions.CarrierCommand, stack.functions.PolicyScheduleUnbar, stack.functions.PolicyReportFailure]) {
+    for (const fn of [stack.functions.PolicyNotify, stack.functions.ReconcileLine, stack.functions.PolicyReportFailure]) {
       const onAudit = roleStatements(fn?.role as never).filter((s) => mentions(s, auditId));
       expect(allActions(onAudit).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
       const update = onAudit.find((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
@@ -295,17 +296,17 @@ describe('IAM least privilege', () => {
     }
   });
 
-  it('lets only the carrier command put events on the carrier bus', () => {
+  it('lets only the line reconcile put events on the carrier bus', () => {
     const busArn = { 'Fn::GetAtt': [logicalIdOf(stack.carrierGateway.bus!), 'Arn'] };
     for (const [name, fn] of Object.entries(stack.functions)) {
       const puts = roleStatements(fn.role as never).filter((s) => actionsOf(s).includes('events:PutEvents'));
-      expect(puts.flatMap(resourcesOf), name).toEqual(name === 'CarrierCommand' ? [busArn] : []);
+      expect(puts.flatMap(resourcesOf), name).toEqual(name === 'ReconcileLine' ? [busArn] : []);
     }
   });
 
-  it('lets the un-bar task create schedules in its group only and pass the scheduler role only, to Scheduler', () => {
+  it('lets the line reconcile create schedules in its group only and pass the scheduler role only, to Scheduler', () => {
     // Arrange
-    const statements = roleStatements(stack.functions.PolicyScheduleUnbar?.role as never);
+    const statements = roleStatements(stack.functions.ReconcileLine?.role as never);
     const schedulerRoleId = logicalIdOf(stack.unbarScheduler.role);
 
     // Act
@@ -326,8 +327,26 @@ describe('IAM least privilege', () => {
     ]);
     const schedulerStatements = statementsOfRole(template, schedulerRoleId);
     expect(schedulerStatements).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: expect.arrayContaining(['sqs:SendMessage']), Resource: { 'Fn::GetAtt': [logicalIdOf(stack.unbarScheduler.deadLetterQueue), 'Arn'] } }),
       { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: logicalIdOf(stack.workflow.stateMachine) } },
     ]);
+  });
+
+  it('sweeps overdue bars every 15 minutes through the sparse index only, starting the workflow and nothing else', () => {
+    const sweep = stack.functions.SweepOverdueBars!;
+    const statements = roleStatements(sweep.role as never);
+    expect(allActions(statements.filter((s) => mentions(s, logicalIdOf(stack.store.usageTable)))).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(JSON.stringify(statements)).toContain('/index/barsDue');
+    expect(statements.filter((s) => actionsOf(s).includes('states:StartExecution')).flatMap(resourcesOf)).toEqual([{ Ref: logicalIdOf(stack.workflow.stateMachine) }]);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(sweep), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        { IndexName: 'barsDue', KeySchema: [{ AttributeName: 'bs', KeyType: 'HASH' }, { AttributeName: 'bd', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+      ],
+    });
   });
 });
 
@@ -339,7 +358,7 @@ describe('monitoring', () => {
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([opsTopic]);
   });
 
-  it('watches iterator age, failed batches, dead letters, quarantine, failed subscribers, errors, throttles, executions, carrier commands and SMS', () => {
+  it('watches iterator age, failed batches, dead letters, quarantine, failed subscribers, errors, throttles, executions, lift schedules, overdue bars and SMS', () => {
     // Arrange
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     const onMetric = (namespace: string, metricName: string) => alarms.filter((a) => a.Namespace === namespace && a.MetricName === metricName);
@@ -363,8 +382,11 @@ describe('monitoring', () => {
       expect(onMetric('AWS/Lambda', 'Errors').filter((a) => JSON.stringify(a.Dimensions) === dims).length).toBeGreaterThanOrEqual(1);
       expect(onMetric('AWS/Lambda', 'Throttles').filter((a) => JSON.stringify(a.Dimensions) === dims)).toHaveLength(1);
     }
-    const commandErrors = onMetric('AWS/Lambda', 'Errors').filter((a) => JSON.stringify(a.Dimensions).includes(logicalIdOf(stack.functions.CarrierCommand!)));
-    expect(commandErrors).toHaveLength(2);
+    expect(onQueue(stack.unbarScheduler.deadLetterQueue)).toHaveLength(1);
+    const liftErrors = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes('TargetErrorCount'));
+    expect(liftErrors).toHaveLength(1);
+    expect(JSON.stringify(liftErrors[0]?.Metrics)).toContain('InvocationDroppedCount');
+    expect(onMetric('spendcap', 'OverdueBars')).toEqual([expect.objectContaining({ Statistic: 'Sum', Threshold: 1 })]);
     expect(onMetric('AWS/Lambda', 'Invocations')).toEqual([
       expect.objectContaining({ Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(stack.functions.PolicyReportFailure!) } }] }),
     ]);
@@ -394,7 +416,7 @@ describe('monitoring', () => {
     const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
-    for (const metric of ['EventsApplied', 'Duplicates', 'Redelivered', 'Rejected', 'FailedSubscribers', 'Crossings', 'WriteUnits', 'CarrierCommands', 'NotificationsSent']) {
+    for (const metric of ['EventsApplied', 'Duplicates', 'Redelivered', 'Rejected', 'FailedSubscribers', 'Crossings', 'WriteUnits', 'LateEvents']) {
       expect(body).toContain(`MetricName=\\\\\\"${metric}\\\\\\"`);
     }
     expect(body).toContain('Namespace=\\\\\\"spendcap\\\\\\"');
@@ -403,7 +425,7 @@ describe('monitoring', () => {
 });
 
 describe('carrier gateway', () => {
-  it('eventbridge mode: a bus with an archive, handed to the carrier command by name', () => {
+  it('eventbridge mode: a bus with an archive, handed to the line reconcile by name', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: ['spendcap'] }, RetentionDays: 30 });
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
@@ -414,7 +436,7 @@ describe('carrier gateway', () => {
     });
   });
 
-  it('https mode: endpoint and secret handed to the carrier command, which alone may read the secret', () => {
+  it('https mode: endpoint and secret handed to the line reconcile, which alone may read the secret', () => {
     // Arrange
     const { stack: https } = buildStack({ carrier: { mode: 'https', endpointUrl: 'https://provisioning.host.example.net/v1/commands' } });
 
@@ -436,7 +458,7 @@ describe('carrier gateway', () => {
     });
     for (const [name, fn] of Object.entries(https.functions)) {
       const reads = statementsOfRole(httpsTemplate, logicalIdOf(fn.role as never)).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
-      expect(reads.flatMap(resourcesOf), name).toEqual(name === 'CarrierCommand' ? [{ Ref: secretId }] : []);
+      expect(reads.flatMap(resourcesOf), name).toEqual(name === 'ReconcileLine' ? [{ Ref: secretId }] : []);
     }
   });
 });

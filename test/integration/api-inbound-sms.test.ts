@@ -3,6 +3,7 @@
  * dynalite: the sender's number finds the subscriber through the byMsisdn index, and the reply becomes the
  * consent of POST /consent for the cap that barred.
  */
+import { barOf, setBars } from '../support/bars.js';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, type InboundSmsHandler } from '../../functions/inbound-sms/handler.js';
@@ -82,7 +83,7 @@ describe('inbound SMS keyword', () => {
       eventsApplied: 5,
     };
     await world.usage.saveCounters({ counters, expectedVersion: stored?.version ?? 0, applied: {}, pending: [] });
-    await world.bars.place(SUBSCRIBER, 'dataRoaming', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' });
+    await setBars(world.bars, SUBSCRIBER, { roaming: barOf('roaming', PERIOD, '2026-09-30T22:00:00Z', 'ROAMING_CAP_REACHED@10000000') });
   });
 
   async function consentNow(): Promise<{ roaming: boolean; overage: boolean } | undefined> {
@@ -95,7 +96,7 @@ describe('inbound SMS keyword', () => {
     expect(result.outcomes).toEqual([{ outcome: 'consented', buckets: ['roaming'] }]);
     expect(await consentNow()).toEqual({ roaming: true, overage: false });
     expect(world.starter.started).toEqual([
-      { kind: 'ROAMING_RESUMED', subscriberId: SUBSCRIBER, period: PERIOD, crossingId: 'ROAMING_RESUMED#roaming', at: new Date(NOW).toISOString(), bucket: 'roaming' },
+      { kind: 'CAPS_CHANGED', subscriberId: SUBSCRIBER, period: PERIOD, crossingId: 'CAPS_CHANGED#consent-roaming', at: new Date(NOW).toISOString(), bucket: 'roaming' },
     ]);
   });
 
@@ -119,7 +120,7 @@ describe('inbound SMS keyword', () => {
   });
 
   it('with no cap holding the line back, the keyword gives no consent', async () => {
-    await world.bars.lift(SUBSCRIBER, 'dataRoaming');
+    await setBars(world.bars, SUBSCRIBER, {});
     const stored = (await world.usage.load(SUBSCRIBER, [PERIOD])).counters.get(PERIOD);
     await world.usage.saveCounters({ counters: emptyCounters(SUBSCRIBER, PERIOD), expectedVersion: stored?.version ?? 0, applied: {}, pending: [] });
 

@@ -15,6 +15,7 @@ import type { PeriodCounters, SubscriberProfile } from '../../shared/domain/mode
 import { billingPeriodById } from '../../shared/domain/periods.js';
 import { subscriberProfileSchema } from '../../shared/domain/subscriber-schema.js';
 import type { RatedUsage } from '../../shared/domain/rating.js';
+import { barOf, setBars } from '../support/bars.js';
 import type { AuditEntry } from '../../shared/ports/audit-log.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
 import type { ApiObserver, ApiResponse } from '../../shared/selfcare/api.js';
@@ -113,15 +114,23 @@ describe('self-care API against dynalite', () => {
         await world.usage.saveCounters({ counters: emptyCounters(SUBSCRIBER, PERIOD), expectedVersion: stored.version, applied: {}, pending: [] });
       }
     });
-    await world.bars.lift(SUBSCRIBER, 'dataRoaming');
-    await world.bars.lift(SUBSCRIBER, 'dataOverage');
+    await setBars(world.bars, SUBSCRIBER, {});
   });
 
+  /** Provisions the subscriber (its CAPS_CHANGED start is forgotten: each test looks at what follows). */
   async function provision(overrides: Record<string, unknown> = {}): Promise<SubscriberProfile> {
     const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody(overrides)));
     expect(response.statusCode).toBe(201);
+    world.starter.started.length = 0;
     return bodyOf(response) as unknown as SubscriberProfile;
   }
+
+  /** The revision of the stored profile: what names the line's reconcile after a change. */
+  async function revision(): Promise<number> {
+    return (await world.profiles.getVersioned(SUBSCRIBER))?.revision ?? 0;
+  }
+
+  const roamingBar = barOf('roaming', PERIOD, '2026-09-30T22:00:00Z', 'ROAMING_CAP_REACHED@10000000');
 
   /** What ingest would have written: the counters after these rated events, under the version condition. */
   async function spend(...charges: RatedUsage[]): Promise<PeriodCounters> {
@@ -243,7 +252,8 @@ describe('self-care API against dynalite', () => {
       const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody({ roamingCap: { limitMicros: 20_000_000 } })));
 
       expect(response.statusCode).toBe(200);
-      expect(world.starter.started.map((r) => r.crossingId)).toEqual(['ROAMING_CAP_REACHED@20000000']);
+      expect(world.starter.started.map((r) => r.crossingId)).toEqual([`CAPS_CHANGED#r${await revision()}`]);
+      expect(Object.keys((await countersNow()).fired)).toContain('ROAMING_CAP_REACHED@20000000');
     });
     it('a retried profile PUT still bars when the first attempt stored the profile and failed before the workflow start', async () => {
       await provision();
@@ -254,7 +264,7 @@ describe('self-care API against dynalite', () => {
       const retry = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody({ roamingCap: { limitMicros: 20_000_000 } })));
 
       expect(retry.statusCode).toBe(200);
-      expect(world.starter.started.map((r) => r.crossingId)).toEqual(['ROAMING_CAP_REACHED@20000000']);
+      expect(world.starter.started.map((r) => r.crossingId)).toEqual([`CAPS_CHANGED#r${await revision()}`]);
     });
   });
 
@@ -262,7 +272,7 @@ describe('self-care API against dynalite', () => {
     it('shows the current period by default: counters, charges, billable, written off, bars and the audit trail', async () => {
       await provision({ roamingCap: { limitMicros: 10_000_000 } });
       await spend(roamingCharge(6_000_000), roamingCharge(6_000_000), overageCharge(2_000_000));
-      await world.bars.place(SUBSCRIBER, 'dataRoaming', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' });
+      await setBars(world.bars, SUBSCRIBER, { roaming: { ...roamingBar, placedAt: '2026-09-14T08:00:00.000Z' } });
       const entries: AuditEntry[] = [
         { type: 'NOTIFICATION', subscriberId: SUBSCRIBER, at: '2026-09-14T08:00:00.000Z', period: PERIOD, crossingId: 'ROAMING_CAP_REACHED@10000000', kind: 'ROAMING_CAP_REACHED', channel: 'sms', to: MSISDN, text: 'Plafond atteint' },
         { type: 'CARRIER_COMMAND', subscriberId: SUBSCRIBER, at: '2026-09-14T08:00:01.000Z', period: PERIOD, crossingId: 'ROAMING_CAP_REACHED@10000000', command: 'BAR_DATA_ROAMING', reason: 'ROAMING_CAP_REACHED@10000000', idempotencyKey: 'k1', status: 'DONE' },
@@ -287,7 +297,8 @@ describe('self-care API against dynalite', () => {
         writtenOffMicros: 2_000_000,
         cap: { enabled: true, limitMicros: 10_000_000 },
         consent: false,
-        bar: { at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' },
+        bar: { at: '2026-09-14T08:00:00.000Z', until: '2026-09-30T22:00:00Z', period: PERIOD, reason: 'ROAMING_CAP_REACHED@10000000' },
+        late: { events: 0, writtenOffMicros: 0 },
       });
       expect(usage.overage).toMatchObject({ chargeMicros: 2_000_000, billableMicros: 2_000_000, writtenOffMicros: 0, bar: null });
       expect((usage.audit as AuditEntry[]).map((e) => e.crossingId)).toEqual(['ROAMING_CAP_REACHED@10000000', 'ROAMING_CAP_REACHED@10000000']);
@@ -350,32 +361,46 @@ describe('self-care API against dynalite', () => {
         period: PERIOD,
         roamingCap: { enabled: true, limitMicros: 25_000_000 },
         overageCap: { enabled: true, limitMicros: 50_000_000 },
-        effects: [{ bucket: 'roaming', effect: 'bar', reason: 'ROAMING_CAP_REACHED@25000000' }],
+        effects: [{ bucket: 'roaming', effect: 'bar', reason: `CAPS_CHANGED#r${await revision()}` }],
       });
-      // The 80% warning of the new limit is passed at the same moment: only the cap message goes out.
-      expect(world.starter.started).toEqual([
-        { kind: 'ROAMING_CAP_REACHED', subscriberId: SUBSCRIBER, period: PERIOD, crossingId: 'ROAMING_CAP_REACHED@25000000', at: new Date(NOW).toISOString(), bucket: 'roaming', spentMicros: 30_000_000 },
-      ]);
+      // The 80% warning of the new limit is passed at the same moment: only the reconcile (and its cap message) goes out.
+      const reconcile = { kind: 'CAPS_CHANGED', subscriberId: SUBSCRIBER, period: PERIOD, crossingId: `CAPS_CHANGED#r${await revision()}`, at: new Date(NOW).toISOString() };
+      expect(world.starter.started).toEqual([reconcile]);
       const counters = await countersNow();
+      // Both marked fired, so that ingest does not announce the same cap again.
       expect(Object.keys(counters.fired).sort()).toEqual(['ROAMING_CAP_REACHED@25000000', 'ROAMING_SPEND_80@25000000']);
+      // Written with the counters (a crash before the start leaves it for ingest to start).
       const stored = (await world.usage.load(SUBSCRIBER, [PERIOD])).counters.get(PERIOD);
-      expect(stored?.pending).toEqual([]);
+      expect(stored?.pending).toContainEqual(reconcile);
       expect((await world.profiles.get(SUBSCRIBER))?.roamingCap).toEqual({ enabled: true, limitMicros: 25_000_000 });
     });
 
-    it('is idempotent: the same lowering again changes nothing and starts nothing more', async () => {
+    it('is idempotent: the same lowering again writes nothing more and starts the same (deterministically named) request', async () => {
       await provision();
       await spend(roamingCharge(30_000_000));
       const body = { roamingCap: { limitMicros: 25_000_000 } };
       await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, body));
-      const firedAfterFirst = (await countersNow()).fired;
+      const afterFirst = (await world.usage.load(SUBSCRIBER, [PERIOD])).counters.get(PERIOD);
+      const revisionAfterFirst = await revision();
 
       const again = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, body));
 
       expect(again.statusCode).toBe(200);
-      expect(bodyOf(again)).toMatchObject({ roamingCap: { enabled: true, limitMicros: 25_000_000 }, effects: [] });
-      expect(world.starter.started).toHaveLength(1);
-      expect((await countersNow()).fired).toEqual(firedAfterFirst);
+      expect(bodyOf(again)).toMatchObject({ roamingCap: { enabled: true, limitMicros: 25_000_000 } });
+      expect(await revision()).toBe(revisionAfterFirst);
+      expect((await world.usage.load(SUBSCRIBER, [PERIOD])).counters.get(PERIOD)?.version).toBe(afterFirst?.version);
+      expect(new Set(world.starter.started.map((r) => r.crossingId))).toEqual(new Set([`CAPS_CHANGED#r${revisionAfterFirst}`]));
+    });
+
+    it('raising then lowering back to a limit already spent reconciles again each time (new revision, new request)', async () => {
+      await provision();
+      await spend(roamingCharge(30_000_000));
+      await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 25_000_000 } }));
+      await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 100_000_000 } }));
+      await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 25_000_000 } }));
+
+      const names = world.starter.started.filter((r) => r.kind === 'CAPS_CHANGED').map((r) => r.crossingId);
+      expect(new Set(names).size).toBe(3);
     });
 
     it('lowering to a limit still above the spend warns at 80% but does not bar', async () => {
@@ -385,39 +410,31 @@ describe('self-care API against dynalite', () => {
       const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 35_000_000 } }));
 
       expect(bodyOf(response).effects).toEqual([]);
-      expect(world.starter.started.map((r) => r.crossingId)).toEqual(['ROAMING_SPEND_80@35000000']);
+      expect(world.starter.started.map((r) => r.crossingId)).toEqual(['ROAMING_SPEND_80@35000000', `CAPS_CHANGED#r${await revision()}`]);
     });
 
     it('raising the limit above the spend lifts the cap bar', async () => {
       await provision({ roamingCap: { limitMicros: 10_000_000 } });
       await spend(roamingCharge(12_000_000));
-      await world.bars.place(SUBSCRIBER, 'dataRoaming', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' });
+      await setBars(world.bars, SUBSCRIBER, { roaming: roamingBar });
 
       const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 100_000_000 } }));
 
       expect(response.statusCode).toBe(200);
-      expect(bodyOf(response).effects).toEqual([{ bucket: 'roaming', effect: 'unbar', reason: 'CAP_LIFTED#roaming@2026-09-14T08:00:00.000Z' }]);
-      expect(world.starter.started).toEqual([
-        {
-          kind: 'ROAMING_RESUMED',
-          subscriberId: SUBSCRIBER,
-          period: PERIOD,
-          crossingId: 'CAP_LIFTED#roaming@2026-09-14T08:00:00.000Z',
-          at: new Date(NOW).toISOString(),
-          bucket: 'roaming',
-          spentMicros: 12_000_000,
-        },
-      ]);
+      const crossingId = `CAPS_CHANGED#r${await revision()}`;
+      expect(bodyOf(response).effects).toEqual([{ bucket: 'roaming', effect: 'unbar', reason: crossingId }]);
+      expect(world.starter.started).toEqual([{ kind: 'CAPS_CHANGED', subscriberId: SUBSCRIBER, period: PERIOD, crossingId, at: new Date(NOW).toISOString() }]);
     });
 
-    it('raising the overage limit lifts the overage bar (ROAMING_RESUMED for the overage bucket)', async () => {
+    it('raising the overage limit lifts the overage bar', async () => {
       await provision({ overageCap: { limitMicros: 10_000_000 } });
       await spend(overageCharge(10_000_000));
-      await world.bars.place(SUBSCRIBER, 'dataOverage', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'OVERAGE_CAP_REACHED@10000000' });
+      await setBars(world.bars, SUBSCRIBER, { overage: barOf('overage', PERIOD, '2026-09-30T22:00:00Z') });
 
-      await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { overageCap: { limitMicros: 20_000_000 } }));
+      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { overageCap: { limitMicros: 20_000_000 } }));
 
-      expect(world.starter.started.map((r) => [r.kind, r.bucket])).toEqual([['ROAMING_RESUMED', 'overage']]);
+      expect(bodyOf(response).effects).toEqual([{ bucket: 'overage', effect: 'unbar', reason: `CAPS_CHANGED#r${await revision()}` }]);
+      expect(world.starter.started.map((r) => r.kind)).toEqual(['CAPS_CHANGED']);
     });
 
     it('opting out requires the explicit consent field: 400 naming optOutConsent, and nothing changes', async () => {
@@ -437,13 +454,14 @@ describe('self-care API against dynalite', () => {
     it('opting out with consent lifts the cap bar', async () => {
       await provision({ roamingCap: { limitMicros: 10_000_000 } });
       await spend(roamingCharge(12_000_000));
-      await world.bars.place(SUBSCRIBER, 'dataRoaming', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' });
+      await setBars(world.bars, SUBSCRIBER, { roaming: roamingBar });
 
       const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false }, optOutConsent: true }));
 
       expect(response.statusCode).toBe(200);
       expect(bodyOf(response).roamingCap).toEqual({ enabled: false, limitMicros: 10_000_000 });
-      expect(world.starter.started.map((r) => [r.kind, r.bucket])).toEqual([['ROAMING_RESUMED', 'roaming']]);
+      expect(bodyOf(response).effects).toEqual([{ bucket: 'roaming', effect: 'unbar', reason: `CAPS_CHANGED#r${await revision()}` }]);
+      expect(world.starter.started.map((r) => r.kind)).toEqual(['CAPS_CHANGED']);
     });
 
     it('answers 400 for invalid fields and 404 for an unknown subscriber', async () => {
@@ -471,7 +489,7 @@ describe('self-care API against dynalite', () => {
     it('sets consent on the period counters and un-bars with ROAMING_RESUMED; later charges are billable', async () => {
       await provision({ roamingCap: { limitMicros: 10_000_000 } });
       await spend(roamingCharge(12_000_000));
-      await world.bars.place(SUBSCRIBER, 'dataRoaming', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' });
+      await setBars(world.bars, SUBSCRIBER, { roaming: roamingBar });
 
       const response = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
 
@@ -482,10 +500,10 @@ describe('self-care API against dynalite', () => {
         period: PERIOD,
         bucket: 'roaming',
         consent: true,
-        effects: [{ bucket: 'roaming', effect: 'unbar', reason: 'ROAMING_RESUMED#roaming' }],
+        effects: [{ bucket: 'roaming', effect: 'unbar', reason: 'CAPS_CHANGED#consent-roaming' }],
       });
       expect(world.starter.started).toEqual([
-        { kind: 'ROAMING_RESUMED', subscriberId: SUBSCRIBER, period: PERIOD, crossingId: 'ROAMING_RESUMED#roaming', at: new Date(NOW).toISOString(), bucket: 'roaming' },
+        { kind: 'CAPS_CHANGED', subscriberId: SUBSCRIBER, period: PERIOD, crossingId: 'CAPS_CHANGED#consent-roaming', at: new Date(NOW).toISOString(), bucket: 'roaming' },
       ]);
       const counters = await countersNow();
       expect(counters.consent).toEqual({ roaming: true, overage: false });
@@ -498,7 +516,7 @@ describe('self-care API against dynalite', () => {
     it('is idempotent: consenting twice writes nothing more and starts the same (deterministically named) request', async () => {
       await provision({ roamingCap: { limitMicros: 10_000_000 } });
       await spend(roamingCharge(12_000_000));
-      await world.bars.place(SUBSCRIBER, 'dataRoaming', { period: PERIOD, at: '2026-09-14T08:00:00.000Z', reason: 'ROAMING_CAP_REACHED@10000000' });
+      await setBars(world.bars, SUBSCRIBER, { roaming: roamingBar });
       const first = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
       const versionAfterFirst = (await world.usage.load(SUBSCRIBER, [PERIOD])).counters.get(PERIOD)?.version;
 
@@ -509,14 +527,14 @@ describe('self-care API against dynalite', () => {
       expect(new Set(world.starter.started.map((r) => `${r.period}/${r.crossingId}`)).size).toBe(1);
     });
 
-    it('consent before any usage creates the counters with consent and starts no un-bar', async () => {
+    it('consent before any usage creates the counters with consent and expects no un-bar', async () => {
       await provision();
 
       const response = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'overage' }));
 
       expect(response.statusCode).toBe(200);
       expect(bodyOf(response).effects).toEqual([]);
-      expect(world.starter.started).toEqual([]);
+      expect(world.starter.started.map((r) => r.crossingId)).toEqual(['CAPS_CHANGED#consent-overage']);
       expect((await countersNow()).consent).toEqual({ roaming: false, overage: true });
     });
 
@@ -631,7 +649,14 @@ describe('self-care API against dynalite', () => {
     /** A handler whose profile reads return a snapshot taken earlier: another request changed it since. */
     function withStaleProfile(snapshot: SubscriberProfile): ApiHandler {
       const deps = world.deps();
-      return createHandler({ ...deps, profiles: { ...deps.profiles, get: async () => snapshot, put: (p) => deps.profiles.put(p), delete: (id) => deps.profiles.delete(id) } }, observer);
+      const stale = { profile: snapshot, revision: 1 };
+      return createHandler(
+        {
+          ...deps,
+          profiles: { get: async () => snapshot, getVersioned: async () => stale, put: (p, r) => deps.profiles.put(p, r), delete: (id) => deps.profiles.delete(id) },
+        },
+        observer,
+      );
     }
 
     it('a caps change writes only the caps: a channels change made meanwhile is kept', async () => {

@@ -22,10 +22,10 @@ import {
   startLocalTables,
   type LocalTables,
   type StreamInput,
-} from '../../shared/ingest/measure.js';
+} from '../support/ingest-harness.js';
 import { createHandler, type IngestHandler } from '../../functions/ingest-events/handler.js';
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
-import { executionNameOf } from '../../shared/ports/policy-workflow.js';
+import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
 import { compareSequenceNumbers } from '../../shared/ports/usage-store.js';
 import { Crash, invoke, oracle, SETTINGS, story, type Story } from './ingest-support.js';

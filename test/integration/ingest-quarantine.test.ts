@@ -21,7 +21,7 @@ import {
   startLocalTables,
   type LocalTables,
   type StreamInput,
-} from '../../shared/ingest/measure.js';
+} from '../support/ingest-harness.js';
 import { createHandler } from '../../functions/ingest-events/handler.js';
 import type { Quarantine } from '../../shared/ports/quarantine.js';
 import { profileOf, SETTINGS, SHARD } from './ingest-support.js';

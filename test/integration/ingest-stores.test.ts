@@ -3,6 +3,7 @@
  * workflow places there while ingest updates the serving MCC, and the profile store reads, batches
  * (more than one BatchGetItem page), deletes and refuses an invalid stored profile by field.
  */
+import { barOf, setBars } from '../support/bars.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
@@ -15,7 +16,7 @@ import { DynamoBarStore } from '../../shared/adapters/dynamo-bar-store.js';
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { createHandler } from '../../functions/ingest-events/handler.js';
-import { kinesisEventOf, MemoryQuarantine, RecordingWorkflowStarter, sequenceNumberOf, startLocalTables, type LocalTables } from '../../shared/ingest/measure.js';
+import { kinesisEventOf, MemoryQuarantine, RecordingWorkflowStarter, sequenceNumberOf, startLocalTables, type LocalTables } from '../support/ingest-harness.js';
 import { profileOf, SETTINGS, SHARD } from './ingest-support.js';
 
 let tables: LocalTables;
@@ -32,8 +33,8 @@ afterAll(async () => {
   await tables.stop();
 });
 
-describe('STATE item shared with the policy workflow', () => {
-  it('keeps a bar placed before and after ingest moves the serving MCC', async () => {
+describe('the line item beside the STATE item', () => {
+  it('keeps bars placed before and after ingest moves the serving MCC', async () => {
     const subscriberId = 'state-bars';
     await profiles.put(profileOf({ subscriberId, msisdn: '+33677777777', plan: { dataAllowanceBytes: 1_000_000_000 } }));
     const bars = new DynamoBarStore({ client: tables.documents, tableName: tables.usageTable });
@@ -44,15 +45,15 @@ describe('STATE item shared with the policy workflow', () => {
       sequenceNumber: sequenceNumberOf(n),
       payload: { type: 'attach' as const, eventId: `a${n}`, subscriberId, eventTime: `2026-09-1${n}T07:00:00Z`, servingPlmn: plmn },
     });
-    const overage = { period: '2026-09-01', at: '2026-09-09T07:00:00Z', reason: 'OVERAGE_CAP_REACHED' };
-    const roaming = { period: '2026-09-01', at: '2026-09-11T08:00:00Z', reason: 'ROAMING_CAP_REACHED' };
+    const overage = barOf('overage', '2026-09-01', '2026-09-30T22:00:00Z');
+    const roaming = barOf('roaming', '2026-09-01', '2026-09-30T22:00:00Z');
 
-    await bars.place(subscriberId, 'dataOverage', overage);
+    await setBars(bars, subscriberId, { overage });
     await handler(kinesisEventOf([attach(1, '22801')]));
-    await bars.place(subscriberId, 'dataRoaming', roaming);
+    await setBars(bars, subscriberId, { overage, roaming });
     await handler(kinesisEventOf([attach(2, '20801'), attach(3, '20610')]));
 
-    expect(await bars.get(subscriberId)).toEqual({ dataOverage: overage, dataRoaming: roaming });
+    expect((await bars.get(subscriberId)).bars).toEqual({ overage, roaming });
     expect((await usage.load(subscriberId, [])).state.servingMcc).toBe('206');
     expect(starter.executions.map((r) => `${r.kind}:${r.servingPlmn}`)).toEqual(['ROAMING_WELCOME:22801', 'ROAMING_WELCOME:20610']);
   });

@@ -10,9 +10,11 @@ import type { CarrierEvent, PeriodCounters, SubscriberProfile } from '../../shar
 import { eventKey } from '../../shared/domain/model.js';
 import { parseSubscriberProfile } from '../../shared/domain/subscriber-schema.js';
 import { applyEvents } from '../../shared/domain/usage.js';
-import { executionNameOf, type PolicyRequest, type PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
+import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
+import type { PolicyRequest } from '../../shared/domain/model.js';
+import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
-import { sequenceNumberOf, type StreamInput } from '../../shared/ingest/measure.js';
+import { sequenceNumberOf, type StreamInput } from '../support/ingest-harness.js';
 import type { IngestHandler } from '../../functions/ingest-events/handler.js';
 
 export const SETTINGS = DEFAULT_SETTINGS;
@@ -130,7 +132,7 @@ export function oracle(inputs: readonly StreamInput[], profiles: readonly Subscr
   const requests: PolicyRequest[] = [];
   for (const profile of profiles) {
     const events = bySubscriber.get(profile.subscriberId) ?? [];
-    const applied = applyEvents({ counters: new Map() }, events, profile, SETTINGS);
+    const applied = applyEvents({ counters: new Map() }, events.map((event) => ({ event })), profile, SETTINGS);
     counters.set(profile.subscriberId, new Map(applied.counters));
     requests.push(...applied.requests);
   }

@@ -10,7 +10,7 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 });
 
-import { measureIngest, startLocalTables, type LocalTables } from '../../shared/ingest/measure.js';
+import { measureIngest, startLocalTables, type LocalTables } from '../support/ingest-harness.js';
 
 let tables: LocalTables;
 

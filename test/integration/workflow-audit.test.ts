@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';
 import { DynamoBarStore } from '../../shared/adapters/dynamo-bar-store.js';
 import type { AuditEntry } from '../../shared/ports/audit-log.js';
+import { barOf } from '../support/bars.js';
 import { freshId, startDatabase, type Database } from './workflow-fixture.js';
 
 let db: Database;
@@ -41,7 +42,7 @@ describe('DynamoAuditLog', () => {
     const id = freshId('L');
     await audit.record(notification(id, '2026-09-12T08:00:00Z'));
     await audit.record(notification(id, '2026-09-10T13:40:00+02:00', 'ROAMING_CAP_REACHED'));
-    await audit.record({ type: 'UNBAR_SCHEDULED', subscriberId: id, at: '2026-09-11T00:00:00Z', period: '2026-09-01', crossingId: 'c', bucket: 'roaming', runAt: '2026-09-30T22:00:00Z', scheduleName: 'n' });
+    await audit.record({ type: 'UNBAR_SCHEDULED', subscriberId: id, at: '2026-09-11T00:00:00Z', period: '2026-09-01', crossingId: 'c', bucket: 'roaming', barId: 'b', runAt: '2026-09-30T22:00:00Z', scheduleName: 'n' });
     await audit.begin({ subscriberId: id, period: '2026-09-01', crossingId: 'c', action: 'x' }, '2026-09-11T00:00:00Z');
     await audit.record(notification(freshId('OTHER'), '2026-09-11T00:00:00Z'));
 
@@ -67,30 +68,60 @@ describe('DynamoAuditLog', () => {
 });
 
 describe('DynamoBarStore', () => {
-  it('places and lifts bars as attributes of the STATE item, leaving what else is there', async () => {
+  const sept = barOf('roaming', '2026-09-01', '2026-09-30T22:00:00Z');
+  const overage = barOf('overage', '2026-09-01', '2026-09-30T22:00:00Z');
+
+  it('keeps the line on its own item: a lease, then bars committed with their identity, apart from STATE', async () => {
     const id = freshId('B');
-    await db.documents.send(new PutCommand({ TableName: db.tableNames.usage, Item: { pk: id, sk: 'STATE', servingMcc: '228' } }));
-    await bars.place(id, 'dataRoaming', { period: '2026-09-01', at: '2026-09-10T13:40:00.000Z', reason: 'ROAMING_CAP_REACHED@50000000' });
-    await bars.place(id, 'dataOverage', { period: '2026-09-01', at: '2026-09-12T14:30:00.000Z', reason: 'OVERAGE_CAP_REACHED@50000000' });
+    await db.documents.send(new PutCommand({ TableName: db.tableNames.usage, Item: { pk: id, sk: 'STATE', m: '228' } }));
 
-    expect(await bars.get(id)).toEqual({
-      dataRoaming: { period: '2026-09-01', at: '2026-09-10T13:40:00.000Z', reason: 'ROAMING_CAP_REACHED@50000000' },
-      dataOverage: { period: '2026-09-01', at: '2026-09-12T14:30:00.000Z', reason: 'OVERAGE_CAP_REACHED@50000000' },
-    });
-    await bars.lift(id, 'dataRoaming');
+    expect(await bars.acquire(id, 'w1', 1_000, 91_000)).toEqual({ bars: {}, pending: {} });
+    expect(await bars.commit(id, 'w1', { roaming: sept, overage })).toBe(true);
 
-    expect(await bars.get(id)).toEqual({ dataOverage: expect.objectContaining({ period: '2026-09-01' }) });
+    expect(await bars.get(id)).toEqual({ bars: { roaming: sept, overage }, pending: {} });
     const { Item } = await db.documents.send(new GetCommand({ TableName: db.tableNames.usage, Key: { pk: id, sk: 'STATE' } }));
-    expect(Item?.servingMcc).toBe('228');
+    expect(Item).toEqual({ pk: id, sk: 'STATE', m: '228' });
   });
 
-  it('lifting a bar of a subscriber with no state creates no item', async () => {
-    const id = freshId('NONE');
+  it('one holder at a time: another owner waits until the lease expires; the holder may take it again', async () => {
+    const id = freshId('LEASE');
+    await bars.acquire(id, 'w1', 1_000, 91_000);
 
-    await bars.lift(id, 'dataOverage');
+    expect(await bars.acquire(id, 'w2', 2_000, 92_000)).toBeUndefined();
+    expect(await bars.acquire(id, 'w1', 3_000, 93_000)).toBeDefined();
+    expect(await bars.commit(id, 'w2', { roaming: sept })).toBe(false);
+    expect(await bars.acquire(id, 'w2', 100_000, 190_000)).toBeDefined();
+    expect(await bars.commit(id, 'w1', { roaming: sept })).toBe(false);
+    expect(await bars.markPending(id, 'w1', 'roaming', { command: 'BAR_DATA_ROAMING', bar: sept, reason: 'r' })).toBe(false);
+  });
 
-    expect(await bars.get(id)).toEqual({});
-    const { Item } = await db.documents.send(new GetCommand({ TableName: db.tableNames.usage, Key: { pk: id, sk: 'STATE' } }));
-    expect(Item).toBeUndefined();
+  it('a pending command stays on the line for the next holder, and a commit clears it', async () => {
+    const id = freshId('PENDING');
+    await bars.acquire(id, 'w1', 1_000, 91_000);
+    await bars.markPending(id, 'w1', 'roaming', { command: 'BAR_DATA_ROAMING', bar: sept, reason: 'ROAMING_CAP_REACHED@50000000' });
+    await bars.release(id, 'w1');
+
+    const next = await bars.acquire(id, 'w2', 2_000, 92_000);
+    expect(next?.pending).toEqual({ roaming: { command: 'BAR_DATA_ROAMING', bar: sept, reason: 'ROAMING_CAP_REACHED@50000000' } });
+    await bars.commit(id, 'w2', { roaming: sept });
+
+    expect(await bars.get(id)).toEqual({ bars: { roaming: sept }, pending: {} });
+  });
+
+  it('indexes a line by the end of its earliest bar while it holds one, and only then', async () => {
+    const id = freshId('DUE');
+    await bars.acquire(id, 'w1', 1_000, 91_000);
+    await bars.commit(id, 'w1', { overage });
+    const found = async (iso: string) => {
+      const all = [];
+      for (let shard = 0; shard < bars.shards; shard++) all.push(...(await bars.overdue(shard, iso, 1000)));
+      return all.filter((l) => l.subscriberId === id);
+    };
+
+    expect(await found('2026-09-30T21:59:59Z')).toEqual([]);
+    expect(await found('2026-10-01T00:00:00Z')).toEqual([{ subscriberId: id, due: '2026-09-30T22:00:00Z' }]);
+    await bars.acquire(id, 'w1', 1_000, 91_000);
+    await bars.commit(id, 'w1', {});
+    expect(await found('2026-10-01T00:00:00Z')).toEqual([]);
   });
 });

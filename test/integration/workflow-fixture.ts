@@ -3,17 +3,16 @@
  * synthesized from SpendcapStack, aws-local-stepfunctions, the real handlers, DynamoDB adapters on an
  * in-process dynalite, and outboxes for SNS, the carrier and Scheduler.
  */
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
 import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';
 import { DynamoBarStore } from '../../shared/adapters/dynamo-bar-store.js';
-import { documentClientOf } from '../../shared/adapters/dynamo-client.js';
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
-import { TABLES, type TableName } from '../../shared/adapters/tables.js';
+import type { TableName } from '../../shared/adapters/tables.js';
+import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
+import { startTestTables } from '../support/dynalite.js';
 import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
-import type { SubscriberProfile } from '../../shared/domain/model.js';
+import { emptyCounters } from '../../shared/domain/counters.js';
+import type { PeriodCounters, SubscriberProfile } from '../../shared/domain/model.js';
 import { parseSubscriberProfile } from '../../shared/domain/subscriber-schema.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import { CarrierOutbox, NotificationOutbox, ScheduleOutbox } from '../../local/outboxes.js';
@@ -42,12 +41,15 @@ export interface WorkflowWorld {
   readonly carrier: CarrierOutbox;
   readonly schedules: ScheduleOutbox;
   readonly profiles: DynamoProfileStore;
-  readonly bars: DynamoBarStore;
+  readonly usage: DynamoUsageStore;
+  readonly line: DynamoBarStore;
   readonly audit: DynamoAuditLog;
   readonly clock: TestClock;
   /** Side effects in the order they happened: `command:<COMMAND>` / `notify:<KIND>:<channel>`. */
   readonly sequence: string[];
   addProfile(input: Record<string, unknown>): Promise<SubscriberProfile>;
+  /** Sets a period's charges (and consent), as ingest or self-care would have written them. */
+  spend(subscriberId: string, period: string, change: { roaming?: number; overage?: number; consent?: PeriodCounters['consent'] }): Promise<void>;
 }
 
 export interface Database {
@@ -57,34 +59,7 @@ export interface Database {
 }
 
 export async function startDatabase(): Promise<Database> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'eu-west-3',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const tableNames = { usage: 'wf-usage', profiles: 'wf-profiles', audit: 'wf-audit' } as const;
-  for (const name of Object.keys(TABLES) as TableName[]) {
-    const design: { partitionKey: string; sortKey?: string } = TABLES[name];
-    const keys: KeySchemaElement[] = [{ AttributeName: design.partitionKey, KeyType: 'HASH' }];
-    const attributes: AttributeDefinition[] = [{ AttributeName: design.partitionKey, AttributeType: 'S' }];
-    if (design.sortKey !== undefined) {
-      keys.push({ AttributeName: design.sortKey, KeyType: 'RANGE' });
-      attributes.push({ AttributeName: design.sortKey, AttributeType: 'S' });
-    }
-    await client.send(new CreateTableCommand({ TableName: tableNames[name], KeySchema: keys, AttributeDefinitions: attributes, BillingMode: 'PAY_PER_REQUEST' }));
-  }
-  return {
-    documents: documentClientOf(client),
-    tableNames,
-    stop: async () => {
-      client.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return startTestTables();
 }
 
 export function createWorld(db: Database, start = '2026-09-10T12:00:00Z'): WorkflowWorld {
@@ -92,7 +67,8 @@ export function createWorld(db: Database, start = '2026-09-10T12:00:00Z'): Workf
   const carrier = new CarrierOutbox();
   const schedules = new ScheduleOutbox();
   const profiles = new DynamoProfileStore({ client: db.documents, tableName: db.tableNames.profiles });
-  const bars = new DynamoBarStore({ client: db.documents, tableName: db.tableNames.usage });
+  const line = new DynamoBarStore({ client: db.documents, tableName: db.tableNames.usage });
+  const usage = new DynamoUsageStore({ client: db.documents, tableName: db.tableNames.usage });
   const audit = new DynamoAuditLog({ client: db.documents, tableName: db.tableNames.audit });
   const clock = new TestClock(start);
   const sequence: string[] = [];
@@ -100,7 +76,7 @@ export function createWorld(db: Database, start = '2026-09-10T12:00:00Z'): Workf
   notifications.onNotification((n) => sequence.push(`notify:${n.kind}:${n.channel}`));
   const workflow = createLocalPolicyWorkflow({
     definition: loadPolicyDefinition(),
-    deps: { profiles, bars, audit, notifier: notifications, carrier, scheduler: schedules, clock, settings: DEFAULT_SETTINGS, opsAddress: OPS_ADDRESS },
+    deps: { profiles, usage, line, audit, notifier: notifications, carrier, scheduler: schedules, clock, settings: DEFAULT_SETTINGS, opsAddress: OPS_ADDRESS },
   });
   return {
     workflow,
@@ -108,10 +84,25 @@ export function createWorld(db: Database, start = '2026-09-10T12:00:00Z'): Workf
     carrier,
     schedules,
     profiles,
-    bars,
+    usage,
+    line,
     audit,
     clock,
     sequence,
+    async spend(subscriberId, period, change) {
+      const stored = (await usage.load(subscriberId, [period])).counters.get(period);
+      const base = stored?.counters ?? emptyCounters(subscriberId, period);
+      const bucket = (micros: number | undefined, was: PeriodCounters['roaming']) =>
+        micros === undefined ? was : { chargeMicros: micros, billableMicros: Math.min(micros, 50_000_000), writtenOffMicros: Math.max(0, micros - 50_000_000) };
+      const counters: PeriodCounters = {
+        ...base,
+        roaming: bucket(change.roaming, base.roaming),
+        overage: bucket(change.overage, base.overage),
+        consent: change.consent ?? base.consent,
+      };
+      const { saved } = await usage.saveCounters({ counters, expectedVersion: stored?.version ?? 0, applied: stored?.applied ?? {}, pending: [] });
+      if (!saved) throw new Error('counters changed concurrently');
+    },
     async addProfile(input) {
       const parsed = parseSubscriberProfile({ msisdn: '+33600000000', plan: { dataAllowanceBytes: 1_000_000_000 }, ...input });
       if (!parsed.ok) throw new Error(parsed.reason);

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CARRIER_EVENT_DETAIL_TYPE, CARRIER_EVENT_SOURCE, EventBridgeCarrier } from '../../shared/adapters/eventbridge-carrier.js';
 import { HttpsCarrier } from '../../shared/adapters/https-carrier.js';
-import { CarrierRejectedError, CarrierTransientError, sendCarrierCommand, type CarrierCommandRequest } from '../../shared/ports/carrier-gateway.js';
+import { CarrierRejectedError, CarrierTransientError, type CarrierCommandRequest } from '../../shared/ports/carrier-gateway.js';
 
 const request: CarrierCommandRequest = {
   subscriberId: '208011234567890',
@@ -26,8 +26,8 @@ describe('EventBridgeCarrier', () => {
   it('puts one event per command on the carrier-commands bus', async () => {
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
 
-    await carrier.barDataRoaming(request);
-    await sendCarrierCommand(carrier, 'UNBAR_DATA_OVERAGE', request);
+    await carrier.send('BAR_DATA_ROAMING', request);
+    await carrier.send('UNBAR_DATA_OVERAGE', request);
 
     const entries = events.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.[0]);
     expect(entries[0]).toEqual({
@@ -40,14 +40,23 @@ describe('EventBridgeCarrier', () => {
     expect(JSON.parse(entries[1]?.Detail ?? '{}').command).toBe('UNBAR_DATA_OVERAGE');
   });
 
+  it('a bar carries the end of its period, so that the carrier can plan the lift', async () => {
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+
+    await carrier.send('BAR_DATA_ROAMING', { ...request, barEndsAt: '2026-09-30T22:00:00Z' });
+
+    const detail = JSON.parse(events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.Detail ?? '{}') as Record<string, unknown>;
+    expect(detail).toMatchObject({ command: 'BAR_DATA_ROAMING', barEndsAt: '2026-09-30T22:00:00Z' });
+  });
+
   it('treats FailedEntryCount > 0 as an error: transient when throttled, rejected otherwise', async () => {
     events
       .on(PutEventsCommand)
       .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] })
       .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'no' }] });
 
-    await expect(carrier.barDataOverage(request)).rejects.toBeInstanceOf(CarrierTransientError);
-    const refused = await carrier.barDataOverage(request).catch((e: unknown) => e);
+    await expect(carrier.send('BAR_DATA_OVERAGE', request)).rejects.toBeInstanceOf(CarrierTransientError);
+    const refused = await carrier.send('BAR_DATA_OVERAGE', request).catch((e: unknown) => e);
 
     expect(refused).toBeInstanceOf(CarrierRejectedError);
     expect((refused as Error).name).toBe('CarrierRejectedError');
@@ -57,7 +66,7 @@ describe('EventBridgeCarrier', () => {
   it('maps SDK errors: server faults are transient', async () => {
     events.on(PutEventsCommand).rejects(Object.assign(new Error('internal'), { name: 'InternalException', $fault: 'server', $metadata: { httpStatusCode: 500 } }));
 
-    const error = await carrier.unbarDataRoaming(request).catch((e: unknown) => e);
+    const error = await carrier.send('UNBAR_DATA_ROAMING', request).catch((e: unknown) => e);
 
     expect((error as Error).name).toBe('CarrierTransientError');
     expect((error as Error).message).not.toContain(request.subscriberId);
@@ -105,8 +114,8 @@ describe('HttpsCarrier', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 's3cret' }) });
     const gateway = carrier();
 
-    await gateway.barDataRoaming(request);
-    await gateway.unbarDataRoaming(request);
+    await gateway.send('BAR_DATA_ROAMING', request);
+    await gateway.send('UNBAR_DATA_ROAMING', request);
 
     expect(received).toHaveLength(2);
     expect(received[0]?.headers['idempotency-key']).toBe(request.idempotencyKey);
@@ -119,7 +128,7 @@ describe('HttpsCarrier', () => {
   it('uses Basic authentication for a username/password secret', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'mvno', password: 'pw' }) });
 
-    await carrier().barDataOverage(request);
+    await carrier().send('BAR_DATA_OVERAGE', request);
 
     expect(received[0]?.headers.authorization).toBe(`Basic ${Buffer.from('mvno:pw').toString('base64')}`);
   });
@@ -134,7 +143,7 @@ describe('HttpsCarrier', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: 't' }) });
     answers.push(status);
 
-    const error = await carrier().barDataRoaming(request).catch((e: unknown) => e);
+    const error = await carrier().send('BAR_DATA_ROAMING', request).catch((e: unknown) => e);
 
     expect((error as Error).name).toBe(name);
     expect((error as Error).message).toContain(String(status));
@@ -145,8 +154,8 @@ describe('HttpsCarrier', () => {
     answers.push(0);
     const unreachable = new HttpsCarrier({ endpointUrl: 'http://127.0.0.1:1/x', secretsManager: new SecretsManagerClient({ region: 'eu-west-3' }), secretId: 's' });
 
-    await expect(carrier().barDataRoaming(request)).rejects.toBeInstanceOf(CarrierTransientError);
-    await expect(unreachable.barDataRoaming(request)).rejects.toBeInstanceOf(CarrierTransientError);
+    await expect(carrier().send('BAR_DATA_ROAMING', request)).rejects.toBeInstanceOf(CarrierTransientError);
+    await expect(unreachable.send('BAR_DATA_ROAMING', request)).rejects.toBeInstanceOf(CarrierTransientError);
   });
 
   it('reads the secret again after a 401 (rotated credentials)', async () => {
@@ -154,8 +163,8 @@ describe('HttpsCarrier', () => {
     answers.push(401, 200);
     const gateway = carrier();
 
-    await expect(gateway.barDataRoaming(request)).rejects.toBeInstanceOf(CarrierRejectedError);
-    await gateway.barDataRoaming(request);
+    await expect(gateway.send('BAR_DATA_ROAMING', request)).rejects.toBeInstanceOf(CarrierRejectedError);
+    await gateway.send('BAR_DATA_ROAMING', request);
 
     expect(received.map((r) => r.headers.authorization)).toEqual(['Bearer old', 'Bearer new']);
   });
@@ -163,7 +172,7 @@ describe('HttpsCarrier', () => {
   it('a malformed secret is a rejected command, naming what is missing', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ user: 'x' }) });
 
-    const error = await carrier().barDataRoaming(request).catch((e: unknown) => e);
+    const error = await carrier().send('BAR_DATA_ROAMING', request).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(CarrierRejectedError);
     expect((error as Error).message).toContain('"token"');

@@ -47,6 +47,8 @@ describe('emptyCounters', () => {
       consent: { roaming: false, overage: false },
       fired: {},
       eventsApplied: 0,
+      lateEvents: 0,
+      lateWrittenOff: { roaming: 0, overage: 0 },
     });
   });
 });

@@ -8,7 +8,8 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SqsQuarantine } from '../../shared/adapters/sqs-quarantine.js';
 import { SfnWorkflowStarter } from '../../shared/adapters/sfn-workflow-starter.js';
-import { executionNameOf, type PolicyRequest } from '../../shared/ports/policy-workflow.js';
+import type { PolicyRequest } from '../../shared/domain/model.js';
+import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
 import type { RejectedInput } from '../../shared/ports/quarantine.js';
 
 const sqs = mockClient(SQSClient);

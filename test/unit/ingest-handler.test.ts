@@ -14,11 +14,12 @@ import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { ingestConfigFromEnv } from '../../functions/ingest-events/config.js';
 import { createHandler } from '../../functions/ingest-events/handler.js';
 import type { SubscriberProfile } from '../../shared/domain/model.js';
-import { kinesisEventOf, MemoryProfiles, MemoryQuarantine, RecordingWorkflowStarter, sequenceNumberOf, type StreamInput } from '../../shared/ingest/measure.js';
-import { MemoryUsageStore } from '../../shared/ingest/memory-usage-store.js';
+import { kinesisEventOf, MemoryProfiles, MemoryQuarantine, RecordingWorkflowStarter, sequenceNumberOf, type StreamInput } from '../support/ingest-harness.js';
+import { MemoryUsageStore } from '../support/memory-usage-store.js';
 import { CachedProfiles } from '../../shared/ingest/profile-cache.js';
 import { logger, maskSubscriber } from '../../shared/observability.js';
-import type { PolicyRequest, PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
+import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
+import type { PolicyRequest } from '../../shared/domain/model.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
 import { profileOf, SETTINGS, SHARD } from '../integration/ingest-support.js';
 

@@ -17,7 +17,7 @@ import {
 } from '../../shared/adapters/dynamo-usage-store-items.js';
 import { emptyCounters } from '../../shared/domain/counters.js';
 import type { PeriodCounters } from '../../shared/domain/model.js';
-import type { PolicyRequest } from '../../shared/ports/policy-workflow.js';
+import type { PolicyRequest } from '../../shared/domain/model.js';
 import { compareSequenceNumbers } from '../../shared/ports/usage-store.js';
 
 const require = createRequire(import.meta.url);

@@ -14,9 +14,10 @@ vi.hoisted(() => {
 
 import { createHandler, type IngestHandler } from '../../functions/ingest-events/handler.js';
 import type { CarrierEvent } from '../../shared/domain/model.js';
-import { kinesisEventOf, MemoryProfiles, MemoryQuarantine, RecordingWorkflowStarter, sequenceNumberOf, type StreamInput } from '../../shared/ingest/measure.js';
-import { MemoryUsageStore } from '../../shared/ingest/memory-usage-store.js';
-import { executionNameOf, type PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
+import { kinesisEventOf, MemoryProfiles, MemoryQuarantine, RecordingWorkflowStarter, sequenceNumberOf, type StreamInput } from '../support/ingest-harness.js';
+import { MemoryUsageStore } from '../support/memory-usage-store.js';
+import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
+import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
 import { compareSequenceNumbers, type UsageStore } from '../../shared/ports/usage-store.js';
 import { Crash, invoke, oracle, profileOf, SETTINGS, SHARD } from '../integration/ingest-support.js';
 

@@ -5,13 +5,13 @@ import {
   formatMoney,
   formatVolume,
   messageContextFor,
+  type MessageRequest,
   messageSubject,
   renderMessage,
   type MessageContext,
 } from '../../shared/domain/messages.js';
 import type { Locale, NotificationKind, PolicySettings, SubscriberProfile } from '../../shared/domain/model.js';
 import { DEFAULT_TARIFF } from '../../shared/domain/tariff.js';
-import type { PolicyRequest } from '../../shared/ports/policy-workflow.js';
 
 const settings: PolicySettings = {
   homePlmn: '20801',
@@ -35,12 +35,12 @@ function profileWith(locale: Locale, overrides: Partial<SubscriberProfile> = {})
   };
 }
 
-function request(kind: NotificationKind, extra: Partial<PolicyRequest> = {}): PolicyRequest {
+function request(kind: NotificationKind, extra: Partial<MessageRequest> = {}): MessageRequest {
   return { kind, subscriberId: 'S1', period: '2026-09-01', crossingId: kind, at: '2026-09-10T12:00:00Z', ...extra };
 }
 
 /** The request each kind arrives with from ingest, the reset scheduler or the consent API. */
-const REQUESTS: Record<NotificationKind, PolicyRequest> = {
+const REQUESTS: Record<NotificationKind, MessageRequest> = {
   DATA_ALLOWANCE_80: request('DATA_ALLOWANCE_80', { servingPlmn: '20801' }),
   DATA_ALLOWANCE_100: request('DATA_ALLOWANCE_100', { servingPlmn: '20801' }),
   OVERAGE_SPEND_80: request('OVERAGE_SPEND_80', { servingPlmn: '20801', bucket: 'overage', spentMicros: 40_000_000 }),
@@ -111,7 +111,7 @@ describe('renderMessage: every kind in both languages', () => {
 });
 
 describe('renderMessage: variants', () => {
-  const variants: Array<[string, Locale, PolicyRequest, Partial<SubscriberProfile>, readonly string[]]> = [
+  const variants: Array<[string, Locale, MessageRequest, Partial<SubscriberProfile>, readonly string[]]> = [
     ['welcome in the EU (roam-like-at-home)', 'fr', request('ROAMING_WELCOME', { servingPlmn: '26201' }), {}, ['Allemagne', 'forfait', 'sans supplément']],
     ['welcome in the EU (roam-like-at-home)', 'en', request('ROAMING_WELCOME', { servingPlmn: '26201' }), {}, ['Germany', 'at home', 'no extra cost']],
     ['welcome on a ship or aircraft', 'fr', request('ROAMING_WELCOME', { servingPlmn: '90112' }), {}, ['Attention', 'navire', '10,00 €/Mo']],

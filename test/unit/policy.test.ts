@@ -7,12 +7,14 @@ import {
   bucketOfKind,
   isPast,
   isRoamingWelcome,
-  planActions,
+  noticesOf,
+  recipientsOf,
   thresholdCrossings,
   withFired,
 } from '../../shared/domain/policy.js';
 import { DEFAULT_TARIFF } from '../../shared/domain/tariff.js';
-import type { PolicyRequest } from '../../shared/ports/policy-workflow.js';
+import type { PolicyRequest } from '../../shared/domain/model.js';
+import type { LineOutcome } from '../../shared/domain/caps.js';
 
 const settings: PolicySettings = {
   homePlmn: '20801',
@@ -250,7 +252,28 @@ describe('isRoamingWelcome', () => {
   });
 });
 
-describe('planActions', () => {
+describe('recipientsOf', () => {
+  const OPS = 'ops-topic';
+
+  it('tells the subscriber by SMS, and by e-mail when chosen and an address is known', () => {
+    expect(recipientsOf('ROAMING_CAP_REACHED', profileWith(), OPS)).toEqual([{ kind: 'ROAMING_CAP_REACHED', channel: 'sms', to: '+33600000001' }]);
+    const both = profileWith({ email: 's1@example.org', notifications: { sms: true, email: true } });
+    expect(recipientsOf('OVERAGE_CAP_REACHED', both, OPS)).toEqual([
+      { kind: 'OVERAGE_CAP_REACHED', channel: 'sms', to: '+33600000001' },
+      { kind: 'OVERAGE_CAP_REACHED', channel: 'email', to: 's1@example.org' },
+    ]);
+    const noAddress = profileWith({ email: undefined, notifications: { sms: false, email: true } });
+    expect(recipientsOf('ROAMING_SPEND_80', noAddress, OPS)).toEqual([]);
+  });
+
+  it('sends the bill-shock alert to operations only, whatever the subscriber chose', () => {
+    const silent = profileWith({ notifications: { sms: false, email: false } });
+    expect(recipientsOf('BILL_SHOCK_ALERT', silent, OPS)).toEqual([{ kind: 'BILL_SHOCK_ALERT', channel: 'ops', to: OPS }]);
+    expect(recipientsOf('BILL_SHOCK_ALERT', profileWith(), OPS)).toHaveLength(1);
+  });
+});
+
+describe('noticesOf', () => {
   const request = (kind: PolicyRequest['kind'], extra: Partial<PolicyRequest> = {}): PolicyRequest => ({
     kind,
     subscriberId: 'S1',
@@ -259,72 +282,66 @@ describe('planActions', () => {
     at: AT,
     ...extra,
   });
-  const OPS = 'ops-topic';
-
-  it('bars data roaming at the roaming cap, notifies by SMS and schedules the un-bar', () => {
-    expect(planActions(request('ROAMING_CAP_REACHED', { bucket: 'roaming' }), profileWith(), settings, OPS)).toEqual({
-      notifications: [{ kind: 'ROAMING_CAP_REACHED', channel: 'sms', to: '+33600000001' }],
-      command: 'BAR_DATA_ROAMING',
-      scheduleUnbar: { bucket: 'roaming' },
-    });
+  const bar = (bucket: 'roaming' | 'overage', period = '2026-09-01') => ({
+    id: `${period}/${bucket}/x`,
+    bucket,
+    period,
+    placedAt: AT,
+    until: '2026-09-30T22:00:00Z',
+    reason: 'x',
   });
+  const line = (...buckets: LineOutcome['buckets']): LineOutcome => ({ at: AT, period: '2026-09-01', buckets });
+  const NONE = line();
+  const IN_SEPTEMBER = Date.parse('2026-09-20T00:00:00Z');
+  const IN_OCTOBER = Date.parse('2026-10-02T00:00:00Z');
 
-  it('bars out-of-bundle data at the overage cap, by SMS and e-mail when both are chosen', () => {
-    const profile = profileWith({ notifications: { sms: true, email: true } });
-    expect(planActions(request('OVERAGE_CAP_REACHED', { bucket: 'overage' }), profile, settings, OPS)).toEqual({
-      notifications: [
-        { kind: 'OVERAGE_CAP_REACHED', channel: 'sms', to: '+33600000001' },
-        { kind: 'OVERAGE_CAP_REACHED', channel: 'email', to: 's1@example.org' },
-      ],
-      command: 'BAR_DATA_OVERAGE',
-      scheduleUnbar: { bucket: 'overage' },
-    });
-  });
-
-  it('skips e-mail when no address is known', () => {
-    const { email: _email, ...noEmail } = profileWith({ notifications: { sms: false, email: true } });
-    expect(planActions(request('ROAMING_SPEND_80'), noEmail, settings, OPS)).toEqual({ notifications: [] });
-  });
-
-  it('keeps the bar when every channel is off', () => {
-    const silent = profileWith({ notifications: { sms: false, email: false } });
-    expect(planActions(request('ROAMING_CAP_REACHED'), silent, settings, OPS)).toEqual({
-      notifications: [],
-      command: 'BAR_DATA_ROAMING',
-      scheduleUnbar: { bucket: 'roaming' },
-    });
-  });
-
-  it('sends the bill-shock alert to operations only, whatever the subscriber chose', () => {
-    const silent = profileWith({ notifications: { sms: false, email: false } });
-    expect(planActions(request('BILL_SHOCK_ALERT'), silent, settings, OPS)).toEqual({
-      notifications: [{ kind: 'BILL_SHOCK_ALERT', channel: 'ops', to: OPS }],
-    });
-    expect(planActions(request('BILL_SHOCK_ALERT'), profileWith(), settings, OPS).notifications).toHaveLength(1);
-  });
-
-  it('un-bars the cap named by a reset, and nothing for a reset without a bucket', () => {
-    expect(planActions(request('CAP_RESET', { bucket: 'roaming' }), profileWith(), settings, OPS).command).toBe('UNBAR_DATA_ROAMING');
-    expect(planActions(request('CAP_RESET', { bucket: 'overage' }), profileWith(), settings, OPS).command).toBe('UNBAR_DATA_OVERAGE');
-    expect(planActions(request('CAP_RESET'), profileWith(), settings, OPS).command).toBeUndefined();
-  });
-
-  it('un-bars roaming on resume (or the overage cap when the request names it)', () => {
-    expect(planActions(request('ROAMING_RESUMED'), profileWith(), settings, OPS)).toEqual({
-      notifications: [{ kind: 'ROAMING_RESUMED', channel: 'sms', to: '+33600000001' }],
-      command: 'UNBAR_DATA_ROAMING',
-    });
-    expect(planActions(request('ROAMING_RESUMED', { bucket: 'overage' }), profileWith(), settings, OPS).command).toBe('UNBAR_DATA_OVERAGE');
-  });
-
-  it('only notifies for warnings and welcomes (including on ships and aircraft)', () => {
-    for (const kind of ['DATA_ALLOWANCE_80', 'DATA_ALLOWANCE_100', 'ROAMING_SPEND_80', 'OVERAGE_SPEND_80'] as const) {
-      expect(planActions(request(kind), profileWith(), settings, OPS)).toEqual({
-        notifications: [{ kind, channel: 'sms', to: '+33600000001' }],
-      });
+  it('warnings, welcomes and alerts of the current period are told as they are', () => {
+    for (const kind of ['DATA_ALLOWANCE_80', 'DATA_ALLOWANCE_100', 'ROAMING_SPEND_80', 'OVERAGE_SPEND_80', 'ROAMING_WELCOME', 'BILL_SHOCK_ALERT'] as const) {
+      expect(noticesOf(request(kind), NONE, profileWith(), IN_SEPTEMBER).notices.map((n) => n.kind)).toEqual([kind]);
     }
-    expect(planActions(request('ROAMING_WELCOME', { servingPlmn: '90114' }), profileWith(), settings, OPS)).toEqual({
-      notifications: [{ kind: 'ROAMING_WELCOME', channel: 'sms', to: '+33600000001' }],
-    });
+  });
+
+  it('a request of a period that has ended says nothing (the subscriber cannot act on it)', () => {
+    for (const kind of ['ROAMING_SPEND_80', 'ROAMING_WELCOME', 'BILL_SHOCK_ALERT', 'ROAMING_CAP_REACHED'] as const) {
+      const out = noticesOf(request(kind), line({ bucket: 'roaming', change: 'PLACED', bar: bar('roaming') }), profileWith(), IN_OCTOBER);
+      expect(out.notices).toEqual([]);
+      expect(out.skipped).toContain('ended');
+    }
+  });
+
+  it('the cap message goes with a bar of its period in force, placed now or already there', () => {
+    expect(noticesOf(request('ROAMING_CAP_REACHED'), line({ bucket: 'roaming', change: 'PLACED', bar: bar('roaming') }), profileWith(), IN_SEPTEMBER).notices).toEqual([
+      { kind: 'ROAMING_CAP_REACHED', bucket: 'roaming' },
+    ]);
+    expect(noticesOf(request('OVERAGE_CAP_REACHED'), line({ bucket: 'overage', change: 'KEPT', bar: bar('overage') }), profileWith(), IN_SEPTEMBER).notices).toHaveLength(1);
+  });
+
+  it('no cap message when the line is not barred for the period (consent, a raised limit)', () => {
+    const out = noticesOf(request('ROAMING_CAP_REACHED'), line({ bucket: 'roaming', change: 'NONE' }), profileWith(), IN_SEPTEMBER);
+    expect(out.notices).toEqual([]);
+    expect(out.skipped).toContain('no roaming bar');
+  });
+
+  it('an opted-out cap sends neither its warning nor its cap message', () => {
+    const optedOut = profileWith({ roamingCap: { enabled: false, limitMicros: 50_000_000 } });
+    expect(noticesOf(request('ROAMING_SPEND_80'), NONE, optedOut, IN_SEPTEMBER).notices).toEqual([]);
+    expect(noticesOf(request('ROAMING_CAP_REACHED'), NONE, optedOut, IN_SEPTEMBER).skipped).toContain('disabled');
+  });
+
+  it('a period-end reset says "back on" only when it lifted its bar', () => {
+    const reset = request('CAP_RESET', { bucket: 'overage', barId: 'b' });
+    expect(noticesOf(reset, line({ bucket: 'overage', change: 'LIFTED', bar: bar('overage') }), profileWith(), IN_OCTOBER).notices).toEqual([
+      { kind: 'CAP_RESET', bucket: 'overage' },
+    ]);
+    expect(noticesOf(reset, line({ bucket: 'overage', change: 'NONE' }), profileWith(), IN_OCTOBER).notices).toEqual([]);
+  });
+
+  it('a caps change announces each bar it placed and each it lifted', () => {
+    const changed = line({ bucket: 'roaming', change: 'LIFTED', bar: bar('roaming') }, { bucket: 'overage', change: 'PLACED', bar: bar('overage') });
+    expect(noticesOf(request('CAPS_CHANGED'), changed, profileWith(), IN_SEPTEMBER).notices).toEqual([
+      { kind: 'ROAMING_RESUMED', bucket: 'roaming' },
+      { kind: 'OVERAGE_CAP_REACHED', bucket: 'overage' },
+    ]);
+    expect(noticesOf(request('CAPS_CHANGED'), line({ bucket: 'roaming', change: 'KEPT', bar: bar('roaming') }), profileWith(), IN_SEPTEMBER).notices).toEqual([]);
   });
 });

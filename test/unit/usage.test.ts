@@ -1,10 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emptyCounters } from '../../shared/domain/counters.js';
-import type { AttachEvent, CarrierEvent, PeriodCounters, PolicySettings, SubscriberProfile, UsageEvent } from '../../shared/domain/model.js';
+import type { AttachEvent, CarrierEvent, PeriodCounters, PolicyRequest, PolicySettings, SubscriberProfile, UsageEvent } from '../../shared/domain/model.js';
 import { DEFAULT_TARIFF } from '../../shared/domain/tariff.js';
-import { applyEvents, type AppliedEvents, type SubscriberUsageState } from '../../shared/domain/usage.js';
-import type { PolicyRequest } from '../../shared/ports/policy-workflow.js';
+
+/** Events known as soon as they happen (no arrival time): nothing has ended for them. */
+function applyEvents(state: SubscriberUsageState, events: readonly CarrierEvent[], profile: SubscriberProfile, settings: PolicySettings): AppliedEvents {
+  return applyTimed(state, events.map((event) => ({ event })), profile, settings);
+}
+import { applyEvents as applyTimed, type AppliedEvents, type SubscriberUsageState } from '../../shared/domain/usage.js';
 
 const settings: PolicySettings = {
   homePlmn: '20801',
@@ -54,15 +58,21 @@ const EMPTY: SubscriberUsageState = { counters: new Map() };
 function applyInBatches(events: readonly CarrierEvent[], cuts: readonly number[], profile: SubscriberProfile) {
   const counters = new Map<string, PeriodCounters>();
   let servingMcc: string | undefined;
+  let latestEventMs: number | undefined;
   const requests: PolicyRequest[] = [];
   const bounds = [...new Set(cuts.map((c) => c % (events.length + 1)))].sort((a, b) => a - b);
   let start = 0;
   for (const end of [...bounds, events.length]) {
     if (end <= start) continue;
-    const state: SubscriberUsageState = servingMcc === undefined ? { counters } : { counters, servingMcc };
+    const state: SubscriberUsageState = {
+      counters,
+      ...(servingMcc !== undefined && { servingMcc }),
+      ...(latestEventMs !== undefined && { latestEventMs }),
+    };
     const result: AppliedEvents = applyEvents(state, events.slice(start, end), profile, settings);
     for (const [period, c] of result.counters) counters.set(period, c);
     servingMcc = result.servingMcc;
+    latestEventMs = result.latestEventMs;
     requests.push(...result.requests);
     start = end;
   }
@@ -402,5 +412,61 @@ describe('applyEvents properties', () => {
         }
       }),
     );
+  });
+});
+
+describe('applyEvents: late and out-of-order records', () => {
+  const paris = profileWith({ plan: { dataAllowanceBytes: 0, monthlyFeeMicros: 15_000_000, billingCycleDay: 1, timeZone: 'Europe/Paris' } });
+  /** 1 Oct 2026 08:00 UTC: September (Paris) ended at 30 Sep 22:00 UTC. */
+  const OCT_1 = Date.parse('2026-10-01T08:00:00Z');
+
+  it('a record of an ended period is counted and clamped but fires nothing', () => {
+    const state: SubscriberUsageState = { counters: new Map() };
+    const september = [data('s1', '2026-09-10T08:00:00Z', '20801', 10_000_000, 42_000_000)];
+    const before = applyTimed(state, september.map((event) => ({ event, knownAtMs: Date.parse('2026-09-10T08:05:00Z') })), paris, settings);
+    expect(before.requests.map((r) => r.kind)).toEqual(['OVERAGE_SPEND_80']);
+
+    const late = data('s2', '2026-09-25T12:00:00Z', '20801', 10_000_000, 20_000_000);
+    const after = applyTimed({ counters: before.counters }, [{ event: late, knownAtMs: OCT_1 }], paris, settings);
+
+    expect(after.requests).toEqual([]);
+    expect(after.lateEvents).toBe(1);
+    const sept = after.counters.get('2026-09-01');
+    expect(sept?.overage).toEqual({ chargeMicros: 62_000_000, billableMicros: 50_000_000, writtenOffMicros: 12_000_000 });
+    expect(sept?.lateEvents).toBe(1);
+    expect(sept?.lateWrittenOff).toEqual({ roaming: 0, overage: 12_000_000 });
+    expect(sept?.fired).toEqual(before.counters.get('2026-09-01')?.fired);
+  });
+
+  it('the same record known before the period ends does fire', () => {
+    const late = data('s2', '2026-09-25T12:00:00Z', '20801', 10_000_000, 60_000_000);
+    const out = applyTimed({ counters: new Map() }, [{ event: late, knownAtMs: Date.parse('2026-09-30T21:59:59Z') }], paris, settings);
+    expect(out.requests.map((r) => r.kind)).toEqual(['OVERAGE_SPEND_80', 'OVERAGE_CAP_REACHED']);
+  });
+
+  it('the serving network is that of the latest eventTime: an older record changes nothing and is not welcomed', () => {
+    const events = [
+      attach('a1', '2026-09-12T07:00:00Z', '31026'),
+      data('u1', '2026-09-12T08:00:00Z', '31026', 1_000_000, 1_000_000),
+      attach('a2', '2026-09-14T18:00:00Z', '20801'),
+      data('u2', '2026-09-12T20:00:00Z', '31026', 1_000_000, 1_000_000),
+    ];
+    const out = applyEvents(EMPTY, events, profileWith(), settings);
+    expect(out.requests.filter((r) => r.kind === 'ROAMING_WELCOME').map((r) => r.crossingId)).toEqual(['ROAMING_WELCOME#a1']);
+    expect(out.servingMcc).toBe('208');
+    expect(out.latestEventMs).toBe(Date.parse('2026-09-14T18:00:00Z'));
+  });
+
+  it('ties on eventTime go to the later record', () => {
+    const out = applyEvents(EMPTY, [attach('a1', '2026-09-12T07:00:00Z', '20801'), attach('a2', '2026-09-12T07:00:00Z', '22801')], profileWith(), settings);
+    expect(out.servingMcc).toBe('228');
+    expect(out.requests.map((r) => r.crossingId)).toEqual(['ROAMING_WELCOME#a2']);
+  });
+
+  it('requests carry the stream position of the record that caused them', () => {
+    const cause = { shardId: 'shardId-000000000000', sequenceNumber: '42' };
+    const out = applyTimed({ counters: new Map() }, [{ event: data('x', '2026-09-05T10:00:00Z', '22801', 1_000, 70_000_000), cause }], profileWith(), settings);
+    expect(out.requests.length).toBeGreaterThan(0);
+    for (const r of out.requests) expect(r.cause).toEqual(cause);
   });
 });

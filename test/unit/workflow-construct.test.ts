@@ -20,7 +20,7 @@ beforeAll(() => {
   const stack = new Stack(app, 'WorkflowOnly');
   const fn = (id: string) => new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => null') });
   new PolicyWorkflow(stack, 'Policy', {
-    tasks: { plan: fn('Plan'), notify: fn('Notify'), command: fn('Command'), scheduleUnbar: fn('Schedule'), reportFailure: fn('Report') },
+    tasks: { reconcile: fn('Reconcile'), plan: fn('Plan'), notify: fn('Notify'), reportFailure: fn('Report') },
     logRetention: logs.RetentionDays.THREE_MONTHS,
   });
   template = Template.fromStack(stack);
@@ -47,41 +47,50 @@ describe('PolicyWorkflow', () => {
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false, Destinations: Match.anyValue() },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90, LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/') });
-    expect(definition).toMatchObject({ QueryLanguage: 'JSONPath', StartAt: POLICY_STATES.plan });
+    expect(definition).toMatchObject({ QueryLanguage: 'JSONPath', StartAt: POLICY_STATES.lineNeeded });
   });
 
-  it('bars before it schedules the un-bar, and both before any message', () => {
-    expect(state(POLICY_STATES.plan).Next).toBe(POLICY_STATES.commandNeeded);
-    expect(state(POLICY_STATES.commandNeeded)).toMatchObject({ Choices: [{ Variable: '$.command', IsPresent: true, Next: POLICY_STATES.command }], Default: POLICY_STATES.unbarNeeded });
-    expect(state(POLICY_STATES.command).Next).toBe(POLICY_STATES.unbarNeeded);
-    expect(state(POLICY_STATES.unbarNeeded)).toMatchObject({ Choices: [{ Variable: '$.unbar', IsPresent: true, Next: POLICY_STATES.scheduleUnbar }], Default: POLICY_STATES.notifications });
-    expect(state(POLICY_STATES.scheduleUnbar).Next).toBe(POLICY_STATES.notifications);
-    expect(state(POLICY_STATES.notifications)).toMatchObject({ Type: 'Map', ItemsPath: '$.notifications', MaxConcurrency: 1, Next: POLICY_STATES.notificationsFailed });
+  it('reconciles the line first for the requests that can change a bar, and only those; messages come after', () => {
+    const choice = state(POLICY_STATES.lineNeeded) as { Choices: Array<{ Or: Array<{ Variable: string; StringEquals: string }>; Next: string }>; Default: string };
+    expect(choice.Choices).toHaveLength(1);
+    expect(choice.Choices[0]?.Next).toBe(POLICY_STATES.reconcile);
+    expect(choice.Choices[0]?.Or.map((c) => [c.Variable, c.StringEquals])).toEqual([
+      ['$.kind', 'ROAMING_CAP_REACHED'],
+      ['$.kind', 'OVERAGE_CAP_REACHED'],
+      ['$.kind', 'CAP_RESET'],
+      ['$.kind', 'CAPS_CHANGED'],
+    ]);
+    expect(choice.Default).toBe(POLICY_STATES.noLineChange);
+    expect(state(POLICY_STATES.noLineChange)).toMatchObject({ Type: 'Pass', ResultPath: '$.line', Next: POLICY_STATES.plan });
+    expect(state(POLICY_STATES.reconcile)).toMatchObject({ ResultPath: '$.line', Next: POLICY_STATES.plan });
+    expect(state(POLICY_STATES.plan)).toMatchObject({ ResultPath: '$.plan', Next: POLICY_STATES.notifications });
+    expect(state(POLICY_STATES.notifications)).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.notifications', MaxConcurrency: 1, Next: POLICY_STATES.notificationsFailed });
   });
 
-  it('retries carrier commands on transient errors only, with exponential backoff, full jitter and bounded attempts; then reports and fails', () => {
-    const command = state(POLICY_STATES.command);
+  it('retries a reconcile on transient errors and a busy line only, with exponential backoff, full jitter and bounded attempts; then reports and fails', () => {
+    const reconcile = state(POLICY_STATES.reconcile);
 
-    expect(command.Retry).toEqual([
+    expect(reconcile.Retry).toEqual([
       expect.objectContaining({
-        ErrorEquals: expect.arrayContaining(['CarrierTransientError', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException']),
+        ErrorEquals: expect.arrayContaining(['CarrierTransientError', 'LineBusyError', 'PolicyTransientError', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException']),
         IntervalSeconds: 2,
         BackoffRate: 2,
-        MaxAttempts: 6,
+        MaxAttempts: 8,
         MaxDelaySeconds: 60,
         JitterStrategy: 'FULL',
       }),
     ]);
-    expect(JSON.stringify(command.Retry)).not.toContain('CarrierRejectedError');
-    expect(command.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: POLICY_STATES.reportCarrierFailure }]);
-    expect(state(POLICY_STATES.reportCarrierFailure).Next).toBe(POLICY_STATES.carrierFailed);
-    expect(state(POLICY_STATES.carrierFailed)).toEqual({ Type: 'Fail', Error: 'CarrierCommandFailed', CausePath: '$.error.Cause' });
+    expect(JSON.stringify(reconcile.Retry)).not.toContain('CarrierRejectedError');
+    expect(reconcile.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: POLICY_STATES.reportLineFailure }]);
+    expect(state(POLICY_STATES.reportLineFailure).Next).toBe(POLICY_STATES.lineFailed);
+    expect(state(POLICY_STATES.reportLineFailure).Parameters).toMatchObject({ failure: 'line', 'request.$': '$$.Execution.Input', 'error.$': '$.error' });
+    expect(state(POLICY_STATES.lineFailed)).toEqual({ Type: 'Fail', Error: 'LineReconcileFailed', CausePath: '$.error.Cause' });
   });
 
   it('tasks get the function output itself (payloadResponseOnly), so the local runner and AWS see the same data', () => {
-    for (const name of [POLICY_STATES.plan, POLICY_STATES.command, POLICY_STATES.scheduleUnbar, POLICY_STATES.reportCarrierFailure]) {
+    for (const name of [POLICY_STATES.reconcile, POLICY_STATES.plan, POLICY_STATES.reportLineFailure]) {
       expect(state(name).Resource).toMatch(/^arn:aws:lambda:/);
     }
-    expect(state(POLICY_STATES.scheduleUnbar).Parameters).toEqual({ 'unbar.$': '$.unbar', 'stateMachineArn.$': '$$.StateMachine.Id' });
+    expect(state(POLICY_STATES.reconcile).Parameters).toEqual({ 'request.$': '$', 'stateMachineArn.$': '$$.StateMachine.Id' });
   });
 });

@@ -5,12 +5,21 @@ import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
 import { NotificationOutbox } from '../../local/outboxes.js';
 import type { AuditLog } from '../../shared/ports/audit-log.js';
 
-const request = { kind: 'DATA_ALLOWANCE_80', subscriberId: 'S1', period: '2026-09-01', crossingId: 'DATA_ALLOWANCE_80', at: '2026-09-10T12:00:00Z' };
+const request = {
+  kind: 'DATA_ALLOWANCE_80',
+  subscriberId: 'S1',
+  period: '2026-09-01',
+  crossingId: 'DATA_ALLOWANCE_80',
+  at: '2026-09-10T12:00:00Z',
+  line: { at: '2026-09-10T12:00:00Z', period: '2026-09-01', buckets: [] },
+};
+const clock = { now: () => new Date('2026-09-10T12:00:00Z') };
+const usage = { load: async () => ({ counters: new Map(), state: { version: 0, applied: {}, pending: [] } }) };
 const throttled = () => Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
 
 describe('task handlers', () => {
   it('reject an input that does not match the task, naming the field', async () => {
-    const plan = createPlan({ profiles: { get: async () => undefined }, bars: { get: async () => ({}) }, settings: DEFAULT_SETTINGS, opsAddress: 'ops' });
+    const plan = createPlan({ profiles: { get: async () => undefined }, usage, settings: DEFAULT_SETTINGS, opsAddress: 'ops', clock });
 
     const error = await plan({ ...request, period: 'September' }).catch((e: unknown) => e);
 
@@ -19,7 +28,7 @@ describe('task handlers', () => {
   });
 
   it('turn a store error that outlasted the SDK retries into PolicyTransientError, which the state machine retries', async () => {
-    const plan = createPlan({ profiles: { get: async () => Promise.reject(throttled()) }, bars: { get: async () => ({}) }, settings: DEFAULT_SETTINGS, opsAddress: 'ops' });
+    const plan = createPlan({ profiles: { get: async () => Promise.reject(throttled()) }, usage, settings: DEFAULT_SETTINGS, opsAddress: 'ops', clock });
 
     const error = await plan(request).catch((e: unknown) => e);
 

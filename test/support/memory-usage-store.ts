@@ -11,7 +11,7 @@ import type {
   StoredUsage,
   UsageStore,
   WriteOutcome,
-} from '../ports/usage-store.js';
+} from '../../shared/ports/usage-store.js';
 import {
   STATE_SK,
   claimItem,
@@ -23,7 +23,7 @@ import {
   storedStateOf,
   writeUnitsOf,
   type Item,
-} from '../adapters/dynamo-usage-store-items.js';
+} from '../../shared/adapters/dynamo-usage-store-items.js';
 
 export class MemoryUsageStore implements UsageStore {
   readonly items = new Map<string, Item>();

@@ -17,15 +17,17 @@ import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { documentClientOf } from '../adapters/dynamo-client.js';
-import { DynamoProfileStore } from '../adapters/dynamo-profile-store.js';
-import { DynamoUsageStore } from '../adapters/dynamo-usage-store.js';
-import { TABLES } from '../adapters/tables.js';
-import { DEFAULT_SETTINGS } from '../config/settings.js';
-import type { CarrierEvent, PolicySettings, SubscriberProfile } from '../domain/model.js';
-import { parseSubscriberProfile } from '../domain/subscriber-schema.js';
-import { executionNameOf, type PolicyRequest, type PolicyWorkflowStarter } from '../ports/policy-workflow.js';
-import type { ProfileStore } from '../ports/profile-store.js';
+import { documentClientOf } from '../../shared/adapters/dynamo-client.js';
+import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
+import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
+import { startTestTables } from './dynalite.js';
+import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
+import type { CarrierEvent, PolicySettings, SubscriberProfile } from '../../shared/domain/model.js';
+import { parseSubscriberProfile } from '../../shared/domain/subscriber-schema.js';
+import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
+import type { PolicyRequest } from '../../shared/domain/model.js';
+import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
+import type { ProfileStore } from '../../shared/ports/profile-store.js';
 import type {
   ClaimOutcome,
   CountersWrite,
@@ -33,10 +35,10 @@ import type {
   StoredUsage,
   UsageStore,
   WriteOutcome,
-} from '../ports/usage-store.js';
-import type { Quarantine, RejectedInput } from '../ports/quarantine.js';
-import { ingestBatch, type IngestStats, type StreamRecord } from './ingest-batch.js';
-import { StartedRequests } from './started-requests.js';
+} from '../../shared/ports/usage-store.js';
+import type { Quarantine, RejectedInput } from '../../shared/ports/quarantine.js';
+import { ingestBatch, type IngestStats, type StreamRecord } from '../../shared/ingest/ingest-batch.js';
+import { StartedRequests } from '../../shared/ingest/started-requests.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Local tables
@@ -50,56 +52,16 @@ export interface LocalTables {
   stop(): Promise<void>;
 }
 
-/** dynalite in this process on a free port, with the usage and profiles tables of tables.ts. */
+/** dynalite in this process on a free port, with the tables of tables.ts (the one test fixture). */
 export async function startLocalTables(): Promise<LocalTables> {
-  const { default: dynalite } = await import('dynalite');
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'eu-west-3',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const usageTable = 'usage';
-  const profilesTable = 'profiles';
-  const usage = TABLES.usage;
-  await client.send(
-    new CreateTableCommand({
-      TableName: usageTable,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: usage.partitionKey, KeyType: 'HASH' },
-        { AttributeName: usage.sortKey, KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: usage.partitionKey, AttributeType: 'S' },
-        { AttributeName: usage.sortKey, AttributeType: 'S' },
-      ],
-    }),
-  );
-  await client.send(
-    new CreateTableCommand({
-      TableName: profilesTable,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: TABLES.profiles.partitionKey, KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: TABLES.profiles.partitionKey, AttributeType: 'S' }],
-    }),
-  );
+  const db = await startTestTables();
   return {
-    client,
-    documents: documentClientOf(client),
-    usageTable,
-    profilesTable,
-    endpoint,
-    stop: async () => {
-      client.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    client: db.client,
+    documents: db.documents,
+    usageTable: db.tableNames.usage,
+    profilesTable: db.tableNames.profiles,
+    endpoint: db.endpoint,
+    stop: () => db.stop(),
   };
 }
 
@@ -112,8 +74,15 @@ export interface StreamInput {
   /** An event (serialized as JSON) or a raw payload. */
   readonly payload: CarrierEvent | string;
   readonly partitionKey?: string;
-  /** Epoch seconds. */
+  /** Epoch seconds. Default: a second after the event's own time (delivered in real time, nothing late). */
   readonly arrivalTime?: number;
+}
+
+/** When a record arrives unless a test says otherwise: just after its usage. */
+function arrivalOf(input: StreamInput): number {
+  if (input.arrivalTime !== undefined) return input.arrivalTime;
+  const eventMs = typeof input.payload === 'string' ? Number.NaN : Date.parse(input.payload.eventTime);
+  return Number.isNaN(eventMs) ? 1_790_000_000 : eventMs / 1000 + 1;
 }
 
 /** A Kinesis sequence number of the usual 56 digits, ordered like `n`. */
@@ -132,7 +101,7 @@ export function kinesisEventOf(inputs: readonly StreamInput[]): KinesisStreamEve
           partitionKey,
           sequenceNumber: input.sequenceNumber,
           data: Buffer.from(text, 'utf8').toString('base64'),
-          approximateArrivalTimestamp: input.arrivalTime ?? 1_790_000_000,
+          approximateArrivalTimestamp: arrivalOf(input),
         },
         eventSource: 'aws:kinesis',
         eventVersion: '1.0',
@@ -319,12 +288,14 @@ export async function measureIngest(options: MeasureIngestOptions): Promise<Inge
     const { batches, subscribers } = benchBatches({
       perSubscriber,
       recordsPerBatch: Math.max(options.recordsPerBatch ?? 100, perSubscriber),
-      batches: options.batches ?? 3,
+      // One more batch than measured: the first establishes each subscriber's state for the period.
+      batches: (options.batches ?? 3) + 1,
       shardId: `shardId-measure-${perSubscriber}-${Date.now().toString(36)}`,
     });
     const profiles = new DynamoProfileStore({ client: tables.documents, tableName: tables.profilesTable });
     for (const id of subscribers) await profiles.put(benchProfile(id));
     const totals = { writeUnits: 0, applied: 0, duplicates: 0, starts: 0, events: 0 };
+    let counting = false;
     // Loaded here, not at the top: the handler brings the X-Ray SDK (through the Powertools tracer),
     // whose promise-tracking async hook would otherwise weigh on measureIngestCpu in the same process.
     const { createHandler } = await import('../../functions/ingest-events/handler.js');
@@ -335,6 +306,7 @@ export async function measureIngest(options: MeasureIngestOptions): Promise<Inge
       workflows: new RecordingWorkflowStarter(),
       settings: options.settings ?? DEFAULT_SETTINGS,
       onBatch: (result) => {
+        if (!counting) return;
         totals.writeUnits += result.stats.writeUnits;
         totals.applied += result.stats.applied;
         totals.duplicates += result.stats.duplicates;
@@ -342,13 +314,16 @@ export async function measureIngest(options: MeasureIngestOptions): Promise<Inge
         totals.events += result.stats.records;
       },
     });
-    for (const batch of batches) {
+    // Steady state: the first batch (each subscriber's first event of the period, which records where
+    // its latest event is) is not measured.
+    for (const [i, batch] of batches.entries()) {
+      counting = i > 0;
       const response = await handler(kinesisEventOf(batch));
       if (response.batchItemFailures.length > 0) throw new Error('measureIngest: the handler failed records back');
     }
     return {
       eventsPerSubscriberPerBatch: perSubscriber,
-      batches: batches.length,
+      batches: batches.length - 1,
       events: totals.events,
       writeUnits: totals.writeUnits,
       writeUnitsPerEvent: totals.writeUnits / totals.events,
@@ -423,7 +398,7 @@ export async function measureIngestCpu(
       for (const k of Object.keys(a) as Array<keyof IngestStats>) a[k] += s[k];
       return a;
     },
-    { records: 0, applied: 0, duplicates: 0, redelivered: 0, rejected: 0, crossings: 0, starts: 0, writeUnits: 0, conflicts: 0, failedSubscribers: 0 },
+    { records: 0, applied: 0, duplicates: 0, redelivered: 0, rejected: 0, crossings: 0, lateEvents: 0, starts: 0, writeUnits: 0, conflicts: 0, failedSubscribers: 0 },
   );
   return { events, elapsedMs, eventsPerSecond: (events / elapsedMs) * 1000, cpuMs, eventsPerCpuSecond: (events / cpuMs) * 1000, stats: merged };
 }

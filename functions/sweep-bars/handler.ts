@@ -1,0 +1,37 @@
+/**
+ * The periodic sweep (EventBridge schedule): starts the CAP_RESET of any bar still in force well after its
+ * period ended (shared/policy/sweep-overdue-bars.ts). `OverdueBars` above zero raises an alarm: each one is
+ * a lift schedule that did not do its job.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
+import { DynamoBarStore } from '../../shared/adapters/dynamo-bar-store.js';
+import { SfnWorkflowStarter } from '../../shared/adapters/sfn-workflow-starter.js';
+import { logger, metrics, MetricUnit } from '../../shared/observability.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import { sweepConfigFromEnv } from '../../shared/policy/config.js';
+import { sweepOverdueBars, type SweepDeps, type SweepResult } from '../../shared/policy/sweep-overdue-bars.js';
+
+export function createHandler(deps: SweepDeps): () => Promise<SweepResult> {
+  return async () => {
+    const result = await sweepOverdueBars(deps);
+    metrics.addMetric('OverdueBars', MetricUnit.Count, result.overdueBars);
+    metrics.publishStoredMetrics();
+    if (result.overdueBars > 0) logger.warn('overdue bars found, their lifts started again', { ...result });
+    return result;
+  };
+}
+
+let production: (() => Promise<SweepResult>) | undefined;
+
+export const handler = async (): Promise<SweepResult> => {
+  if (production === undefined) {
+    const config = sweepConfigFromEnv(process.env);
+    production = createHandler({
+      line: new DynamoBarStore({ client: documentClientOf(createDynamoClient()), tableName: config.usageTable }),
+      workflows: new SfnWorkflowStarter({ client: new SFNClient({}), stateMachineArn: config.policyStateMachineArn }),
+      clock: systemClock,
+    });
+  }
+  return production();
+};
