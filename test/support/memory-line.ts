@@ -150,3 +150,14 @@ export class MemoryProfileStore implements ProfileStore {
     this.byId.delete(subscriberId);
   }
 }
+
+/** The self-care narrow writes on a MemoryProfileStore (each one a new revision, as in DynamoDB). */
+export class MemoryProfileFields {
+  constructor(private readonly store: MemoryProfileStore) {}
+
+  async update(subscriberId: string, change: Partial<Pick<SubscriberProfile, 'roamingCap' | 'overageCap' | 'notifications'>>): Promise<number | undefined> {
+    const current = await this.store.getVersioned(subscriberId);
+    if (current === undefined) return undefined;
+    return this.store.put({ ...current.profile, ...change }, current.revision);
+  }
+}
