@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cd
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config/env-names.js';
 import type { DeploymentConfig } from './config.js';
+import { addDeploymentWarnings } from './deployment-warnings.js';
 import { acknowledgeWildcardResource } from './nag.js';
 import { CarrierGateway } from './constructs/carrier-gateway.js';
 import { EventStream } from './constructs/event-stream.js';
@@ -45,10 +46,13 @@ export class SpendcapStack extends Stack {
   constructor(scope: Construct, id: string, props: SpendcapStackProps) {
     super(scope, id, {
       description: 'spendcap: per-subscriber spend caps for MVNOs (EU Regulation 2022/612 Art. 14)',
+      terminationProtection: props.config.terminationProtection,
+      tags: { ...props.config.tags },
       ...props,
     });
     const { config } = props;
     this.config = config;
+    addDeploymentWarnings(this, config);
 
     this.store = new Store(this, 'Store');
     this.stream = new EventStream(this, 'EventStream', {
