@@ -11,6 +11,7 @@ import { Monitoring } from './constructs/monitoring.js';
 import { Notifications } from './constructs/notifications.js';
 import { PolicyWorkflow } from './constructs/policy-workflow.js';
 import { SelfCareApi } from './constructs/self-care-api.js';
+import { SesMailer } from './constructs/ses-mailer.js';
 import { bindTable, bindTopic, SpendcapFunction, type SpendcapFunctionProps } from './constructs/spendcap-function.js';
 import { Store } from './constructs/store.js';
 import { UnbarScheduler } from './constructs/unbar-scheduler.js';
@@ -39,6 +40,8 @@ export class SpendcapStack extends Stack {
   public readonly workflow: PolicyWorkflow;
   public readonly ingest: Ingest;
   public readonly selfCareApi: SelfCareApi;
+  /** The SES mailer, when `mailer.enabled`. */
+  public readonly mailer?: SesMailer;
   public readonly monitoring: Monitoring;
   /** Every function of the stack by a readable name (monitored: errors and throttles). */
   public readonly functions: Record<string, SpendcapFunction> = {};
@@ -147,6 +150,18 @@ export class SpendcapStack extends Stack {
     });
     Object.assign(this.functions, this.selfCareApi.functions);
 
+    if (config.mailer.enabled && config.mailer.fromAddress !== undefined) {
+      this.mailer = new SesMailer(this, 'Mailer', {
+        emailTopic,
+        opsTopic,
+        key: this.notifications.key,
+        fromAddress: config.mailer.fromAddress,
+        settings: config.policy,
+        logRetention: config.logs.retentionDays,
+      });
+      Object.assign(this.functions, this.mailer.functions);
+    }
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       opsTopic,
       stream: this.stream.stream,
@@ -161,6 +176,7 @@ export class SpendcapStack extends Stack {
         IngestDeadLetters: this.ingest.deadLetterQueue,
         NotificationDeadLetters: this.notifications.deadLetterQueue,
         InboundSmsDeadLetters: this.selfCareApi.inboundSmsDeadLetterQueue,
+        ...(this.mailer !== undefined && { MailerDeadLetters: this.mailer.deadLetterQueue }),
       },
       quarantineQueue: this.ingest.quarantineQueue,
       smsFailures: this.notifications.metricSmsFailures(),
@@ -232,6 +248,12 @@ export class SpendcapStack extends Stack {
       value: this.selfCareApi.inboundSmsTopic.topicArn,
       description: 'Two-way SMS destination of the origination number: CONTINUE/CONTINUER keywords',
     });
+    if (this.mailer !== undefined) {
+      new CfnOutput(this, 'MailerConfigurationSetName', {
+        value: this.mailer.configurationSet.configurationSetName,
+        description: 'SES configuration set of the mailer: bounces and complaints are reported to the ops topic (docs/deploy.md)',
+      });
+    }
     new CfnOutput(this, 'PolicyStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     if (this.carrierGateway.bus !== undefined) {
       new CfnOutput(this, 'CarrierCommandBusName', {
