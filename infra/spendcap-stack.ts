@@ -229,13 +229,16 @@ export class SpendcapStack extends Stack {
       value: this.stream.stream.streamName,
       description: 'Kinesis stream the mediation layer writes carrier events to (partition key = subscriberId)',
     });
-    new CfnOutput(this, 'EventStreamArn', { value: this.stream.stream.streamArn });
-    new CfnOutput(this, 'ProfilesTableName', { value: this.store.profilesTable.tableName });
-    new CfnOutput(this, 'UsageTableName', { value: this.store.usageTable.tableName });
-    new CfnOutput(this, 'AuditTableName', { value: this.store.auditTable.tableName });
-    new CfnOutput(this, 'QuarantineQueueUrl', { value: this.ingest.quarantineQueue.queueUrl });
-    new CfnOutput(this, 'OpsTopicArn', { value: this.notifications.opsTopic.topicArn });
-    new CfnOutput(this, 'EmailTopicArn', { value: this.notifications.emailTopic.topicArn });
+    new CfnOutput(this, 'EventStreamArn', {
+      value: this.stream.stream.streamArn,
+      description: 'Grant the mediation layer kinesis:PutRecord(s) on this stream and kms:GenerateDataKey on its key',
+    });
+    new CfnOutput(this, 'ProfilesTableName', { value: this.store.profilesTable.tableName, description: 'Subscriber profiles (subscriber.v1); retained' });
+    new CfnOutput(this, 'UsageTableName', { value: this.store.usageTable.tableName, description: 'Counters, subscriber state and de-duplication claims; retained' });
+    new CfnOutput(this, 'AuditTableName', { value: this.store.auditTable.tableName, description: 'Audit trail of notifications and carrier commands; retained' });
+    new CfnOutput(this, 'QuarantineQueueUrl', { value: this.ingest.quarantineQueue.queueUrl, description: 'Rejected carrier events, each with its reason' });
+    new CfnOutput(this, 'OpsTopicArn', { value: this.notifications.opsTopic.topicArn, description: 'Alarms, bill-shock alerts and failed actions: subscribe the on-call tools here' });
+    new CfnOutput(this, 'EmailTopicArn', { value: this.notifications.emailTopic.topicArn, description: 'E-mail warnings, each with a recipient attribute: the mailer or your own subscription delivers them' });
     new CfnOutput(this, 'SmsDeliveryStatusRoleArn', {
       value: this.notifications.smsDeliveryStatusRole.roleArn,
       description: 'aws sns set-sms-attributes --attributes DeliveryStatusIAMRole=<this>,DeliveryStatusSuccessSamplingRate=100',
@@ -254,7 +257,7 @@ export class SpendcapStack extends Stack {
         description: 'SES configuration set of the mailer: bounces and complaints are reported to the ops topic (docs/deploy.md)',
       });
     }
-    new CfnOutput(this, 'PolicyStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'PolicyStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'The "apply cap policy" workflow (execution history of every warning and bar)' });
     if (this.carrierGateway.bus !== undefined) {
       new CfnOutput(this, 'CarrierCommandBusName', {
         value: this.carrierGateway.bus.eventBusName,
