@@ -73,7 +73,7 @@ export function deploymentWarningsOf(config: DeploymentConfig): DeploymentWarnin
     warnings.push({
       id: 'spendcap:opsEmailsEmpty',
       message:
-        'ops.emails is empty: alarms, bill-shock alerts and failed bars reach no one by e-mail. Add the on-call addresses, or subscribe your paging tool to the OpsTopicArn output and acknowledge this warning.',
+        'ops.emails is empty: alarms, bill-shock alerts and failed bars reach no one by e-mail. Add the on-call addresses, or subscribe your paging tool to the OpsTopicArn output and acknowledge the warning in the configuration (acknowledgedWarnings.opsEmailsEmpty).',
     });
   }
   const placeholderOps = config.ops.emails.filter((address) => isReservedHost(domainOfAddress(address)));
