@@ -6,7 +6,9 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNagChecks } from '../../infra/nag.js';
 import { loadPipelineConfig } from '../../infra/pipeline-config.js';
+import { parseDeploymentConfig } from '../../infra/config.js';
 import { SpendcapPipelineStack } from '../../infra/pipeline-stack.js';
+import { SpendcapStage } from '../../infra/spendcap-stage.js';
 import { actionsOf, removeOutdirs, resourcesOf, statementsOfRole, testApp } from './helpers.js';
 
 const EXAMPLE = 'deploy/pipeline.example.json';
@@ -129,6 +131,18 @@ describe('pipeline example (CDK Pipelines)', () => {
 
   it('encrypts artifacts with a rotating key that the target accounts can use (cross-account deployments)', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+});
+
+describe('SpendcapStage', () => {
+  it('refuses a configuration without account and region: a pipeline stage deploys to an explicit environment', () => {
+    expect(() => new SpendcapStage(testApp(), 'Staging', { config: parseDeploymentConfig({}) })).toThrow('SpendcapStage Staging: the configuration must set account and region');
+  });
+
+  it('keeps the configured stack name, so a stack first deployed by hand is the one the pipeline updates', () => {
+    const stage = new SpendcapStage(testApp(), 'Production', { config: parseDeploymentConfig({ stackName: 'SpendcapProd', account: PRODUCTION_ACCOUNT, region: 'eu-west-1' }) });
+
+    expect([stage.stack.stackName, stage.stack.account, stage.stack.region]).toEqual(['SpendcapProd', PRODUCTION_ACCOUNT, 'eu-west-1']);
   });
 });
 
