@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { PolicySettings } from '../shared/domain/model.js';
 import { formatIssues, isPlainObject, EMAIL_PATTERN } from '../shared/domain/validation.js';
 import { parseSettings } from '../shared/config/settings.js';
+import { DEPLOYMENT_WARNING_NAMES } from './deployment-warnings.js';
 
 /** Context keys the app reads. */
 export const CONFIG_CONTEXT_KEY = 'spendcap';
@@ -102,6 +103,50 @@ const alarmsSchema = z.strictObject({
   quarantineDepth: int(1, 1_000_000).default(1),
 });
 
+/**
+ * AWS tag rules (Tagging AWS resources, "Tag naming limits"): keys 1-128 and values 0-256 characters of
+ * letters, digits, spaces and `_ . : / = + - @`; the `aws:` prefix is reserved; 50 tags per resource.
+ */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const tagsSchema = z
+  .record(
+    z
+      .string()
+      .min(1, { error: 'tag keys must be 1 to 128 characters' })
+      .max(128, { error: 'tag keys must be 1 to 128 characters' })
+      .regex(TAG_CHARACTERS, { error: 'tag keys may hold letters, digits, spaces and _ . : / = + - @' })
+      .refine((key) => !key.toLowerCase().startsWith('aws:'), { error: 'tag keys may not start with "aws:" (reserved)' }),
+    z
+      .string({ error: 'must be a string of at most 256 characters' })
+      .max(256, { error: 'must be a string of at most 256 characters' })
+      .regex(TAG_CHARACTERS, { error: 'tag values may hold letters, digits, spaces and _ . : / = + - @' }),
+    {
+      // A key's own rule says what is wrong with it; the record's message is only for a value that is no object.
+      error: (issue) =>
+        issue.code === 'invalid_key'
+          ? (issue.issues[0]?.message ?? 'invalid tag key')
+          : issue.code === 'invalid_type'
+            ? 'must be an object of tag names to string values'
+            : undefined,
+    },
+  )
+  .refine((tags) => Object.keys(tags).length <= 50, { error: 'at most 50 tags (the AWS limit per resource)' });
+
+const emailAddress = z.string({ error: 'must be an e-mail address' }).regex(EMAIL_PATTERN, { error: 'must be an e-mail address' });
+
+const mailerSchema = z
+  .strictObject({
+    /** Deliver subscribers' e-mail warnings with Amazon SES (a function subscribed to the e-mail topic). */
+    enabled: z.boolean({ error: 'must be true or false' }).default(false),
+    /** Sender address; its domain (or the address itself) must be a verified SES identity in the region. */
+    fromAddress: emailAddress.optional(),
+  })
+  .superRefine((mailer, ctx) => {
+    if (mailer.enabled && mailer.fromAddress === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['fromAddress'], message: 'required when enabled is true' });
+    }
+  });
+
 /** The raw shape; `policy` is validated by the settings schema the functions themselves use. */
 const deploymentConfigInputSchema = z.strictObject({
   /** CloudFormation stack name. */
@@ -141,6 +186,26 @@ const deploymentConfigInputSchema = z.strictObject({
   stream: streamSchema.default({ capacityMode: 'onDemand', retentionHours: 24 }),
   ingest: ingestSchema.default(ingestSchema.parse({})),
   alarms: alarmsSchema.default(alarmsSchema.parse({})),
+  /** Stack tags: CloudFormation copies them onto every resource that supports tags (cost allocation). */
+  tags: tagsSchema.default({}),
+  /** CloudFormation termination protection: `cdk destroy` and stack deletion fail until it is turned off. */
+  terminationProtection: z.boolean({ error: 'must be true or false' }).default(true),
+  mailer: mailerSchema.default({ enabled: false }),
+  /** Synth warnings accepted on purpose (infra/deployment-warnings.ts), each with its reason. */
+  acknowledgedWarnings: z
+    .partialRecord(
+      z.enum(DEPLOYMENT_WARNING_NAMES),
+      z.string({ error: 'must say why the warning is accepted' }).trim().min(1, { error: 'must say why the warning is accepted' }),
+      {
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? `unknown warning (one of ${DEPLOYMENT_WARNING_NAMES.join(', ')})`
+            : issue.code === 'invalid_type'
+              ? 'must be an object of warning names to reasons'
+              : undefined,
+      },
+    )
+    .default({}),
 });
 
 type DeploymentConfigInput = z.output<typeof deploymentConfigInputSchema>;

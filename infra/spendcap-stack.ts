@@ -5,6 +5,7 @@ import { LINE_ATTRIBUTES } from '../shared/adapters/dynamo-bar-store.js';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config/env-names.js';
 import type { DeploymentConfig } from './config.js';
+import { addDeploymentWarnings } from './deployment-warnings.js';
 import { acknowledgeWildcardResource } from './nag.js';
 import { CarrierGateway } from './constructs/carrier-gateway.js';
 import { EventStream } from './constructs/event-stream.js';
@@ -13,6 +14,7 @@ import { Monitoring } from './constructs/monitoring.js';
 import { Notifications } from './constructs/notifications.js';
 import { PolicyWorkflow } from './constructs/policy-workflow.js';
 import { SelfCareApi } from './constructs/self-care-api.js';
+import { SesMailer } from './constructs/ses-mailer.js';
 import { bindStateMachine, bindTable, bindTopic, SpendcapFunction, type SpendcapFunctionProps } from './constructs/spendcap-function.js';
 import { Store } from './constructs/store.js';
 import { UnbarScheduler } from './constructs/unbar-scheduler.js';
@@ -38,6 +40,8 @@ export class SpendcapStack extends Stack {
   public readonly workflow: PolicyWorkflow;
   public readonly ingest: Ingest;
   public readonly selfCareApi: SelfCareApi;
+  /** The SES mailer, when `mailer.enabled`. */
+  public readonly mailer?: SesMailer;
   public readonly monitoring: Monitoring;
   /** Every function of the stack by a readable name (monitored: errors and throttles). */
   public readonly functions: Record<string, SpendcapFunction> = {};
@@ -45,10 +49,13 @@ export class SpendcapStack extends Stack {
   constructor(scope: Construct, id: string, props: SpendcapStackProps) {
     super(scope, id, {
       description: 'spendcap: per-subscriber spend caps for MVNOs (EU Regulation 2022/612 Art. 14)',
+      terminationProtection: props.config.terminationProtection,
+      tags: { ...props.config.tags },
       ...props,
     });
     const { config } = props;
     this.config = config;
+    addDeploymentWarnings(this, config);
 
     this.store = new Store(this, 'Store');
     this.stream = new EventStream(this, 'EventStream', {
@@ -158,6 +165,18 @@ export class SpendcapStack extends Stack {
     });
     Object.assign(this.functions, this.selfCareApi.functions);
 
+    if (config.mailer.enabled && config.mailer.fromAddress !== undefined) {
+      this.mailer = new SesMailer(this, 'Mailer', {
+        emailTopic,
+        opsTopic,
+        key: this.notifications.key,
+        fromAddress: config.mailer.fromAddress,
+        settings: config.policy,
+        logRetention: config.logs.retentionDays,
+      });
+      Object.assign(this.functions, this.mailer.functions);
+    }
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       opsTopic,
       stream: this.stream.stream,
@@ -174,6 +193,7 @@ export class SpendcapStack extends Stack {
         NotificationDeadLetters: this.notifications.deadLetterQueue,
         InboundSmsDeadLetters: this.selfCareApi.inboundSmsDeadLetterQueue,
         LiftScheduleDeadLetters: this.unbarScheduler.deadLetterQueue,
+        ...(this.mailer !== undefined && { MailerDeadLetters: this.mailer.deadLetterQueue }),
       },
       quarantineQueue: this.ingest.quarantineQueue,
       smsFailures: this.notifications.metricSmsFailures(),
@@ -226,13 +246,16 @@ export class SpendcapStack extends Stack {
       value: this.stream.stream.streamName,
       description: 'Kinesis stream the mediation layer writes carrier events to (partition key = subscriberId)',
     });
-    new CfnOutput(this, 'EventStreamArn', { value: this.stream.stream.streamArn });
-    new CfnOutput(this, 'ProfilesTableName', { value: this.store.profilesTable.tableName });
-    new CfnOutput(this, 'UsageTableName', { value: this.store.usageTable.tableName });
-    new CfnOutput(this, 'AuditTableName', { value: this.store.auditTable.tableName });
-    new CfnOutput(this, 'QuarantineQueueUrl', { value: this.ingest.quarantineQueue.queueUrl });
-    new CfnOutput(this, 'OpsTopicArn', { value: this.notifications.opsTopic.topicArn });
-    new CfnOutput(this, 'EmailTopicArn', { value: this.notifications.emailTopic.topicArn });
+    new CfnOutput(this, 'EventStreamArn', {
+      value: this.stream.stream.streamArn,
+      description: 'Grant the mediation layer kinesis:PutRecord(s) on this stream and kms:GenerateDataKey on its key',
+    });
+    new CfnOutput(this, 'ProfilesTableName', { value: this.store.profilesTable.tableName, description: 'Subscriber profiles (subscriber.v1); retained' });
+    new CfnOutput(this, 'UsageTableName', { value: this.store.usageTable.tableName, description: 'Counters, subscriber state and de-duplication claims; retained' });
+    new CfnOutput(this, 'AuditTableName', { value: this.store.auditTable.tableName, description: 'Audit trail of notifications and carrier commands; retained' });
+    new CfnOutput(this, 'QuarantineQueueUrl', { value: this.ingest.quarantineQueue.queueUrl, description: 'Rejected carrier events, each with its reason' });
+    new CfnOutput(this, 'OpsTopicArn', { value: this.notifications.opsTopic.topicArn, description: 'Alarms, bill-shock alerts and failed actions: subscribe the on-call tools here' });
+    new CfnOutput(this, 'EmailTopicArn', { value: this.notifications.emailTopic.topicArn, description: 'E-mail warnings, each with a recipient attribute: the mailer or your own subscription delivers them' });
     new CfnOutput(this, 'SmsDeliveryStatusRoleArn', {
       value: this.notifications.smsDeliveryStatusRole.roleArn,
       description: 'aws sns set-sms-attributes --attributes DeliveryStatusIAMRole=<this>,DeliveryStatusSuccessSamplingRate=100',
@@ -245,7 +268,13 @@ export class SpendcapStack extends Stack {
       value: this.selfCareApi.inboundSmsTopic.topicArn,
       description: 'Two-way SMS destination of the origination number: CONTINUE/CONTINUER keywords',
     });
-    new CfnOutput(this, 'PolicyStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    if (this.mailer !== undefined) {
+      new CfnOutput(this, 'MailerConfigurationSetName', {
+        value: this.mailer.configurationSet.configurationSetName,
+        description: 'SES configuration set of the mailer: bounces and complaints are reported to the ops topic (docs/deploy.md)',
+      });
+    }
+    new CfnOutput(this, 'PolicyStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'The "apply cap policy" workflow (execution history of every warning and bar)' });
     if (this.carrierGateway.bus !== undefined) {
       new CfnOutput(this, 'CarrierCommandBusName', {
         value: this.carrierGateway.bus.eventBusName,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { cdkFeatureFlags } from '../infra/cdk-context.js';
 import { parseDeploymentConfig } from '../infra/config.js';
 import { SpendcapStack } from '../infra/spendcap-stack.js';
 
@@ -70,7 +71,8 @@ export function resolveTokens(value: unknown): string {
 export function synthesizePolicyDefinition(options: PolicyDefinitionOptions = {}): StateMachineDefinitionJson {
   const outdir = mkdtempSync(join(tmpdir(), 'spendcap-policy-definition-'));
   try {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    // cdk.json's feature flags: the definition that runs locally is the one `cdk deploy` would deploy.
+    const app = new App({ outdir, context: { ...cdkFeatureFlags({ quiet: true }), 'aws:cdk:bundling-stacks': [] } });
     const config = parseDeploymentConfig(options.config ?? {});
     const stack = new SpendcapStack(app, config.stackName, { config });
     const logicalId = stack.getLogicalId(stack.workflow.stateMachine.node.defaultChild as CfnStateMachine);

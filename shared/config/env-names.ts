@@ -34,6 +34,12 @@ export const ENV = {
   schedulerGroupName: 'SCHEDULER_GROUP_NAME',
   /** SQS queue that keeps the starts of lifts that Scheduler could not deliver. */
   schedulerDeadLetterArn: 'SCHEDULER_DEAD_LETTER_ARN',
+  /** Sender address of the optional SES mailer. */
+  mailerFromAddress: 'MAILER_FROM_ADDRESS',
+  /** SES configuration set of the mailer (its event destination reports bounces and complaints). */
+  mailerConfigurationSet: 'MAILER_CONFIGURATION_SET',
+  /** SNS topic where SES publishes the mailer's bounces and complaints. */
+  mailerFeedbackTopicArn: 'MAILER_FEEDBACK_TOPIC_ARN',
   /** JSON of PolicySettings (home PLMN, tariff, bill-shock rule, continue keyword/URL); see shared/config/settings.ts. */
   settings: 'SPENDCAP_SETTINGS',
   /** Powertools service name. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { cdkFeatureFlags } from '../../infra/cdk-context.js';
 import { CONFIG_CONTEXT_KEY, parseDeploymentConfig, type DeploymentConfig } from '../../infra/config.js';
 import { SpendcapStack } from '../../infra/spendcap-stack.js';
 
@@ -20,9 +21,12 @@ export function removeOutdirs(): void {
   for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** An app that writes to a temporary folder and skips bundling (no esbuild run per test). */
+/**
+ * An app with cdk.json's feature flags (the template the CLI would deploy) that writes to a temporary folder
+ * and skips bundling (no esbuild run per test).
+ */
 export function testApp(context: Record<string, unknown> = {}): App {
-  return new App({ outdir: newOutdir(), context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  return new App({ outdir: newOutdir(), context: { ...cdkFeatureFlags({ quiet: true }), 'aws:cdk:bundling-stacks': [], ...context } });
 }
 
 /** The `spendcap` context of the repository's cdk.json: what `npm run synth` deploys by default. */
