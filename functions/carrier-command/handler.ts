@@ -9,6 +9,7 @@ import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';
 import { DynamoBarStore } from '../../shared/adapters/dynamo-bar-store.js';
 import { EventBridgeCarrier } from '../../shared/adapters/eventbridge-carrier.js';
 import { HttpsCarrier } from '../../shared/adapters/https-carrier.js';
+import { spendingLimitCarrierFromEnv } from '../../shared/adapters/spending-limit-carrier-env.js';
 import { logger, maskSubscriber } from '../../shared/observability.js';
 import type { CarrierGateway } from '../../shared/ports/carrier-gateway.js';
 import { systemClock } from '../../shared/ports/clock.js';
@@ -42,7 +43,9 @@ function productionHandler(): (event: unknown) => Promise<CommandOutcome> {
   const carrier: CarrierGateway =
     config.mode === 'eventbridge'
       ? new EventBridgeCarrier({ client: new EventBridgeClient({}), eventBusName: config.busName })
-      : new HttpsCarrier({ endpointUrl: config.endpointUrl, secretsManager: new SecretsManagerClient({}), secretId: config.secretArn });
+      : config.mode === 'nchf'
+        ? spendingLimitCarrierFromEnv(process.env, client)
+        : new HttpsCarrier({ endpointUrl: config.endpointUrl, secretsManager: new SecretsManagerClient({}), secretId: config.secretArn });
   return createHandler({
     carrier,
     bars: new DynamoBarStore({ client, tableName: config.usageTable }),

@@ -64,18 +64,21 @@ export function reportFailureConfigFromEnv(env: NodeJS.ProcessEnv): ReportFailur
 
 export type CarrierConfig =
   | { readonly mode: 'eventbridge'; readonly auditTable: string; readonly usageTable: string; readonly busName: string }
-  | { readonly mode: 'https'; readonly auditTable: string; readonly usageTable: string; readonly endpointUrl: string; readonly secretArn: string };
+  | { readonly mode: 'https'; readonly auditTable: string; readonly usageTable: string; readonly endpointUrl: string; readonly secretArn: string }
+  /** The operator's PCF enforces: policy counter statuses (spending limit control); its own variables: shared/charging/config.ts. */
+  | { readonly mode: 'nchf'; readonly auditTable: string; readonly usageTable: string };
 
 export function carrierConfigFromEnv(env: NodeJS.ProcessEnv): CarrierConfig {
   const common = parseEnvironment(
     z.object({
       [ENV.auditTable]: requiredVariable(ENV.auditTable),
       [ENV.usageTable]: requiredVariable(ENV.usageTable),
-      [ENV.carrierMode]: z.enum(['eventbridge', 'https'], { error: `${ENV.carrierMode}: must be eventbridge or https` }).default('eventbridge'),
+      [ENV.carrierMode]: z.enum(['eventbridge', 'https', 'nchf'], { error: `${ENV.carrierMode}: must be eventbridge, https or nchf` }).default('eventbridge'),
     }),
     env,
   );
   const base = { auditTable: common[ENV.auditTable], usageTable: common[ENV.usageTable] };
+  if (common[ENV.carrierMode] === 'nchf') return { mode: 'nchf', ...base };
   if (common[ENV.carrierMode] === 'eventbridge') {
     const raw = parseEnvironment(z.object({ [ENV.carrierBusName]: requiredVariable(ENV.carrierBusName) }), env);
     return { mode: 'eventbridge', ...base, busName: raw[ENV.carrierBusName] };

@@ -7,8 +7,8 @@
 import type { ChargingNotifyRequest } from '../charging/schemas.js';
 import type { SbiClient, SbiNotificationJob, SbiPostResult } from '../ports/sbi-notifications.js';
 import type { SpendingLimitStore } from '../ports/spending-limit-store.js';
-import type { SpendingLimitControl } from './spending-limit-control.js';
-import type { SubscriptionTerminationInfo } from './schemas.js';
+import type { SpendingLimitStatus, SubscriptionTerminationInfo } from './schemas.js';
+import type { SpendingLimitSubscription } from '../ports/spending-limit-store.js';
 
 export type DeliveryOutcome =
   | { readonly outcome: 'delivered'; readonly status: number }
@@ -20,7 +20,8 @@ export type DeliveryOutcome =
 export interface DeliveryDeps {
   readonly client: SbiClient;
   readonly store: Pick<SpendingLimitStore, 'getSubscription'>;
-  readonly control: Pick<SpendingLimitControl, 'statusOf'>;
+  /** The subscription's current status (SpendingLimitControl.statusOf). */
+  readonly statusOf: (subscription: SpendingLimitSubscription) => Promise<SpendingLimitStatus>;
 }
 
 /** `{notifUri}/notify` as TS 29.594 builds the callback URI (no doubled slash). */
@@ -36,7 +37,7 @@ export async function deliver(job: SbiNotificationJob, deps: DeliveryDeps): Prom
       const subscription = await deps.store.getSubscription(job.subscriptionId);
       if (subscription === undefined) return { outcome: 'gone' };
       uri = callbackUri(subscription.notifUri, 'notify');
-      body = await deps.control.statusOf(subscription);
+      body = await deps.statusOf(subscription);
       break;
     }
     case 'terminate': {

@@ -22,7 +22,7 @@ import {
   type PendingStatus,
   type StoredCounterStatus,
 } from '../domain/policy-counters.js';
-import { barOfBucket, type BarStore } from '../ports/bar-store.js';
+import { barOfBucket, type BarState, type BarStore } from '../ports/bar-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ProfileStore } from '../ports/profile-store.js';
 import type { SbiNotificationJob, SbiNotificationQueue } from '../ports/sbi-notifications.js';
@@ -41,7 +41,7 @@ export interface SpendingLimitDeps {
   /** For subscriptions that name the subscriber by GPSI only. */
   readonly directory?: SubscriberLookup;
   /** Bars in force: the status of a counter no command has set yet (bars placed before the first subscription). */
-  readonly bars: Pick<BarStore, 'get'>;
+  readonly bars?: Pick<BarStore, 'get'>;
   readonly queue: SbiNotificationQueue;
   readonly clock: Clock;
   /** scheme://authority in front of the service, for the Location of a new subscription. @default '' */
@@ -53,6 +53,7 @@ export interface SpendingLimitDeps {
 }
 
 const ALL_COUNTERS: readonly string[] = Object.values(POLICY_COUNTER_IDS);
+const NO_BARS: BarState = {};
 
 export class SpendingLimitControl {
   private readonly deps: SpendingLimitDeps;
@@ -119,7 +120,7 @@ export class SpendingLimitControl {
 
   /** The SpendingLimitStatus of a subscription now: the body of the answers and of every notification. */
   async statusOf(subscription: SpendingLimitSubscription): Promise<SpendingLimitStatus> {
-    const [{ statuses }, bars] = await Promise.all([this.deps.store.getStatuses(subscription.subscriberId), this.deps.bars.get(subscription.subscriberId)]);
+    const [{ statuses }, bars] = await Promise.all([this.deps.store.getStatuses(subscription.subscriberId), this.deps.bars?.get(subscription.subscriberId) ?? NO_BARS]);
     const nowMs = this.deps.clock.now().getTime();
     const statusInfos: Record<string, PolicyCounterInfo> = {};
     for (const counterId of subscription.policyCounterIds ?? ALL_COUNTERS) {
