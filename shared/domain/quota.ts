@@ -45,11 +45,14 @@ export function dataRateOf(servingPlmn: string, homePlmn: string, tariff: Tariff
  */
 export function affordableBytes(headroomMicros: Micros, pricePerMbMicros: Micros): number {
   if (headroomMicros <= 0) return 0;
-  if (pricePerMbMicros <= 0) return Number.MAX_SAFE_INTEGER;
+  if (pricePerMbMicros <= 0) return MAX_WHOLE_KB_BYTES;
   const kilobytes = (BigInt(headroomMicros) * 1000n) / BigInt(pricePerMbMicros);
   const bytes = kilobytes * 1000n;
-  return bytes > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(bytes);
+  return bytes > BigInt(MAX_WHOLE_KB_BYTES) ? MAX_WHOLE_KB_BYTES : Number(bytes);
 }
+
+/** The largest safe integer volume in whole kilobytes. */
+const MAX_WHOLE_KB_BYTES = Math.floor(Number.MAX_SAFE_INTEGER / 1000) * 1000;
 
 export interface GrantInput {
   /** What the session asks for, already bounded by the deployment's per-grant maximum. */
