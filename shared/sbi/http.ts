@@ -106,7 +106,7 @@ export function parseBody<T extends z.ZodType>(request: SbiRequest, schema: T): 
   } catch {
     throw new SbiError(400, 'INVALID_MSG_FORMAT', 'body: not valid JSON');
   }
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const invalidParams = result.error.issues.slice(0, 20).map((issue) => ({
     param: `/${issue.path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`,
