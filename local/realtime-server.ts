@@ -212,3 +212,13 @@ function readBody(req: Http2ServerRequest): Promise<string> {
     req.on('error', reject);
   });
 }
+
+/**
+ * For `npm start -- --follow`: the real-time path on the running local runtime, with one line of endpoints
+ * on `out`. Returns what stops it.
+ */
+export async function startLocalRealtime(runtime: RealtimeRuntime, port: number, out: { write(text: string): unknown }): Promise<() => Promise<void>> {
+  const server = await startRealtimeServer({ runtime, port });
+  out.write(`  SBI       ${server.url}   HTTP/2 (h2c): Nchf_ConvergedCharging v3, Nchf_SpendingLimitControl v1 (docs/realtime.md)\n`);
+  return () => server.close();
+}
