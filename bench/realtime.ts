@@ -66,6 +66,8 @@ export interface RealtimeFigures {
   readonly failures: number;
   readonly sessions: number;
   readonly latencyMs: Summary;
+  /** CPU of this process per answered update: SMF, server, use case and the embedded DynamoDB and Kinesis. */
+  readonly cpuMsPerUpdate: number;
   readonly leakage: LeakageFigures;
 }
 
@@ -148,6 +150,7 @@ export async function runRealtimeBenchmark(options: RealtimeBenchOptions): Promi
     const total = Math.round(options.ratePerSecond * options.durationSeconds);
     const intervalMs = 1000 / options.ratePerSecond;
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const inFlight: Promise<void>[] = [];
     for (let n = 0; n < total; n++) {
       const due = started + n * intervalMs;
@@ -175,6 +178,7 @@ export async function runRealtimeBenchmark(options: RealtimeBenchOptions): Promi
     }
     await Promise.all(inFlight);
     const elapsedSeconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
 
     // ---- 2. leakage: post-event (15 min feed delay) versus quota --------------------------------
     const delayMinutes = options.feedDelayMinutes ?? 15;
@@ -233,6 +237,7 @@ export async function runRealtimeBenchmark(options: RealtimeBenchOptions): Promi
       failures,
       sessions: options.sessions,
       latencyMs: summarize(latencies.length > 0 ? latencies : [0]),
+      cpuMsPerUpdate: latencies.length > 0 ? (cpu.user + cpu.system) / 1000 / latencies.length : 0,
       leakage: {
         subscribers: options.leakageSubscribers,
         capEur: CAP_MICROS / 1e6,

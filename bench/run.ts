@@ -56,7 +56,7 @@ export function sizesFor(quick: boolean, replayEvents: number | undefined): Benc
         latencySamples: 20,
         replayEvents: replayEvents ?? 1_000,
         replaySubscribers: 100,
-        realtime: { ratePerSecond: 20, durationSeconds: 5, sessions: 20, leakageSubscribers: 5 },
+        realtime: { ratePerSecond: 5, durationSeconds: 5, sessions: 10, leakageSubscribers: 5 },
       }
     : {
         cpuBatches: 200,
@@ -66,7 +66,7 @@ export function sizesFor(quick: boolean, replayEvents: number | undefined): Benc
         latencySamples: 100,
         replayEvents: replayEvents ?? 5_000,
         replaySubscribers: 1_000,
-        realtime: { ratePerSecond: 50, durationSeconds: 20, sessions: 100, leakageSubscribers: 20 },
+        realtime: { ratePerSecond: 10, durationSeconds: 30, sessions: 50, leakageSubscribers: 20 },
       };
 }
 
@@ -444,7 +444,7 @@ export function markdownOf(result: Record<string, unknown>): string {
     const t = r.realtime;
     const l = t.leakage;
     lines.push(
-      `Online quota (Nchf_ConvergedCharging update over ${t.transport}): ${fmt(t.achievedRatePerSecond)} updates/s achieved of ${fmt(t.targetRatePerSecond)}/s asked, ${t.requests} answered, ${t.failures} not sent or failed, ${t.sessions} sessions; latency p50 ${fmt(t.latencyMs.p50)} ms, p99 ${fmt(t.latencyMs.p99)} ms, max ${fmt(t.latencyMs.max)} ms.`,
+      `Online quota (Nchf_ConvergedCharging update over ${t.transport}): ${fmt(t.achievedRatePerSecond)} updates/s achieved of ${fmt(t.targetRatePerSecond)}/s asked, ${t.requests} answered, ${t.failures} not sent or failed, ${t.sessions} sessions; latency p50 ${fmt(t.latencyMs.p50)} ms, p99 ${fmt(t.latencyMs.p99)} ms, max ${fmt(t.latencyMs.max)} ms; ${fmt(t.cpuMsPerUpdate)} ms of CPU per update (SMF, server and embedded DynamoDB/Kinesis in one process).`,
       `Leakage (${l.subscribers} subscribers roaming at EUR ${fmt(l.priceEurPerMb)}/MB, ${l.demandMbPerSubscriber} MB wanted at ${l.mbPerMinute} MB/min, cap EUR ${fmt(l.capEur)}): post-event path with a ${l.feedDelayMinutes}-minute feed delay EUR ${fmt(l.postEventLeakageEur)} written off (EUR ${fmt(l.postEventChargedEur)} charged); quota path EUR ${fmt(l.quotaLeakageEur)} written off (EUR ${fmt(l.quotaChargedEur)} charged, ${l.quotaRequests} requests).`,
       '',
     );
