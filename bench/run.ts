@@ -66,7 +66,7 @@ export function sizesFor(quick: boolean, replayEvents: number | undefined): Benc
         latencySamples: 100,
         replayEvents: replayEvents ?? 5_000,
         replaySubscribers: 1_000,
-        realtime: { ratePerSecond: 10, durationSeconds: 30, sessions: 50, leakageSubscribers: 20 },
+        realtime: { ratePerSecond: 5, durationSeconds: 40, sessions: 20, leakageSubscribers: 20 },
       };
 }
 
