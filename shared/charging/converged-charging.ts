@@ -17,8 +17,7 @@
  * Concurrent sessions of one subscriber serialize on the budget's version; a conflict re-reads and redoes.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { isCapped } from '../domain/counters.js';
-import { emptyCounters } from '../domain/counters.js';
+import { emptyCounters, isCapped } from '../domain/counters.js';
 import type { PeriodCounters, PolicySettings, SubscriberProfile, UsageEvent } from '../domain/model.js';
 import { homePlmnOf } from '../domain/networks.js';
 import { billingPeriodById, billingPeriodOf } from '../domain/periods.js';
