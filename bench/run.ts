@@ -19,9 +19,10 @@ import { runLatencyBenchmark, type LatencyFigures } from './latency.js';
 import { loadAverageNow, machineInfo, type MachineInfo } from './machine.js';
 import { PRICES } from './prices.js';
 import { runReplayBenchmark, type ReplayFigures } from './replay.js';
+import { runRealtimeBenchmark, type RealtimeFigures } from './realtime.js';
 import { round } from './stats.js';
 
-const SECTIONS = ['cpu', 'ingest', 'latency', 'replay'] as const;
+const SECTIONS = ['cpu', 'ingest', 'latency', 'replay', 'realtime'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The batch shape every headline figure is quoted at (the design target's). */
@@ -41,6 +42,8 @@ export interface BenchSizes {
   readonly latencySamples: number;
   readonly replayEvents: number;
   readonly replaySubscribers: number;
+  /** Real-time path: updates per second, for how long, over how many sessions; roaming subscribers compared. */
+  readonly realtime: { readonly ratePerSecond: number; readonly durationSeconds: number; readonly sessions: number; readonly leakageSubscribers: number };
 }
 
 export function sizesFor(quick: boolean, replayEvents: number | undefined): BenchSizes {
@@ -53,6 +56,7 @@ export function sizesFor(quick: boolean, replayEvents: number | undefined): Benc
         latencySamples: 20,
         replayEvents: replayEvents ?? 1_000,
         replaySubscribers: 100,
+        realtime: { ratePerSecond: 5, durationSeconds: 5, sessions: 10, leakageSubscribers: 5 },
       }
     : {
         cpuBatches: 200,
@@ -62,6 +66,7 @@ export function sizesFor(quick: boolean, replayEvents: number | undefined): Benc
         latencySamples: 100,
         replayEvents: replayEvents ?? 5_000,
         replaySubscribers: 1_000,
+        realtime: { ratePerSecond: 5, durationSeconds: 40, sessions: 20, leakageSubscribers: 20 },
       };
 }
 
@@ -210,6 +215,8 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
     }
   });
 
+  const realtime = await section('realtime', options.only, errors, () => runRealtimeBenchmark(sizes.realtime));
+
   const headline = ingest?.shapes.find((s) => s.eventsPerSubscriberPerBatch === HEADLINE_EVENTS_PER_SUBSCRIBER);
   let cost: Record<string, unknown> | undefined;
   if (ingest !== undefined && headline !== undefined) {
@@ -289,6 +296,15 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
           : 'not measured',
       met: cost !== undefined ? Number(cost.ratio) >= 3 : null,
     },
+    {
+      name: 'online quota (3GPP): update latency p99 reported at a stated rate, leakage EUR 0 on that path',
+      target: 'EUR 0 written off',
+      measured:
+        realtime !== undefined
+          ? `p99 ${round(realtime.latencyMs.p99, 3)} ms at ${round(realtime.achievedRatePerSecond, 3)} updates/s; EUR ${round(realtime.leakage.quotaLeakageEur, 3)} (post-event, ${realtime.leakage.feedDelayMinutes} min delay: EUR ${round(realtime.leakage.postEventLeakageEur, 3)})`
+          : 'not measured',
+      met: realtime !== undefined ? realtime.leakage.quotaLeakageEur === 0 : null,
+    },
   ];
 
   return {
@@ -318,6 +334,7 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
         : undefined,
     latency,
     replay,
+    realtime,
     costPerMillionEventsUsd: cost,
     targets,
     errors,
@@ -338,6 +355,7 @@ export function markdownOf(result: Record<string, unknown>): string {
     ingest?: { byBatchShape: Array<{ eventsPerSubscriberPerBatch: number; spendcap: DesignFigures; baseline: DesignFigures }> };
     latency?: LatencyFigures;
     replay?: ReplayFigures;
+    realtime?: RealtimeFigures;
     costPerMillionEventsUsd?: { byBatchShape: Array<{ eventsPerSubscriberPerBatch: number; spendcap: number; baseline: number; ratio: number; ingestPathRatio: number; designLinesRatio: number; breakdown: { spendcap: CostBreakdown; baseline: CostBreakdown } }>;
       byStreamRate?: Array<{ streamEventsPerSecond: number; spendcap: number; baseline: number; ratio: number }>;
     };
@@ -419,6 +437,15 @@ export function markdownOf(result: Record<string, unknown>): string {
       `Replay: ${p.events.toLocaleString('en')} events in ${fmt(p.wallSeconds)} s = ${fmt(p.eventsPerSecond)} events/s end to end` +
         `${p.feedEventsPerSecond !== undefined ? ` (${fmt(p.feedEventsPerSecond)} events/s while feeding)` : ''}, peak RSS ${fmt(p.peakRssMb)} MB; ` +
         `${fmt((p.policyExecutions / p.events) * 1e6)} policy executions and ${fmt((p.smsParts / p.events) * 1e6)} SMS parts per million events with this traffic.`,
+      '',
+    );
+  }
+  if (r.realtime !== undefined) {
+    const t = r.realtime;
+    const l = t.leakage;
+    lines.push(
+      `Online quota (Nchf_ConvergedCharging update over ${t.transport}): ${fmt(t.achievedRatePerSecond)} updates/s achieved of ${fmt(t.targetRatePerSecond)}/s asked, ${t.requests} answered, ${t.failures} not sent or failed, ${t.sessions} sessions; latency p50 ${fmt(t.latencyMs.p50)} ms, p99 ${fmt(t.latencyMs.p99)} ms, max ${fmt(t.latencyMs.max)} ms; ${fmt(t.cpuMsPerUpdate)} ms of CPU per update (SMF, server and embedded DynamoDB/Kinesis in one process).`,
+      `Leakage (${l.subscribers} subscribers roaming at EUR ${fmt(l.priceEurPerMb)}/MB, ${l.demandMbPerSubscriber} MB wanted at ${l.mbPerMinute} MB/min, cap EUR ${fmt(l.capEur)}): post-event path with a ${l.feedDelayMinutes}-minute feed delay EUR ${fmt(l.postEventLeakageEur)} written off (EUR ${fmt(l.postEventChargedEur)} charged); quota path EUR ${fmt(l.quotaLeakageEur)} written off (EUR ${fmt(l.quotaChargedEur)} charged, ${l.quotaRequests} requests).`,
       '',
     );
   }

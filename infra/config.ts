@@ -13,6 +13,7 @@ import type { PolicySettings } from '../shared/domain/model.js';
 import { formatIssues, isPlainObject, EMAIL_PATTERN } from '../shared/domain/validation.js';
 import { parseSettings } from '../shared/config/settings.js';
 import { DEPLOYMENT_WARNING_NAMES } from './deployment-warnings.js';
+import { realtimeSettingsSchema } from '../shared/charging/realtime-settings.js';
 
 /** Context keys the app reads. */
 export const CONFIG_CONTEXT_KEY = 'spendcap';
@@ -57,8 +58,12 @@ const carrierSchema = z.discriminatedUnion(
       mode: z.literal('https'),
       endpointUrl: httpsUrl,
     }),
+    z.strictObject({
+      /** The operator's PCF enforces the bars: commands become policy counter statuses (needs `realtime`). */
+      mode: z.literal('nchf'),
+    }),
   ],
-  { error: 'must be { "mode": "eventbridge" } or { "mode": "https", "endpointUrl": "https://..." }' },
+  { error: 'must be { "mode": "eventbridge" }, { "mode": "https", "endpointUrl": "https://..." } or { "mode": "nchf" }' },
 );
 
 const streamSchema = z
@@ -147,6 +152,56 @@ const mailerSchema = z
     }
   });
 
+const cidrSchema = z
+  .string({ error: 'must be an IPv4 CIDR block, e.g. 10.20.0.0/16' })
+  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/, { error: 'must be an IPv4 CIDR block, e.g. 10.20.0.0/16' });
+
+/**
+ * The real-time path for operators with a 5G core (docs/realtime.md): off unless enabled. The quota keys are
+ * those of shared/charging/realtime-settings.ts (validated by the same schema the functions use).
+ */
+const realtimeSchema = z
+  .strictObject({
+    enabled: z.boolean({ error: 'must be true or false' }).default(false),
+    /** ACM certificate (same region) of the FQDN the SMFs and PCFs connect to. */
+    certificateArn: z
+      .string({ error: 'must be an ACM certificate ARN' })
+      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, { error: 'must be an ACM certificate ARN' })
+      .optional(),
+    auth: z
+      .discriminatedUnion(
+        'mode',
+        [
+          z.strictObject({
+            mode: z.literal('mtls'),
+            /** Bucket and key of the PEM bundle of the CAs that sign the SMF/PCF client certificates. */
+            trustStoreBucket: z.string({ error: 'must be an S3 bucket name' }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }),
+            trustStoreKey: z.string({ error: 'must be an S3 object key' }).min(1, { error: 'must be an S3 object key' }),
+          }),
+          z.strictObject({
+            mode: z.literal('oauth2'),
+            /** The NRF's issuer (`iss` of its access tokens) and JWKS endpoint. */
+            issuer: httpsUrl,
+            jwksEndpoint: httpsUrl,
+          }),
+        ],
+        { error: 'must be { "mode": "mtls", "trustStoreBucket", "trustStoreKey" } or { "mode": "oauth2", "issuer", "jwksEndpoint" }' },
+      )
+      .optional(),
+    /** Address ranges of the SMFs and PCFs. */
+    ingressCidrs: z.array(cidrSchema, { error: 'must be an array of CIDR blocks' }).default([]),
+    /** Internet-facing load balancer instead of an internal one. */
+    internetFacing: z.boolean({ error: 'must be true or false' }).default(false),
+    quota: realtimeSettingsSchema.default(realtimeSettingsSchema.parse({})),
+  })
+  .superRefine((r, ctx) => {
+    if (!r.enabled) return;
+    if (r.certificateArn === undefined) ctx.addIssue({ code: 'custom', path: ['certificateArn'], message: 'required when enabled' });
+    if (r.auth === undefined) ctx.addIssue({ code: 'custom', path: ['auth'], message: 'required when enabled (mtls or oauth2)' });
+    if (r.ingressCidrs.length === 0) ctx.addIssue({ code: 'custom', path: ['ingressCidrs'], message: 'required when enabled (at least one CIDR block)' });
+    if (r.quota.auth !== 'mtls') ctx.addIssue({ code: 'custom', path: ['quota', 'auth'], message: 'set by realtime.auth.mode; leave it out' });
+  });
+
 /** The raw shape; `policy` is validated by the settings schema the functions themselves use. */
 const deploymentConfigInputSchema = z.strictObject({
   /** CloudFormation stack name. */
@@ -206,7 +261,13 @@ const deploymentConfigInputSchema = z.strictObject({
       },
     )
     .default({}),
-});
+  realtime: realtimeSchema.default(realtimeSchema.parse({})),
+})
+  .superRefine((c, ctx) => {
+    if (c.carrier.mode === 'nchf' && !c.realtime.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['carrier', 'mode'], message: '"nchf" needs realtime.enabled (the PCFs subscribe through it)' });
+    }
+  });
 
 type DeploymentConfigInput = z.output<typeof deploymentConfigInputSchema>;
 

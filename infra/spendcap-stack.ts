@@ -13,6 +13,7 @@ import { Ingest } from './constructs/ingest.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Notifications } from './constructs/notifications.js';
 import { PolicyWorkflow } from './constructs/policy-workflow.js';
+import { Realtime } from './constructs/realtime.js';
 import { SelfCareApi } from './constructs/self-care-api.js';
 import { SesMailer } from './constructs/ses-mailer.js';
 import { bindStateMachine, bindTable, bindTopic, SpendcapFunction, type SpendcapFunctionProps } from './constructs/spendcap-function.js';
@@ -43,6 +44,8 @@ export class SpendcapStack extends Stack {
   /** The SES mailer, when `mailer.enabled`. */
   public readonly mailer?: SesMailer;
   public readonly monitoring: Monitoring;
+  /** The real-time path (online quota, spending limit control), when the deployment enables it. */
+  public readonly realtime?: Realtime;
   /** Every function of the stack by a readable name (monitored: errors and throttles). */
   public readonly functions: Record<string, SpendcapFunction> = {};
 
@@ -57,7 +60,7 @@ export class SpendcapStack extends Stack {
     this.config = config;
     addDeploymentWarnings(this, config);
 
-    this.store = new Store(this, 'Store');
+    this.store = new Store(this, 'Store', { profilesStream: config.realtime.enabled });
     this.stream = new EventStream(this, 'EventStream', {
       capacityMode: config.stream.capacityMode,
       ...(config.stream.shardCount === undefined ? {} : { shardCount: config.stream.shardCount }),
@@ -70,7 +73,7 @@ export class SpendcapStack extends Stack {
     this.carrierGateway = new CarrierGateway(
       this,
       'CarrierGateway',
-      config.carrier.mode === 'https' ? { mode: 'https', endpointUrl: config.carrier.endpointUrl } : { mode: 'eventbridge' },
+      config.carrier.mode === 'https' ? { mode: 'https', endpointUrl: config.carrier.endpointUrl } : { mode: config.carrier.mode },
     );
     this.unbarScheduler = new UnbarScheduler(this, 'UnbarScheduler');
 
@@ -176,6 +179,24 @@ export class SpendcapStack extends Stack {
       });
       Object.assign(this.functions, this.mailer.functions);
     }
+    const { realtime } = config;
+    if (realtime.enabled && realtime.certificateArn !== undefined && realtime.auth !== undefined) {
+      const { auth: _auth, ...quota } = realtime.quota;
+      this.realtime = new Realtime(this, 'Realtime', {
+        store: this.store,
+        stream: this.stream,
+        settings: config.policy,
+        realtimeSettings: quota,
+        certificateArn: realtime.certificateArn,
+        auth: realtime.auth,
+        ingressCidrs: realtime.ingressCidrs,
+        internetFacing: realtime.internetFacing,
+        logRetention: config.logs.retentionDays,
+        opsTopic,
+      });
+      Object.assign(this.functions, this.realtime.functions);
+      if (config.carrier.mode === 'nchf') this.realtime.bindCarrierCommand(reconcile, this.store);
+    }
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       opsTopic,
@@ -279,6 +300,12 @@ export class SpendcapStack extends Stack {
       new CfnOutput(this, 'CarrierCommandBusName', {
         value: this.carrierGateway.bus.eventBusName,
         description: 'Add a rule on this bus to forward carrier commands to the host operator (docs/deploy.md)',
+      });
+    }
+    if (this.realtime !== undefined) {
+      new CfnOutput(this, 'SbiLoadBalancerDnsName', {
+        value: this.realtime.front.dnsName,
+        description: 'Point the FQDN of the charging function (the certificate name) here; SMFs and PCFs use https://<FQDN>/nchf-... (docs/realtime.md)',
       });
     }
     if (this.carrierGateway.secret !== undefined) {

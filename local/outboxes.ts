@@ -50,6 +50,8 @@ export interface RecordedCommand {
   readonly at: string;
   readonly reason: string;
   readonly idempotencyKey: string;
+  /** For a bar: the end of its period. */
+  readonly barEndsAt?: string;
 }
 
 /** Planned failures of the next calls, consumed one per call. */
@@ -170,6 +172,7 @@ export class CarrierOutbox implements CarrierGateway {
       at: request.at,
       reason: request.reason,
       idempotencyKey: request.idempotencyKey,
+      ...(request.barEndsAt !== undefined && { barEndsAt: request.barEndsAt }),
     };
     this.accepted.push(recorded);
     for (const listener of this.listeners) listener(recorded);

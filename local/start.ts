@@ -25,6 +25,7 @@ import { eventLines, loadSubscribers } from './replay-input.js';
 import { subscriberReports, simulatedNetworkOf } from './replay.js';
 import type { ReportSubscriber } from './replay-report.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { startLocalRealtime } from './realtime-server.js';
 import { StreamPoller } from './stream-poller.js';
 
 const out = process.stdout;
@@ -216,7 +217,7 @@ function arrivingAt(record: KinesisStreamRecord, arrivalMs: number | undefined):
   return arrivalMs === undefined ? record : { ...record, kinesis: { ...record.kinesis, approximateArrivalTimestamp: arrivalMs / 1000 } };
 }
 
-async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfile[], kinesisPort: number, apiPort: number): Promise<void> {
+async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfile[], kinesisPort: number, apiPort: number, sbiPort: number): Promise<void> {
   const screen = new Screen();
   const { emulators } = runtime;
   describeActivity(runtime, screen);
@@ -294,6 +295,7 @@ async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfil
   out.write(`  Kinesis   ${emulators.kinesisEndpoint}   stream ${emulators.streamName}\n`);
   out.write(`  DynamoDB  ${emulators.dynamoEndpoint}   tables ${Object.values(emulators.tableNames).join(', ')}\n`);
   out.write(`  API       ${api.url}   self-care and admin API (docs/api.md), no auth locally\n`);
+  const stopRealtime = await startLocalRealtime(runtime, sbiPort, out);
   out.write(`  Region ${emulators.region}; any credentials (e.g. AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local).\n\n`);
   out.write(`Subscribers loaded: ${profiles.map((p) => p.subscriberId).join(', ')}. Try:\n\n`);
   out.write(
@@ -313,6 +315,7 @@ async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfil
     process.on('SIGTERM', stop);
   });
   out.write('\nstopping...\n');
+  await stopRealtime();
   await api.close();
   await poller.stop();
 }
@@ -324,6 +327,7 @@ async function main(): Promise<void> {
       'kinesis-port': { type: 'string', default: '4567' },
       'dynamo-port': { type: 'string', default: '8000' },
       'api-port': { type: 'string', default: '3000' },
+      'sbi-port': { type: 'string', default: '3001' },
     },
     strict: true,
   });
@@ -333,7 +337,7 @@ async function main(): Promise<void> {
   const runtime = await startLocalRuntime(values.follow ? { kinesisPort, dynamoPort, keepRejected: false } : {});
   try {
     await runtime.putProfiles(profiles);
-    if (values.follow) await follow(runtime, profiles, kinesisPort, Number(values['api-port']));
+    if (values.follow) await follow(runtime, profiles, kinesisPort, Number(values['api-port']), Number(values['sbi-port']));
     else await runDemo(runtime, profiles);
   } finally {
     await runtime.stop();

@@ -8,6 +8,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
 import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';
 import { DynamoBarStore } from '../../shared/adapters/dynamo-bar-store.js';
@@ -15,6 +16,7 @@ import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.j
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { EventBridgeCarrier } from '../../shared/adapters/eventbridge-carrier.js';
 import { HttpsCarrier } from '../../shared/adapters/https-carrier.js';
+import { spendingLimitCarrierFromEnv } from '../../shared/adapters/spending-limit-carrier-env.js';
 import { SchedulerUnbar } from '../../shared/adapters/scheduler-unbar.js';
 import type { LineOutcome } from '../../shared/domain/caps.js';
 import { logger, maskSubscriber } from '../../shared/observability.js';
@@ -22,7 +24,7 @@ import type { CarrierGateway } from '../../shared/ports/carrier-gateway.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import type { UnbarScheduler } from '../../shared/ports/unbar-scheduler.js';
 import { withTransientErrors } from '../../shared/policy/aws-errors.js';
-import { reconcileConfigFromEnv } from '../../shared/policy/config.js';
+import { reconcileConfigFromEnv, type CarrierConfig } from '../../shared/policy/config.js';
 import { parseTaskInput, policyRequestSchema } from '../../shared/policy/payloads.js';
 import { reconcileLine, type ReconcileDeps } from '../../shared/policy/reconcile-line.js';
 
@@ -48,15 +50,23 @@ export function createHandler(deps: ReconcileLineHandlerDeps): (event: unknown) 
   };
 }
 
+function carrierOf(config: CarrierConfig, client: DynamoDBDocumentClient): CarrierGateway {
+  switch (config.mode) {
+    case 'eventbridge':
+      return new EventBridgeCarrier({ client: new EventBridgeClient({}), eventBusName: config.busName });
+    case 'https':
+      return new HttpsCarrier({ endpointUrl: config.endpointUrl, secretsManager: new SecretsManagerClient({}), secretId: config.secretArn });
+    case 'nchf':
+      return spendingLimitCarrierFromEnv(process.env, client);
+  }
+}
+
 let production: ((event: unknown) => Promise<LineOutcome>) | undefined;
 
 function productionHandler(): (event: unknown) => Promise<LineOutcome> {
   const config = reconcileConfigFromEnv(process.env);
   const client = documentClientOf(createDynamoClient());
-  const carrier: CarrierGateway =
-    config.carrier.mode === 'eventbridge'
-      ? new EventBridgeCarrier({ client: new EventBridgeClient({}), eventBusName: config.carrier.busName })
-      : new HttpsCarrier({ endpointUrl: config.carrier.endpointUrl, secretsManager: new SecretsManagerClient({}), secretId: config.carrier.secretArn });
+  const carrier = carrierOf(config.carrier, client);
   const scheduler = new SchedulerClient({});
   return createHandler({
     profiles: new DynamoProfileStore({ client, tableName: config.profilesTable }),

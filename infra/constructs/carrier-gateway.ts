@@ -9,7 +9,9 @@ export type CarrierGatewayProps =
   /** Commands are events on a bus of this stack (source `spendcap`, detail-type `spendcap.carrier-command`). */
   | { readonly mode: 'eventbridge'; readonly archiveRetention?: Duration }
   /** Commands are POSTed to the host operator's provisioning endpoint with credentials from a secret. */
-  | { readonly mode: 'https'; readonly endpointUrl: string };
+  | { readonly mode: 'https'; readonly endpointUrl: string }
+  /** The operator's own PCF enforces: commands become policy counter statuses (the Realtime construct binds them). */
+  | { readonly mode: 'nchf' };
 
 /**
  * How bar / un-bar commands reach the host network. In `eventbridge` mode (the default) spendcap owns a bus
@@ -19,7 +21,7 @@ export type CarrierGatewayProps =
  * endpoint directly, with credentials kept in Secrets Manager.
  */
 export class CarrierGateway extends Construct {
-  public readonly mode: 'eventbridge' | 'https';
+  public readonly mode: 'eventbridge' | 'https' | 'nchf';
   /** Mode eventbridge: the carrier-commands bus. */
   public readonly bus?: events.EventBus;
   /** Mode eventbridge: 30 days of commands, replayable. */
@@ -40,7 +42,7 @@ export class CarrierGateway extends Construct {
         eventPattern: { source: ['spendcap'] },
         retention: props.archiveRetention ?? Duration.days(30),
       });
-    } else {
+    } else if (props.mode === 'https') {
       this.endpointUrl = props.endpointUrl;
       this.secret = new secretsmanager.Secret(this, 'EndpointCredentials', {
         description: 'spendcap: credentials of the host operator provisioning endpoint, JSON {"token"} or {"username","password"}, set by the operator',

@@ -23,6 +23,8 @@ import type { Construct } from 'constructs';
 import { ENV, OBSERVABILITY, type EnvName } from '../../shared/config/env-names.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
 import { TABLES, type TableDesign } from '../../shared/adapters/tables.js';
+import { REALTIME_TABLE } from '../../shared/adapters/realtime-items.js';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 
 /** Repository root: entries, lock file and tsconfig are found from here whatever the working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -205,6 +207,7 @@ const TABLE_DESIGN_BY_ENV: Partial<Record<EnvName, TableDesign>> = {
   [ENV.usageTable]: TABLES.usage,
   [ENV.profilesTable]: TABLES.profiles,
   [ENV.auditTable]: TABLES.audit,
+  [ENV.realtimeTable]: REALTIME_TABLE,
 };
 
 /** The index ARNs of a table as designed in shared/adapters/tables.ts, by name (no `/index/*` wildcard). */
@@ -285,6 +288,16 @@ export function bindSecret(fn: SpendcapFunction, envName: EnvName, secret: secre
   fn.addEnvironment(envName, secret.secretArn);
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
   grantKey(fn, secret.encryptionKey, ['kms:Decrypt']);
+}
+
+/**
+ * Hands the carrier-event stream to a producer: sets `envName` to the stream ARN and grants kinesis:PutRecord(s)
+ * on it only, with the data keys of its customer managed key.
+ */
+export function bindStreamProducer(fn: SpendcapFunction, envName: EnvName, stream: kinesis.IStream): void {
+  fn.addEnvironment(envName, stream.streamArn);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kinesis:PutRecord', 'kinesis:PutRecords'], resources: [stream.streamArn] }));
+  grantKey(fn, stream.encryptionKey, ['kms:GenerateDataKey']);
 }
 
 function grantKey(fn: SpendcapFunction, key: kms.IKey | undefined, actions: readonly string[]): void {

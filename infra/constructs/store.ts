@@ -11,6 +11,11 @@ export interface StoreProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * A stream of the profiles table's keys (the real-time path ends a deleted subscriber's PCF subscriptions).
+   * @default false
+   */
+  readonly profilesStream?: boolean;
 }
 
 /**
@@ -37,11 +42,11 @@ export class Store extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.usageTable = this.table('Usage', TABLES.usage, removalPolicy);
-    this.profilesTable = this.table('Profiles', TABLES.profiles, removalPolicy);
+    this.profilesTable = this.table('Profiles', TABLES.profiles, removalPolicy, props.profilesStream === true ? dynamodb.StreamViewType.KEYS_ONLY : undefined);
     this.auditTable = this.table('Audit', TABLES.audit, removalPolicy);
   }
 
-  private table(id: string, design: TableDesign, removalPolicy: RemovalPolicy): dynamodb.Table {
+  private table(id: string, design: TableDesign, removalPolicy: RemovalPolicy, stream?: dynamodb.StreamViewType): dynamodb.Table {
     const table = new dynamodb.Table(this, id, {
       partitionKey: { name: design.partitionKey, type: dynamodb.AttributeType.STRING },
       ...(design.sortKey === undefined ? {} : { sortKey: { name: design.sortKey, type: dynamodb.AttributeType.STRING } }),
@@ -50,6 +55,7 @@ export class Store extends Construct {
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       ...(design.ttlAttribute === undefined ? {} : { timeToLiveAttribute: design.ttlAttribute }),
+      ...(stream === undefined ? {} : { stream }),
       removalPolicy,
     });
     for (const [indexName, index] of Object.entries(design.indexes ?? {})) {

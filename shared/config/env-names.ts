@@ -42,6 +42,14 @@ export const ENV = {
   mailerFeedbackTopicArn: 'MAILER_FEEDBACK_TOPIC_ARN',
   /** JSON of PolicySettings (home PLMN, tariff, bill-shock rule, continue keyword/URL); see shared/config/settings.ts. */
   settings: 'SPENDCAP_SETTINGS',
+  /** Online charging and spending limit control: sessions, budgets, PCF subscriptions (docs/realtime.md). */
+  realtimeTable: 'REALTIME_TABLE_NAME',
+  /** The carrier-event stream, for the charging function's committed usage (ARN). */
+  usageStreamArn: 'USAGE_STREAM_ARN',
+  /** SQS queue of notifications to the 5G core (PCF status, SMF re-authorisation). */
+  sbiNotificationQueueUrl: 'SBI_NOTIFICATION_QUEUE_URL',
+  /** JSON of the realtime settings (quota sizes, validity, final unit action); see shared/charging/realtime-settings.ts. */
+  realtimeSettings: 'REALTIME_SETTINGS',
   /** Powertools service name. */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
 } as const;

@@ -64,15 +64,18 @@ export function reportFailureConfigFromEnv(env: NodeJS.ProcessEnv): ReportFailur
 
 export type CarrierConfig =
   | { readonly mode: 'eventbridge'; readonly busName: string }
-  | { readonly mode: 'https'; readonly endpointUrl: string; readonly secretArn: string };
+  | { readonly mode: 'https'; readonly endpointUrl: string; readonly secretArn: string }
+  /** The operator's PCF enforces: policy counter statuses (spending limit control); its own variables: shared/charging/config.ts. */
+  | { readonly mode: 'nchf' };
 
 export function carrierConfigFromEnv(env: NodeJS.ProcessEnv): CarrierConfig {
   const common = parseEnvironment(
     z.object({
-      [ENV.carrierMode]: z.enum(['eventbridge', 'https'], { error: `${ENV.carrierMode}: must be eventbridge or https` }).default('eventbridge'),
+      [ENV.carrierMode]: z.enum(['eventbridge', 'https', 'nchf'], { error: `${ENV.carrierMode}: must be eventbridge, https or nchf` }).default('eventbridge'),
     }),
     env,
   );
+  if (common[ENV.carrierMode] === 'nchf') return { mode: 'nchf' };
   if (common[ENV.carrierMode] === 'eventbridge') {
     const raw = parseEnvironment(z.object({ [ENV.carrierBusName]: requiredVariable(ENV.carrierBusName) }), env);
     return { mode: 'eventbridge', busName: raw[ENV.carrierBusName] };

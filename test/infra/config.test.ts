@@ -42,7 +42,7 @@ describe('deployment configuration', () => {
     [{ ingest: { parallelizationFactor: 11 } }, 'spendcap.ingest.parallelizationFactor: must be an integer from 1 to 10'],
     [{ carrier: { mode: 'https' } }, 'spendcap.carrier.endpointUrl: must be an https:// URL'],
     [{ carrier: { mode: 'https', endpointUrl: 'http://plain.example.net' } }, 'spendcap.carrier.endpointUrl: must be an https:// URL'],
-    [{ carrier: { mode: 'smpp' } }, 'spendcap.carrier.mode: must be { "mode": "eventbridge" } or { "mode": "https", "endpointUrl": "https://..." }'],
+    [{ carrier: { mode: 'smpp' } }, 'spendcap.carrier.mode: must be { "mode": "eventbridge" }, { "mode": "https", "endpointUrl": "https://..." } or { "mode": "nchf" }'],
     [{ sms: { senderId: 'Spend Cap' } }, 'spendcap.sms.senderId: must be 1 to 11 letters or digits with at least one letter'],
     [{ ops: { emails: ['not-an-address'] } }, 'spendcap.ops.emails.0: must be an e-mail address'],
     [{ logs: { retentionDays: 31 } }, 'spendcap.logs.retentionDays: must be one of 1, 3, 5, 7'],

@@ -1,0 +1,52 @@
+/**
+ * Nchf_ConvergedCharging behind the load balancer (HTTP/2 to the SMF, ALB to Lambda): online data quota
+ * for PDU sessions. Thin: the rules are in shared/charging.
+ */
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { ALBEvent, ALBResult } from 'aws-lambda';
+import { albHandlerOf, sbiLog, type SbiAlbHandler } from '../../shared/sbi/alb-handler.js';
+import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
+import { DynamoChargingStore } from '../../shared/adapters/dynamo-charging-store.js';
+import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
+import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
+import { KinesisUsagePublisher } from '../../shared/adapters/kinesis-usage-publisher.js';
+import { chargingConfigFromEnv } from '../../shared/charging/config.js';
+import { ConvergedCharging } from '../../shared/charging/converged-charging.js';
+import { realtimeSettingsFromEnv, type SbiAuthMode } from '../../shared/charging/realtime-settings.js';
+import { CHARGING_SCOPE, chargingRoutes } from '../../shared/charging/routes.js';
+import { settingsFromEnv } from '../../shared/config/settings.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import { sbiService } from '../../shared/sbi/service.js';
+
+export interface ChargingHandlerDeps {
+  readonly charging: Pick<ConvergedCharging, 'create' | 'update' | 'release'>;
+  readonly auth: SbiAuthMode;
+}
+
+export function createHandler(deps: ChargingHandlerDeps): SbiAlbHandler {
+  return albHandlerOf(sbiService(chargingRoutes(deps.charging), { auth: deps.auth, scope: CHARGING_SCOPE, log: sbiLog }), 'Charging');
+}
+
+let production: SbiAlbHandler | undefined;
+
+function productionHandler(): SbiAlbHandler {
+  const config = chargingConfigFromEnv(process.env);
+  const settings = settingsFromEnv(process.env);
+  const realtime = realtimeSettingsFromEnv(process.env, settings.selfCareUrl);
+  const client = documentClientOf(createDynamoClient());
+  const charging = new ConvergedCharging({
+    store: new DynamoChargingStore({ client, tableName: config.realtimeTable }),
+    usage: new DynamoUsageStore({ client, tableName: config.usageTable }),
+    profiles: new DynamoProfileStore({ client, tableName: config.profilesTable }),
+    publisher: new KinesisUsagePublisher({ client: new KinesisClient({}), stream: { arn: config.streamArn } }),
+    clock: systemClock,
+    settings,
+    quota: realtime.quota,
+  });
+  return createHandler({ charging, auth: realtime.auth });
+}
+
+export const handler = async (event: ALBEvent): Promise<ALBResult> => {
+  production ??= productionHandler();
+  return production(event);
+};
