@@ -13,7 +13,7 @@ import type { PolicySettings } from '../shared/domain/model.js';
 import { formatIssues, isPlainObject, EMAIL_PATTERN } from '../shared/domain/validation.js';
 import { parseSettings } from '../shared/config/settings.js';
 import { DEPLOYMENT_WARNING_NAMES } from './deployment-warnings.js';
-import { realtimeSettingsSchema } from '../shared/charging/realtime-settings.js';
+import { quotaSettingsSchema } from '../shared/charging/realtime-settings.js';
 
 /** Context keys the app reads. */
 export const CONFIG_CONTEXT_KEY = 'spendcap';
@@ -192,14 +192,14 @@ const realtimeSchema = z
     ingressCidrs: z.array(cidrSchema, { error: 'must be an array of CIDR blocks' }).default([]),
     /** Internet-facing load balancer instead of an internal one. */
     internetFacing: z.boolean({ error: 'must be true or false' }).default(false),
-    quota: realtimeSettingsSchema.default(realtimeSettingsSchema.parse({})),
+    /** The quota settings; how SMFs and PCFs authenticate comes from `auth.mode`, not from here. */
+    quota: quotaSettingsSchema.default(quotaSettingsSchema.parse({})),
   })
   .superRefine((r, ctx) => {
     if (!r.enabled) return;
     if (r.certificateArn === undefined) ctx.addIssue({ code: 'custom', path: ['certificateArn'], message: 'required when enabled' });
     if (r.auth === undefined) ctx.addIssue({ code: 'custom', path: ['auth'], message: 'required when enabled (mtls or oauth2)' });
     if (r.ingressCidrs.length === 0) ctx.addIssue({ code: 'custom', path: ['ingressCidrs'], message: 'required when enabled (at least one CIDR block)' });
-    if (r.quota.auth !== 'mtls') ctx.addIssue({ code: 'custom', path: ['quota', 'auth'], message: 'set by realtime.auth.mode; leave it out' });
   });
 
 /** The raw shape; `policy` is validated by the settings schema the functions themselves use. */

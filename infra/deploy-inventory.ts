@@ -158,7 +158,9 @@ export function synthesizeTemplate(configInput: unknown): StackTemplate {
       context: { ...cdkFeatureFlags({ quiet: true }), 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true },
     });
     const config = parseDeploymentConfig(configInput);
-    const stack = new SpendcapStack(app, config.stackName, { config });
+    // In the configured environment, as `cdk deploy` would synthesize it (the real-time path needs the region).
+    const env = config.account !== undefined && config.region !== undefined ? { env: { account: config.account, region: config.region } } : {};
+    const stack = new SpendcapStack(app, config.stackName, { config, ...env });
     return app.synth().getStackArtifact(stack.artifactId).template as StackTemplate;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -171,6 +173,19 @@ export function variantsOf(example: Record<string, unknown>): ReadonlyArray<{ re
   return [
     { setting: '`"carrier": { "mode": "https", ... }`', config: { ...example, carrier: { mode: 'https', endpointUrl: 'https://provisioning.host-operator.example.com/v1' } } },
     { setting: '`"mailer": { "enabled": true, ... }`', config: { ...example, mailer: { ...mailer, enabled: true } } },
+    {
+      setting: '`"realtime": { "enabled": true, ... }`',
+      config: {
+        ...example,
+        realtime: {
+          ...((example.realtime ?? {}) as Record<string, unknown>),
+          enabled: true,
+          certificateArn: 'arn:aws:acm:eu-west-3:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+          auth: { mode: 'oauth2', issuer: 'https://nrf.mvno.example.com', jwksEndpoint: 'https://nrf.mvno.example.com/jwks' },
+          ingressCidrs: ['10.20.0.0/16'],
+        },
+      },
+    },
   ];
 }
 

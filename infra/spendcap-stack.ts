@@ -181,7 +181,7 @@ export class SpendcapStack extends Stack {
     }
     const { realtime } = config;
     if (realtime.enabled && realtime.certificateArn !== undefined && realtime.auth !== undefined) {
-      const { auth: _auth, ...quota } = realtime.quota;
+      const quota = realtime.quota;
       this.realtime = new Realtime(this, 'Realtime', {
         store: this.store,
         stream: this.stream,

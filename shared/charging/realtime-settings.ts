@@ -18,8 +18,7 @@ const int = (min: number, max: number) =>
 export const AUTH_MODES = ['mtls', 'oauth2', 'none'] as const;
 export type SbiAuthMode = (typeof AUTH_MODES)[number];
 
-export const realtimeSettingsSchema = z
-  .strictObject({
+const quotaShape = {
     /** Granted when the SMF names no volume (bytes). */
     defaultGrantBytes: int(1_000, 10_000_000_000).default(DEFAULT_QUOTA_SETTINGS.defaultGrantBytes),
     /** No single grant is larger (bytes): what one session holds away from the subscriber's others. */
@@ -39,6 +38,20 @@ export const realtimeSettingsSchema = z
       .string({ error: 'must be an http(s) URL' })
       .refine((u) => /^https?:\/\/[^/\s]+/.test(u), { error: 'must be an http(s) URL' })
       .optional(),
+};
+
+function grantsInOrder(s: { defaultGrantBytes: number; maxGrantBytes: number }, ctx: z.RefinementCtx): void {
+  if (s.defaultGrantBytes > s.maxGrantBytes) {
+    ctx.addIssue({ code: 'custom', path: ['defaultGrantBytes'], message: 'must not be above maxGrantBytes' });
+  }
+}
+
+/** The quota settings alone (the deployment configuration derives `auth` from its own key). */
+export const quotaSettingsSchema = z.strictObject(quotaShape).superRefine(grantsInOrder);
+
+export const realtimeSettingsSchema = z
+  .strictObject({
+    ...quotaShape,
     /**
      * How SMFs and PCFs authenticate: `mtls` (the load balancer verifies their client certificates),
      * `oauth2` (the load balancer verifies NRF-issued access tokens, the function checks their scope), or
@@ -46,11 +59,7 @@ export const realtimeSettingsSchema = z
      */
     auth: z.enum(AUTH_MODES, { error: 'must be "mtls", "oauth2" or "none"' }).default('mtls'),
   })
-  .superRefine((s, ctx) => {
-    if (s.defaultGrantBytes > s.maxGrantBytes) {
-      ctx.addIssue({ code: 'custom', path: ['defaultGrantBytes'], message: 'must not be above maxGrantBytes' });
-    }
-  });
+  .superRefine(grantsInOrder);
 
 export type RealtimeSettingsInput = z.input<typeof realtimeSettingsSchema>;
 

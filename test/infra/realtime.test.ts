@@ -114,7 +114,7 @@ describe('realtime path (opt-in)', () => {
     const { stack } = buildStack({ realtime: realtime(), carrier: { mode: 'nchf' } });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: 'Cap policy: sends one bar / un-bar command to the host operator once and records the bar in force',
+      Description: "Cap policy: brings the line's carrier bars in line with the caps (lift scheduled first, commands once)",
       Environment: { Variables: { CARRIER_MODE: 'nchf' } },
     });
   });

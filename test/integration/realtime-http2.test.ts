@@ -59,18 +59,21 @@ beforeAll(async () => {
     settings: { defaultGrantBytes: 4_000_000, maxGrantBytes: 8_000_000 },
   });
   // The one pipeline: the charging function's usage is counted by the real ingest, from the stream.
+  const ingest = createIngestHandler({
+    usage: new DynamoUsageStore({ client: documents, tableName: emulators.tableNames.usage }),
+    profiles,
+    quarantine: new MemoryQuarantine(),
+    workflows: starts,
+    settings: DEFAULT_SETTINGS,
+    profileCacheTtlMs: 0,
+  });
   poller = new StreamPoller({
     kinesis: emulators.kinesis,
     streamName: emulators.streamName,
     region: emulators.region,
-    handler: createIngestHandler({
-      usage: new DynamoUsageStore({ client: documents, tableName: emulators.tableNames.usage }),
-      profiles,
-      quarantine: new MemoryQuarantine(),
-      workflows: starts,
-      settings: DEFAULT_SETTINGS,
-      profileCacheTtlMs: 0,
-    }),
+    // Records arrive at the test's clock (kinesalite stamps the wall clock, months after the test's usage).
+    handler: (event, context) =>
+      ingest({ Records: event.Records.map((r) => ({ ...r, kinesis: { ...r.kinesis, approximateArrivalTimestamp: clock.now().getTime() / 1000 } })) }, context),
     idlePollMs: 20,
   });
   await poller.start('TRIM_HORIZON');
