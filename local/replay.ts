@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { SubscriberProfile } from '../shared/domain/model.js';
 import { Feeder, type Pipeline, type WaveLine } from './feeder.js';
 import { kinesisRecord, localLambdaContext, localStreamArn } from './kinesis-event.js';
-import { checkEventsFile, eventLines, InputFileError, loadSubscribers } from './replay-input.js';
+import { checkEventsFile, InputFileError, loadSubscribers } from './replay-input.js';
+import { replaySource, type ReplaySource } from './mapped-lines.js';
 import { inTimeOrder, reportPeriods, type RejectedLine, type ReplayReport, type ReportSubscriber } from './replay-report.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { RequestPredictor } from './request-predictor.js';
@@ -20,6 +21,8 @@ import { SimulatedNetwork } from './simulated-network.js';
 export interface ReplayOptions {
   readonly subscribersFile: string;
   readonly eventsFile: string;
+  /** A feed mapping (docs/feeds.md): the events file is then a host operator's export, read through it. */
+  readonly mappingFile?: string;
   /** Where to write the report; omitted: only returned. */
   readonly reportFile?: string;
   /** Lines per wave (1 = one event at a time; the report is the same). */
@@ -52,6 +55,7 @@ const REPLAY_SHARD = 'shardId-000000000000';
 export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const profilesList = await loadSubscribers(options.subscribersFile);
   const size = await checkEventsFile(options.eventsFile);
+  const input = await replaySource(options.eventsFile, options.mappingFile);
   const profiles = new Map<string, SubscriberProfile>(profilesList.map((p) => [p.subscriberId, p]));
 
   const setupStarted = performance.now();
@@ -60,7 +64,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   try {
     await runtime.putProfiles(profilesList);
     if (options.timings !== undefined) options.timings.setupMs = performance.now() - setupStarted;
-    const report = await replayInto(runtime, profiles, profilesList, options, size);
+    const report = await replayInto(runtime, profiles, profilesList, options, size, input);
     if (options.reportFile !== undefined) {
       // Written whole, then renamed: a report file is never half written.
       const temporary = `${options.reportFile}.partial-${process.pid}`;
@@ -79,6 +83,7 @@ async function replayInto(
   profilesList: readonly SubscriberProfile[],
   options: ReplayOptions,
   size: number,
+  input: ReplaySource,
 ): Promise<ReplayReport> {
   const { clock, workflows } = runtime;
   const network = simulatedNetworkOf(runtime, profiles);
@@ -130,7 +135,7 @@ async function replayInto(
   const started = Date.now();
   let lastProgress = started;
   const tty = progressOut === process.stderr && process.stderr.isTTY;
-  for await (const line of eventLines(options.eventsFile)) {
+  for await (const line of input.lines) {
     await feeder.feed(line);
     if (progressOut !== undefined && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
       lastProgress = Date.now();
@@ -147,13 +152,14 @@ async function replayInto(
     options.timings.waves = feeder.counts.waves;
   }
 
-  // Waves may reach the quarantine out of line order.
+  // Waves may reach the quarantine out of line order; lines a feed mapping refused never reached it.
+  rejected.push(...input.refused);
   rejected.sort((a, b) => a.line - b.line);
   const subscribers = await subscriberReports(runtime, network, profilesList);
   if (options.timings !== undefined) options.timings.reportMs = Date.now() - eventsDone;
   return {
     version: 1,
-    eventsRead: feeder.counts.read,
+    eventsRead: feeder.counts.read + input.refused.length,
     eventsApplied: runtime.totals.applied,
     duplicates: runtime.totals.duplicates,
     rejected,
@@ -195,7 +201,7 @@ export function simulatedNetworkOf(runtime: LocalRuntime, profiles: ReadonlyMap<
 }
 
 async function main(): Promise<void> {
-  let values: { subscribers?: string; events?: string; report?: string; wave?: string };
+  let values: { subscribers?: string; events?: string; report?: string; wave?: string; mapping?: string };
   try {
     ({ values } = parseArgs({
       options: {
@@ -203,6 +209,7 @@ async function main(): Promise<void> {
         events: { type: 'string' },
         report: { type: 'string' },
         wave: { type: 'string' },
+        mapping: { type: 'string' },
       },
       strict: true,
     }));
@@ -222,6 +229,7 @@ async function main(): Promise<void> {
       subscribersFile: values.subscribers!,
       eventsFile: values.events!,
       reportFile: values.report!,
+      ...(values.mapping !== undefined ? { mappingFile: values.mapping } : {}),
       ...(maxWave !== undefined ? { maxWave } : {}),
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

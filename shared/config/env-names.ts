@@ -36,6 +36,12 @@ export const ENV = {
   settings: 'SPENDCAP_SETTINGS',
   /** Powertools service name. */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
+  /** Usage files: the usage stream the file-ingest function puts records on. */
+  usageStreamName: 'USAGE_STREAM_NAME',
+  /** Usage files: progress of each landed file (DynamoDB). */
+  feedLedgerTable: 'FEED_LEDGER_TABLE_NAME',
+  /** Usage files: the file-event queue, where large files queue their continuation. */
+  feedQueueUrl: 'FEED_QUEUE_URL',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
