@@ -210,6 +210,7 @@ class FileRun {
     const start = this.progress;
     const mapper = compileMapping(mapping);
     let header = start.header;
+    let headerLine = start.headerLine ?? 0;
     if (mapper.needsHeader && header !== undefined) {
       const problem = mapper.useHeader(header);
       if (problem !== undefined) return { kind: 'malformed', reason: problem };
@@ -238,11 +239,13 @@ class FileRun {
         for (const line of batch) {
           if (line.line < start.nextLine) continue;
           last = line;
+          if (line.line === headerLine) continue;
           if (headerPending) {
             if (mapper.isIgnored(line.text)) continue;
             const problem = mapper.useHeader(line.text);
             if (problem !== undefined) return { kind: 'malformed', reason: problem };
             header = line.text;
+            headerLine = line.line;
             headerPending = false;
             continue;
           }
@@ -253,7 +256,7 @@ class FileRun {
             return { kind: 'malformed', reason: `more than ${maxBadLines} lines do not match the mapping (first: ${this.progress.firstBad ?? stretch.firstBad})` };
           }
           if (stretch.lines >= this.chunkLines) {
-            const stop = await this.commit(stretch, line, header, gzip, false);
+            const stop = await this.commit(stretch, line, { header, headerLine }, gzip, false);
             if (stop !== undefined) return stop;
             stretch = new Stretch(line.line + 1);
           }
@@ -262,8 +265,7 @@ class FileRun {
     } finally {
       await lines.return(undefined);
     }
-    if (headerPending) header = undefined;
-    const stop = await this.commit(stretch, last, header, gzip, true);
+    const stop = await this.commit(stretch, last, { header, headerLine }, gzip, true);
     return stop ?? { kind: 'end' };
   }
 
@@ -310,7 +312,13 @@ class FileRun {
    * quarantine first; then the progress is saved (the lock tells whether another invocation took the file
    * over) and the stretch's health published. Returns a stop when this invocation must not go on.
    */
-  private async commit(stretch: Stretch, last: SourceLine | undefined, header: string | undefined, gzip: boolean | undefined, atEnd: boolean): Promise<PassEnd | undefined> {
+  private async commit(
+    stretch: Stretch,
+    last: SourceLine | undefined,
+    { header, headerLine }: { header: string | undefined; headerLine: number },
+    gzip: boolean | undefined,
+    atEnd: boolean,
+  ): Promise<PassEnd | undefined> {
     const p = this.progress;
     const putting = p.phase === 'put';
     if (putting) {
@@ -322,7 +330,7 @@ class FileRun {
       ...p,
       nextLine: last === undefined ? p.nextLine : last.line + 1,
       nextByte: last === undefined ? p.nextByte : last.end,
-      ...(header !== undefined ? { header } : {}),
+      ...(header !== undefined ? { header, headerLine } : {}),
       ...(gzip !== undefined ? { gzip } : {}),
       records: p.records + stretch.recordCount,
       badLines: p.badLines + stretch.badCount,

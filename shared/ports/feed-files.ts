@@ -39,6 +39,8 @@ export interface FileProgress {
   readonly nextByte: number;
   /** The CSV header line, kept for a resumed read that starts past it. */
   readonly header?: string;
+  /** Its line number: a pass that starts before it skips it. */
+  readonly headerLine?: number;
   /** Whether the object is gzip (known after its first bytes): a plain one resumes with a ranged read. */
   readonly gzip?: boolean;
   readonly arrivalMs: number;
