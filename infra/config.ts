@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { PolicySettings } from '../shared/domain/model.js';
 import { formatIssues, isPlainObject, EMAIL_PATTERN } from '../shared/domain/validation.js';
 import { parseSettings } from '../shared/config/settings.js';
+import { feedsConfigSchema, resolveFeeds, type FeedsConfig } from './feeds-config.js';
 
 /** Context keys the app reads. */
 export const CONFIG_CONTEXT_KEY = 'spendcap';
@@ -141,13 +142,16 @@ const deploymentConfigInputSchema = z.strictObject({
   stream: streamSchema.default({ capacityMode: 'onDemand', retentionHours: 24 }),
   ingest: ingestSchema.default(ingestSchema.parse({})),
   alarms: alarmsSchema.default(alarmsSchema.parse({})),
+  /** Usage files on S3 with a mapping per feed (docs/feeds.md); none by default. */
+  feeds: feedsConfigSchema,
 });
 
 type DeploymentConfigInput = z.output<typeof deploymentConfigInputSchema>;
 
 /** The validated deployment configuration, every default applied. */
-export interface DeploymentConfig extends Omit<DeploymentConfigInput, 'policy' | 'logs'> {
+export interface DeploymentConfig extends Omit<DeploymentConfigInput, 'policy' | 'logs' | 'feeds'> {
   readonly policy: PolicySettings;
+  readonly feeds: FeedsConfig;
   readonly logs: { readonly retentionDays: RetentionDays };
 }
 
@@ -177,7 +181,9 @@ export function parseDeploymentConfig(input: unknown, source = CONFIG_CONTEXT_KE
   } catch (e: unknown) {
     throw new DeploymentConfigError(prefixed(`${source}.policy`, e instanceof Error ? e.message : String(e)));
   }
-  return { ...result.data, policy, logs: { retentionDays: result.data.logs.retentionDays as RetentionDays } };
+  const feeds = resolveFeeds(result.data.feeds);
+  if ('errors' in feeds) throw new DeploymentConfigError(feeds.errors.map((reason) => `${source}.feeds.${reason}`).join('; '));
+  return { ...result.data, policy, feeds: feeds.feeds, logs: { retentionDays: result.data.logs.retentionDays as RetentionDays } };
 }
 
 /**

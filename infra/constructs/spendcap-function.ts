@@ -11,6 +11,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -59,6 +60,12 @@ export interface SpendcapFunctionProps {
   readonly serviceName?: string;
   /** Extra environment variables that are not resource bindings. */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Constants baked into the bundle (esbuild `define`: expression -> JSON text), for configuration too
+   * large for Lambda's 4 KB of environment (the feed mappings).
+   * @default none
+   */
+  readonly define?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -127,6 +134,7 @@ export class SpendcapFunction extends NodejsFunction {
         sourcesContent: false,
         externalModules: ['@aws-sdk/*'],
         tsconfig: `${PROJECT_ROOT}tsconfig.json`,
+        ...(props.define !== undefined ? { define: { ...props.define } } : {}),
       },
     });
     this.functionLogGroup = logGroup;
@@ -259,6 +267,14 @@ export function bindQueue(fn: SpendcapFunction, envName: EnvName, queue: sqs.IQu
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
   // SSE-KMS: a producer generates the data key and must be able to decrypt it (SQS developer guide).
   grantKey(fn, queue.encryptionMasterKey, ['kms:Decrypt', 'kms:GenerateDataKey']);
+}
+
+/** Hands a stream to a producer: sets `envName` to the stream name and grants kinesis:PutRecord(s) on it and its key's data keys. */
+export function bindStream(fn: SpendcapFunction, envName: EnvName, stream: kinesis.IStream): void {
+  fn.addEnvironment(envName, stream.streamName);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kinesis:PutRecord', 'kinesis:PutRecords'], resources: [stream.streamArn] }));
+  // Server-side encryption: a producer only generates data keys (Kinesis developer guide, SSE permissions).
+  grantKey(fn, stream.encryptionKey, ['kms:GenerateDataKey']);
 }
 
 /** Hands a topic to a publisher: sets `envName` to the topic ARN and grants sns:Publish on it only. */
