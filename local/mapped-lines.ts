@@ -84,3 +84,33 @@ export async function replaySource(eventsFile: string, mappingFile: string | und
   const refused: RejectedLine[] = [];
   return { lines: mappedEventLines(eventsFile, mapping, refused), refused };
 }
+
+/**
+ * `npm start -- --follow --events export.csv --mapping feed.json`: puts an export's records on the local
+ * usage stream, as the file-ingest function puts a landed file's records on the stream in AWS (same
+ * mapping, same stream adapter); the running pipeline then takes them like any other record. Returns what
+ * was put and what the mapping refused.
+ */
+export async function putMappedFile(
+  kinesis: import('@aws-sdk/client-kinesis').KinesisClient,
+  streamName: string,
+  eventsFile: string,
+  mappingFile: string,
+): Promise<{ put: number; refused: RejectedLine[] }> {
+  const { KinesisRecordSink } = await import('../shared/adapters/kinesis-record-sink.js');
+  const mapping = await loadFeedMapping(mappingFile);
+  const refused: RejectedLine[] = [];
+  const sink = new KinesisRecordSink({ client: kinesis, streamName });
+  let batch: Array<{ partitionKey: string; data: string }> = [];
+  let put = 0;
+  for await (const line of mappedEventLines(eventsFile, mapping, refused)) {
+    batch.push({ partitionKey: (JSON.parse(line.text) as { subscriberId: string }).subscriberId, data: line.text });
+    if (batch.length === 500) {
+      await sink.put(batch);
+      put += batch.length;
+      batch = [];
+    }
+  }
+  await sink.put(batch);
+  return { put: put + batch.length, refused };
+}

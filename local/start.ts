@@ -22,6 +22,7 @@ import { DEMO_CHARACTERS, DEMO_EVENTS_FILE, DEMO_SUBSCRIBERS_FILE } from './demo
 import { Feeder, type Pipeline } from './feeder.js';
 import { localLambdaContext } from './kinesis-event.js';
 import { eventLines, loadSubscribers } from './replay-input.js';
+import { putMappedFile } from './mapped-lines.js';
 import { subscriberReports, simulatedNetworkOf } from './replay.js';
 import type { ReportSubscriber } from './replay-report.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
@@ -207,7 +208,13 @@ async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfi
   out.write(`${dim('Replay your own traffic: npm run replay -- --subscribers s.json --events e.jsonl --report r.json')}\n`);
 }
 
-async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfile[], kinesisPort: number, apiPort: number): Promise<void> {
+async function follow(
+  runtime: LocalRuntime,
+  profiles: readonly SubscriberProfile[],
+  kinesisPort: number,
+  apiPort: number,
+  mapped?: { readonly events: string; readonly mapping: string },
+): Promise<void> {
   const timeline = new Timeline();
   const { emulators, clock, workflows } = runtime;
   describeActivity(runtime, timeline);
@@ -274,6 +281,12 @@ async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfil
       `    --cli-binary-format raw-in-base64-out --data '${example}'\n\n`,
   );
   out.write(`Then: curl ${api.url}/subscribers/DEMO-LUCAS/usage\n\n`);
+  if (mapped !== undefined) {
+    // An operator's export through its feed mapping, onto the stream as the file-ingest function would put it.
+    const { put, refused } = await putMappedFile(emulators.kinesis, emulators.streamName, mapped.events, mapped.mapping);
+    out.write(`${mapped.events}: ${put} record(s) put on the stream through ${mapped.mapping}, ${refused.length} line(s) refused\n`);
+    for (const r of refused.slice(0, 20)) out.write(`  line ${r.line}: ${r.reason}\n`);
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -295,16 +308,20 @@ async function main(): Promise<void> {
       'kinesis-port': { type: 'string', default: '4567' },
       'dynamo-port': { type: 'string', default: '8000' },
       'api-port': { type: 'string', default: '3000' },
+      events: { type: 'string' },
+      mapping: { type: 'string' },
+      subscribers: { type: 'string' },
     },
     strict: true,
   });
   const kinesisPort = Number(values['kinesis-port']);
   const dynamoPort = Number(values['dynamo-port']);
-  const profiles = await loadSubscribers(DEMO_SUBSCRIBERS_FILE);
+  const profiles = await loadSubscribers(values.subscribers ?? DEMO_SUBSCRIBERS_FILE);
   const runtime = await startLocalRuntime(values.follow ? { kinesisPort, dynamoPort, keepRejected: false } : {});
   try {
     await runtime.putProfiles(profiles);
-    if (values.follow) await follow(runtime, profiles, kinesisPort, Number(values['api-port']));
+    const mapped = values.events !== undefined && values.mapping !== undefined ? { events: values.events, mapping: values.mapping } : undefined;
+    if (values.follow) await follow(runtime, profiles, kinesisPort, Number(values['api-port']), mapped);
     else await runDemo(runtime, profiles);
   } finally {
     await runtime.stop();
