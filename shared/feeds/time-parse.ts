@@ -129,18 +129,20 @@ export function isKnownZone(zone: string): boolean {
   return luxonZone(zone) !== undefined;
 }
 
-/** Offset of an IANA zone at a local hour, cached per (zone, local hour): DST changes on the hour. */
-const hourOffsets = new Map<string, number>();
+/** Offset of an IANA zone at a local hour, cached per zone and local hour: DST changes on the hour. */
+const hourOffsets = new Map<string, Map<number, number>>();
 
 function offsetAt(zone: IANAZone, year: number, month: number, day: number, hour: number): number {
-  const key = `${zone.name}|${year}|${month}|${day}|${hour}`;
-  const cached = hourOffsets.get(key);
+  let byHour = hourOffsets.get(zone.name);
+  if (byHour === undefined) hourOffsets.set(zone.name, (byHour = new Map()));
+  const key = ((year * 100 + month) * 100 + day) * 100 + hour;
+  const cached = byHour.get(key);
   if (cached !== undefined) return cached;
   // In the hour a clock skips (spring) or repeats (autumn), Luxon picks one offset; an export in local
   // time cannot say which instant it meant there either.
   const offset = DateTime.fromObject({ year, month, day, hour }, { zone }).offset;
-  if (hourOffsets.size > 100_000) hourOffsets.clear();
-  hourOffsets.set(key, offset);
+  if (byHour.size > 100_000) byHour.clear();
+  byHour.set(key, offset);
   return offset;
 }
 
