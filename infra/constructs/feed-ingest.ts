@@ -135,9 +135,11 @@ export class FeedIngest extends Construct {
     });
     this.queue = new sqs.Queue(this, 'FileEvents', {
       ...queueDefaults,
-      // Lambda's guidance for an SQS event source: six times the function timeout, so that a message is
-      // not delivered again while an invocation still works on it.
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      // Shorter than Lambda's guidance for SQS sources (six times the function timeout), on purpose: a second
+      // delivery while an invocation still works on the file is harmless (the ledger's lock stops one of
+      // them), whereas a failed file should resume within minutes, not hours: a feed's delay is what lets
+      // usage slip past a cap.
+      visibilityTimeout: timeout.plus(Duration.minutes(2)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
     });
 

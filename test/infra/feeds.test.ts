@@ -66,7 +66,7 @@ describe('usage files (FeedIngest)', () => {
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(stack.feeds!.queue), 'Arn'] } })],
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 5_400,
+      VisibilityTimeout: 1_020,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(stack.feeds!.deadLetterQueue), 'Arn'] }, maxReceiveCount: 5 },
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
