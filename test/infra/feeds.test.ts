@@ -1,9 +1,17 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template, Match } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FEED_MAPPINGS_VARIABLE } from '../../functions/ingest-feed-files/config.js';
+import { SpendcapFunction } from '../../infra/constructs/spendcap-function.js';
+import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
+import { exampleMapping } from '../support/feed-files.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeploymentConfigError, parseDeploymentConfig } from '../../infra/config.js';
 import { silenceWindow } from '../../infra/feeds-config.js';
 import { addNagChecks } from '../../infra/nag.js';
-import { actionsOf, buildStack, cdkJsonConfig, logicalIdOf, mentions, removeOutdirs, resourcesOf, statementsOfRole } from './helpers.js';
+import { actionsOf, buildStack, cdkJsonConfig, logicalIdOf, mentions, newOutdir, removeOutdirs, resourcesOf, statementsOfRole } from './helpers.js';
 
 afterAll(removeOutdirs);
 
@@ -156,6 +164,34 @@ describe('usage files (FeedIngest)', () => {
     expect(user?.Properties).toMatchObject({ HomeDirectoryType: 'LOGICAL', HomeDirectoryMappings: [{ Entry: '/', Target: expect.anything() }] });
     expect(JSON.stringify(user?.Properties.HomeDirectoryMappings)).toContain('/host-cdr');
   });
+});
+
+describe('the file-ingest bundle', () => {
+  it('has the mappings baked in, with no environment variable left to read them from', () => {
+    // Arrange
+    const app = new App({ outdir: newOutdir(), context: { 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new Stack(app, 'FeedBundleProbe');
+    const mappings = { 'roaming-tap': exampleMapping('roaming-tap') };
+    new SpendcapFunction(stack, 'Feed', {
+      functionDir: 'ingest-feed-files',
+      description: 'bundle probe',
+      settings: DEFAULT_SETTINGS,
+      logRetention: RetentionDays.ONE_WEEK,
+      define: { [`process.env.${FEED_MAPPINGS_VARIABLE}`]: JSON.stringify(JSON.stringify(mappings)) },
+    });
+
+    // Act
+    const assembly = app.synth();
+
+    // Assert
+    const template = assembly.getStackByName('FeedBundleProbe').template as { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };
+    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
+    const code = readFileSync(join(assembly.directory, fn?.Metadata?.['aws:asset:path'] ?? 'missing', 'index.mjs'), 'utf8');
+    // (booleans, not toContain: a failure would print the whole bundle)
+    expect(/BELMO\\?":\\?"20610/.test(code)).toBe(true);
+    expect(code.includes(`process.env.${FEED_MAPPINGS_VARIABLE}`)).toBe(false);
+    expect(existsSync(join(assembly.directory, fn?.Metadata?.['aws:asset:path'] ?? 'missing', 'index.mjs.map'))).toBe(true);
+  }, 120_000);
 });
 
 describe('feeds configuration', () => {
