@@ -12,7 +12,9 @@
  * mapping says (header lacks a column, not line-oriented, corrupt gzip) stops the run with InputFileError.
  */
 import { createReadStream } from 'node:fs';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { readFile } from 'node:fs/promises';
+import { KinesisRecordSink } from '../shared/adapters/kinesis-record-sink.js';
 import { FileFormatError, decompressed, readLines } from '../shared/feeds/line-reader.js';
 import { compileMapping } from '../shared/feeds/map-line.js';
 import { FeedMappingError, parseFeedMappingJson, type FeedMapping } from '../shared/feeds/mapping-schema.js';
@@ -92,12 +94,11 @@ export async function replaySource(eventsFile: string, mappingFile: string | und
  * was put and what the mapping refused.
  */
 export async function putMappedFile(
-  kinesis: import('@aws-sdk/client-kinesis').KinesisClient,
+  kinesis: KinesisClient,
   streamName: string,
   eventsFile: string,
   mappingFile: string,
 ): Promise<{ put: number; refused: RejectedLine[] }> {
-  const { KinesisRecordSink } = await import('../shared/adapters/kinesis-record-sink.js');
   const mapping = await loadFeedMapping(mappingFile);
   const refused: RejectedLine[] = [];
   const sink = new KinesisRecordSink({ client: kinesis, streamName });
