@@ -14,6 +14,7 @@ import { formatIssues, isPlainObject, EMAIL_PATTERN } from '../shared/domain/val
 import { parseSettings } from '../shared/config/settings.js';
 import { DEPLOYMENT_WARNING_NAMES } from './deployment-warnings.js';
 import { quotaSettingsSchema } from '../shared/charging/realtime-settings.js';
+import { feedsConfigSchema, resolveFeeds, type FeedsConfig } from './feeds-config.js';
 
 /** Context keys the app reads. */
 export const CONFIG_CONTEXT_KEY = 'spendcap';
@@ -262,6 +263,8 @@ const deploymentConfigInputSchema = z.strictObject({
     )
     .default({}),
   realtime: realtimeSchema.default(realtimeSchema.parse({})),
+  /** Usage files on S3 with a mapping per feed (docs/feeds.md); none by default. */
+  feeds: feedsConfigSchema,
 })
   .superRefine((c, ctx) => {
     if (c.carrier.mode === 'nchf' && !c.realtime.enabled) {
@@ -272,8 +275,9 @@ const deploymentConfigInputSchema = z.strictObject({
 type DeploymentConfigInput = z.output<typeof deploymentConfigInputSchema>;
 
 /** The validated deployment configuration, every default applied. */
-export interface DeploymentConfig extends Omit<DeploymentConfigInput, 'policy' | 'logs'> {
+export interface DeploymentConfig extends Omit<DeploymentConfigInput, 'policy' | 'logs' | 'feeds'> {
   readonly policy: PolicySettings;
+  readonly feeds: FeedsConfig;
   readonly logs: { readonly retentionDays: RetentionDays };
 }
 
@@ -303,7 +307,9 @@ export function parseDeploymentConfig(input: unknown, source = CONFIG_CONTEXT_KE
   } catch (e: unknown) {
     throw new DeploymentConfigError(prefixed(`${source}.policy`, e instanceof Error ? e.message : String(e)));
   }
-  return { ...result.data, policy, logs: { retentionDays: result.data.logs.retentionDays as RetentionDays } };
+  const feeds = resolveFeeds(result.data.feeds);
+  if ('errors' in feeds) throw new DeploymentConfigError(feeds.errors.map((reason) => `${source}.feeds.${reason}`).join('; '));
+  return { ...result.data, policy, feeds: feeds.feeds, logs: { retentionDays: result.data.logs.retentionDays as RetentionDays } };
 }
 
 /**

@@ -9,6 +9,8 @@ import { addDeploymentWarnings } from './deployment-warnings.js';
 import { acknowledgeWildcardResource } from './nag.js';
 import { CarrierGateway } from './constructs/carrier-gateway.js';
 import { EventStream } from './constructs/event-stream.js';
+import { FeedIngest } from './constructs/feed-ingest.js';
+import { FeedSftp } from './constructs/feed-sftp.js';
 import { Ingest } from './constructs/ingest.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Notifications } from './constructs/notifications.js';
@@ -46,6 +48,10 @@ export class SpendcapStack extends Stack {
   public readonly monitoring: Monitoring;
   /** The real-time path (online quota, spending limit control), when the deployment enables it. */
   public readonly realtime?: Realtime;
+  /** Usage files (docs/feeds.md): present when feeds are configured. */
+  public readonly feeds?: FeedIngest;
+  /** SFTP in front of the feed bucket: present when `feeds.sftp.enabled`. */
+  public readonly feedSftp?: FeedSftp;
   /** Every function of the stack by a readable name (monitored: errors and throttles). */
   public readonly functions: Record<string, SpendcapFunction> = {};
 
@@ -160,6 +166,27 @@ export class SpendcapStack extends Stack {
     });
     this.functions.IngestEvents = this.ingest.function;
 
+    if (config.feeds.definitions.length > 0) {
+      this.feeds = new FeedIngest(this, 'Feeds', {
+        feeds: config.feeds.definitions,
+        stream: this.stream,
+        settings: config.policy,
+        logRetention: config.logs.retentionDays,
+        retentionDays: config.feeds.retentionDays,
+        timeout: Duration.seconds(config.feeds.timeoutSeconds),
+        memorySize: config.feeds.memorySizeMb,
+      });
+      this.functions.IngestFeedFiles = this.feeds.function;
+      if (config.feeds.sftp.enabled) {
+        this.feedSftp = new FeedSftp(this, 'FeedSftp', {
+          bucket: this.feeds.bucket,
+          key: this.feeds.key,
+          users: config.feeds.sftp.users,
+          logRetention: config.logs.retentionDays,
+        });
+      }
+    }
+
     this.selfCareApi = new SelfCareApi(this, 'SelfCareApi', {
       tables: { usage: usageTable, profiles: profilesTable, audit: auditTable },
       policyStateMachine: this.workflow.stateMachine,
@@ -222,6 +249,8 @@ export class SpendcapStack extends Stack {
       smsFailuresThreshold: config.alarms.smsFailuresPer5Min,
       quarantineDepthThreshold: config.alarms.quarantineDepth,
     });
+
+    if (this.feeds !== undefined) this.monitoring.addSection('Usage files (feeds)', this.feeds.dashboardRows(), this.feeds.alarms);
 
     this.outputs();
   }
@@ -294,6 +323,15 @@ export class SpendcapStack extends Stack {
         value: this.mailer.configurationSet.configurationSetName,
         description: 'SES configuration set of the mailer: bounces and complaints are reported to the ops topic (docs/deploy.md)',
       });
+    }
+    if (this.feeds !== undefined) {
+      new CfnOutput(this, 'FeedBucketName', {
+        value: this.feeds.bucket.bucketName,
+        description: 'Usage files land here, one folder per feed (<feed>/...); refused lines and files under quarantine/ (docs/feeds.md)',
+      });
+    }
+    if (this.feedSftp !== undefined) {
+      new CfnOutput(this, 'FeedSftpEndpoint', { value: this.feedSftp.endpoint, description: 'SFTP host for the host operator (one user per feed)' });
     }
     new CfnOutput(this, 'PolicyStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'The "apply cap policy" workflow (execution history of every warning and bar)' });
     if (this.carrierGateway.bus !== undefined) {

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { SubscriberProfile } from '../shared/domain/model.js';
 import type { IngestHandler } from '../functions/ingest-events/handler.js';
 import { kinesisRecord, localLambdaContext, localStreamArn } from './kinesis-event.js';
-import { checkEventsFile, eventLines, InputFileError, loadSubscribers } from './replay-input.js';
+import { checkEventsFile, InputFileError, loadSubscribers } from './replay-input.js';
+import { replaySource, type ReplaySource } from './mapped-lines.js';
 import { inTimeOrder, reportPeriods, type RejectedLine, type ReplayReport, type ReportSubscriber } from './replay-report.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { SimulatedNetwork } from './simulated-network.js';
@@ -19,6 +20,8 @@ import { SimulatedNetwork } from './simulated-network.js';
 export interface ReplayOptions {
   readonly subscribersFile: string;
   readonly eventsFile: string;
+  /** A feed mapping (docs/feeds.md): the events file is then a host operator's export, read through it. */
+  readonly mappingFile?: string;
   /** Where to write the report; omitted: only returned. */
   readonly reportFile?: string;
   /** Lines per wave (1 = one event at a time; the report is the same). */
@@ -51,6 +54,7 @@ const REPLAY_SHARD = 'shardId-000000000000';
 export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const profilesList = await loadSubscribers(options.subscribersFile);
   const size = await checkEventsFile(options.eventsFile);
+  const input = await replaySource(options.eventsFile, options.mappingFile);
   const profiles = new Map<string, SubscriberProfile>(profilesList.map((p) => [p.subscriberId, p]));
 
   const setupStarted = performance.now();
@@ -59,7 +63,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   try {
     await runtime.putProfiles(profilesList);
     if (options.timings !== undefined) options.timings.setupMs = performance.now() - setupStarted;
-    const report = await replayInto(runtime, profiles, profilesList, options, size);
+    const report = await replayInto(runtime, profiles, profilesList, options, size, input);
     if (options.reportFile !== undefined) {
       // Written whole, then renamed: a report file is never half written.
       const temporary = `${options.reportFile}.partial-${process.pid}`;
@@ -78,6 +82,7 @@ async function replayInto(
   profilesList: readonly SubscriberProfile[],
   options: ReplayOptions,
   size: number,
+  input: ReplaySource,
 ): Promise<ReplayReport> {
   const network = simulatedNetworkOf(runtime, profiles);
   const rejected: RejectedLine[] = [];
@@ -118,7 +123,7 @@ async function replayInto(
   const started = Date.now();
   let lastProgress = started;
   const tty = progressOut === process.stderr && process.stderr.isTTY;
-  for await (const line of eventLines(options.eventsFile)) {
+  for await (const line of input.lines) {
     await timeline.feed(line);
     if (progressOut !== undefined && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
       lastProgress = Date.now();
@@ -135,13 +140,14 @@ async function replayInto(
     options.timings.waves = timeline.counts.waves;
   }
 
-  // Waves may reach the quarantine out of line order.
+  // Waves may reach the quarantine out of line order; lines a feed mapping refused never reached it.
+  rejected.push(...input.refused);
   rejected.sort((a, b) => a.line - b.line);
   const subscribers = await subscriberReports(runtime, network, profilesList);
   if (options.timings !== undefined) options.timings.reportMs = Date.now() - eventsDone;
   return {
     version: 1,
-    eventsRead: timeline.counts.read,
+    eventsRead: timeline.counts.read + input.refused.length,
     eventsApplied: runtime.totals.applied,
     duplicates: runtime.totals.duplicates,
     rejected,
@@ -181,7 +187,7 @@ export function simulatedNetworkOf(runtime: LocalRuntime, profiles: ReadonlyMap<
 }
 
 async function main(): Promise<void> {
-  let values: { subscribers?: string; events?: string; report?: string; wave?: string };
+  let values: { subscribers?: string; events?: string; report?: string; wave?: string; mapping?: string };
   try {
     ({ values } = parseArgs({
       options: {
@@ -189,6 +195,7 @@ async function main(): Promise<void> {
         events: { type: 'string' },
         report: { type: 'string' },
         wave: { type: 'string' },
+        mapping: { type: 'string' },
       },
       strict: true,
     }));
@@ -208,6 +215,7 @@ async function main(): Promise<void> {
       subscribersFile: values.subscribers!,
       eventsFile: values.events!,
       reportFile: values.report!,
+      ...(values.mapping !== undefined ? { mappingFile: values.mapping } : {}),
       ...(maxWave !== undefined ? { maxWave } : {}),
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

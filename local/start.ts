@@ -22,6 +22,7 @@ import { createHandler as createApiHandler } from '../functions/api/handler.js';
 import { DEMO_CHARACTERS, DEMO_EVENTS_FILE, DEMO_SUBSCRIBERS_FILE } from './demo/story.js';
 import { localLambdaContext } from './kinesis-event.js';
 import { eventLines, loadSubscribers } from './replay-input.js';
+import { putMappedFile } from './mapped-lines.js';
 import { subscriberReports, simulatedNetworkOf } from './replay.js';
 import type { ReportSubscriber } from './replay-report.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
@@ -217,7 +218,12 @@ function arrivingAt(record: KinesisStreamRecord, arrivalMs: number | undefined):
   return arrivalMs === undefined ? record : { ...record, kinesis: { ...record.kinesis, approximateArrivalTimestamp: arrivalMs / 1000 } };
 }
 
-async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfile[], kinesisPort: number, apiPort: number, sbiPort: number): Promise<void> {
+async function follow(
+  runtime: LocalRuntime,
+  profiles: readonly SubscriberProfile[],
+  ports: { readonly kinesis: number; readonly api: number; readonly sbi: number },
+  mapped?: { readonly events: string; readonly mapping: string },
+): Promise<void> {
   const screen = new Screen();
   const { emulators } = runtime;
   describeActivity(runtime, screen);
@@ -281,7 +287,7 @@ async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfil
         settings: runtime.settings,
       }),
     ),
-    { port: apiPort },
+    { port: ports.api },
   );
   const example = JSON.stringify({
     recordId: 'try-1',
@@ -295,16 +301,22 @@ async function follow(runtime: LocalRuntime, profiles: readonly SubscriberProfil
   out.write(`  Kinesis   ${emulators.kinesisEndpoint}   stream ${emulators.streamName}\n`);
   out.write(`  DynamoDB  ${emulators.dynamoEndpoint}   tables ${Object.values(emulators.tableNames).join(', ')}\n`);
   out.write(`  API       ${api.url}   self-care and admin API (docs/api.md), no auth locally\n`);
-  const stopRealtime = await startLocalRealtime(runtime, sbiPort, out);
+  const stopRealtime = await startLocalRealtime(runtime, ports.sbi, out);
   out.write(`  Region ${emulators.region}; any credentials (e.g. AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local).\n\n`);
   out.write(`Subscribers loaded: ${profiles.map((p) => p.subscriberId).join(', ')}. Try:\n\n`);
   out.write(
     `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws kinesis put-record \\\n` +
-      `    --endpoint-url http://127.0.0.1:${kinesisPort} --region ${emulators.region} \\\n` +
+      `    --endpoint-url http://127.0.0.1:${ports.kinesis} --region ${emulators.region} \\\n` +
       `    --stream-name ${emulators.streamName} --partition-key DEMO-LUCAS \\\n` +
       `    --cli-binary-format raw-in-base64-out --data '${example}'\n\n`,
   );
   out.write(`Then: curl ${api.url}/subscribers/DEMO-LUCAS/usage\n\n`);
+  if (mapped !== undefined) {
+    // An operator's export through its feed mapping, onto the stream as the file-ingest function would put it.
+    const { put, refused } = await putMappedFile(emulators.kinesis, emulators.streamName, mapped.events, mapped.mapping);
+    out.write(`${mapped.events}: ${put} record(s) put on the stream through ${mapped.mapping}, ${refused.length} line(s) refused\n`);
+    for (const r of refused.slice(0, 20)) out.write(`  line ${r.line}: ${r.reason}\n`);
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -328,16 +340,20 @@ async function main(): Promise<void> {
       'dynamo-port': { type: 'string', default: '8000' },
       'api-port': { type: 'string', default: '3000' },
       'sbi-port': { type: 'string', default: '3001' },
+      events: { type: 'string' },
+      mapping: { type: 'string' },
+      subscribers: { type: 'string' },
     },
     strict: true,
   });
   const kinesisPort = Number(values['kinesis-port']);
   const dynamoPort = Number(values['dynamo-port']);
-  const profiles = await loadSubscribers(DEMO_SUBSCRIBERS_FILE);
+  const profiles = await loadSubscribers(values.subscribers ?? DEMO_SUBSCRIBERS_FILE);
   const runtime = await startLocalRuntime(values.follow ? { kinesisPort, dynamoPort, keepRejected: false } : {});
   try {
     await runtime.putProfiles(profiles);
-    if (values.follow) await follow(runtime, profiles, kinesisPort, Number(values['api-port']), Number(values['sbi-port']));
+    const mapped = values.events !== undefined && values.mapping !== undefined ? { events: values.events, mapping: values.mapping } : undefined;
+    if (values.follow) await follow(runtime, profiles, { kinesis: kinesisPort, api: Number(values['api-port']), sbi: Number(values['sbi-port']) }, mapped);
     else await runDemo(runtime, profiles);
   } finally {
     await runtime.stop();

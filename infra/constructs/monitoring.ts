@@ -140,6 +140,19 @@ export class Monitoring extends Construct {
     this.dashboard = this.buildDashboard(props);
   }
 
+  /**
+   * A concern built beside the pipeline (usage files): its alarms go to the ops topic and into the alarm
+   * status widget, and its widgets get a section of the dashboard.
+   */
+  addSection(title: string, rows: readonly (readonly cloudwatch.IWidget[])[], alarms: readonly cloudwatch.Alarm[]): void {
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(this.action);
+      this.alarms.push(alarm);
+    }
+    this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `## ${title}`, width: 24, height: 1 }));
+    for (const row of rows) this.dashboard.addWidgets(...row);
+  }
+
   /** Errors and throttles alarms of a function (to the ops topic). */
   watchFunction(name: string, fn: lambda.IFunction): void {
     this.alarm(`${name}Errors`, {

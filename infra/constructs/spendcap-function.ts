@@ -11,6 +11,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -24,7 +25,6 @@ import { ENV, OBSERVABILITY, type EnvName } from '../../shared/config/env-names.
 import type { PolicySettings } from '../../shared/domain/model.js';
 import { TABLES, type TableDesign } from '../../shared/adapters/tables.js';
 import { REALTIME_TABLE } from '../../shared/adapters/realtime-items.js';
-import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 
 /** Repository root: entries, lock file and tsconfig are found from here whatever the working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -61,6 +61,12 @@ export interface SpendcapFunctionProps {
   readonly serviceName?: string;
   /** Extra environment variables that are not resource bindings. */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Constants baked into the bundle (esbuild `define`: expression -> JSON text), for configuration too
+   * large for Lambda's 4 KB of environment (the feed mappings).
+   * @default none
+   */
+  readonly define?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -129,6 +135,7 @@ export class SpendcapFunction extends NodejsFunction {
         sourcesContent: false,
         externalModules: ['@aws-sdk/*'],
         tsconfig: `${PROJECT_ROOT}tsconfig.json`,
+        ...(props.define !== undefined ? { define: { ...props.define } } : {}),
       },
     });
     this.functionLogGroup = logGroup;
@@ -292,7 +299,8 @@ export function bindSecret(fn: SpendcapFunction, envName: EnvName, secret: secre
 
 /**
  * Hands the carrier-event stream to a producer: sets `envName` to the stream ARN and grants kinesis:PutRecord(s)
- * on it only, with the data keys of its customer managed key.
+ * on it only, with the data keys of its customer managed key (a producer only generates data keys: Kinesis
+ * developer guide, SSE permissions).
  */
 export function bindStreamProducer(fn: SpendcapFunction, envName: EnvName, stream: kinesis.IStream): void {
   fn.addEnvironment(envName, stream.streamArn);

@@ -52,6 +52,11 @@ export const ENV = {
   realtimeSettings: 'REALTIME_SETTINGS',
   /** Powertools service name. */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
+  /** Usage files: the usage stream the file-ingest function puts records on. */
+  /** Usage files: progress of each landed file (DynamoDB). */
+  feedLedgerTable: 'FEED_LEDGER_TABLE_NAME',
+  /** Usage files: the file-event queue, where large files queue their continuation. */
+  feedQueueUrl: 'FEED_QUEUE_URL',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

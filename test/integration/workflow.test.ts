@@ -122,6 +122,7 @@ describe('the cap bar', () => {
         at: AT,
         reason: 'ROAMING_CAP_REACHED@50000000',
         idempotencyKey: expect.stringMatching(/^[0-9a-f]{32}$/),
+        barEndsAt: '2026-09-30T22:00:00Z',
       },
     ]);
     const bar = (await world.line.get(id)).bars.roaming;
