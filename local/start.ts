@@ -13,7 +13,6 @@ import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { IngestHandler } from '../functions/ingest-events/handler.js';
 import type { PolicyWorkflowStarter } from '../shared/ports/policy-workflow.js';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { SubscriberProfile } from '../shared/domain/model.js';
 import type { Clock } from '../shared/ports/clock.js';
 import { selfCareOnDynamo } from '../shared/selfcare/config.js';
@@ -28,11 +27,14 @@ import type { ReportSubscriber } from './replay-report.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { startLocalRealtime } from './realtime-server.js';
 import { StreamPoller } from './stream-poller.js';
+import { checkPortFree, EXIT_OK, FixableError, integerFlag, parseCommandLine, portInUseMessage, portInUseOf, runCommand } from './cli.js';
+import { START_HELP } from './cli-help.js';
+import { eventsSummary, mailGist, messageLines, spendCharts, StartingStatus, terminalOf, wrap } from './demo-view.js';
+import { RefusalRecorder, spendSeries } from './spend-series.js';
 
 const out = process.stdout;
-const tty = out.isTTY === true;
-const colour = tty && process.env.NO_COLOR === undefined;
-const width = Math.max(80, Math.min(96, tty ? (out.columns ?? 96) : 96));
+const terminal = terminalOf(out);
+const { tty, colour, width } = terminal;
 
 const paint = (code: string) => (text: string) => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
 const bold = paint('1');
@@ -44,6 +46,10 @@ const cyan = paint('36');
 
 const names = new Map(DEMO_CHARACTERS.map((c) => [c.subscriberId, c.name]));
 const nameOf = (id: string): string => names.get(id) ?? id;
+const labelOf = (id: string): string => {
+  const character = DEMO_CHARACTERS.find((c) => c.subscriberId === id);
+  return character === undefined ? id : `${character.name}, ${character.where}`;
+};
 
 /** `10 Sep 13:40` (UTC): the demo's day, in the virtual time of its events. */
 function clockText(iso: string | number): string {
@@ -87,28 +93,40 @@ function bar(done: number, total: number, size = 24): string {
 }
 
 function describeActivity(runtime: LocalRuntime, screen: Screen): void {
+  // The whole text of each message, wrapped under its line: the price and how to continue are the point.
+  // An e-mail that repeats the SMS just shown says so instead of repeating it.
+  const lastSms = new Map<string, string>();
   runtime.workflows.onNotification((n) => {
     const channel = n.channel === 'sms' ? 'SMS' : n.channel === 'email' ? 'mail' : 'ops';
     const who = n.channel === 'ops' ? `${nameOf(n.subscriberId)} (ops)` : nameOf(n.subscriberId);
     const head = `${clockText(n.at)}  ${who.padEnd(12)} ${channel.padEnd(4)} `;
-    const kind = n.kind.padEnd(20);
     const colourOf = n.kind.endsWith('CAP_REACHED') || n.kind === 'BILL_SHOCK_ALERT' ? red : n.kind.endsWith('80') ? yellow : cyan;
-    screen.line(`${head}${colourOf(kind)} ${dim(fit(n.text, width - head.length - kind.length - 2))}`);
+    const text = n.channel === 'email' ? mailGist(n.text) : n.text;
+    const key = `${n.subscriberId}/${n.kind}`;
+    if (n.channel === 'sms') lastSms.set(key, text);
+    if (n.channel === 'email' && lastSms.get(key) === text) {
+      screen.line(`${head}${colourOf(n.kind)} ${dim('(the same, by e-mail)')}`);
+      return;
+    }
+    screen.line(`${head}${colourOf(n.kind)}`);
+    for (const line of messageLines(text, width)) screen.line(dim(line));
   });
   runtime.workflows.onCommand((c) => {
     const lifted = c.command.startsWith('UNBAR');
     const what = c.command.endsWith('ROAMING') ? 'data roaming' : 'out-of-bundle data';
-    const text = lifted ? green(`${what} barring lifted`) : red(bold(`${what} BARRED`));
-    screen.line(`${clockText(c.at)}  ${nameOf(c.subscriberId).padEnd(12)} ${'CMD'.padEnd(4)} ${text} ${dim(`(${c.command} to the carrier)`)}`);
+    const text = lifted ? green(`${what} unbarred`) : red(bold(`${what} BARRED`));
+    screen.line(`${clockText(c.at)}  ${nameOf(c.subscriberId).padEnd(12)} ${'CMD'.padEnd(4)} ${text} ${dim(`(${c.command})`)}`);
   });
   runtime.quarantine.onReject((r) => {
-    screen.line(`${' '.repeat(12)}  ${yellow('rejected')} ${fit(`${r.reason} (record ${r.recordId ?? '?'})`, width - 24)}`);
+    const [first, ...rest] = wrap(`${r.reason} (record ${r.recordId ?? '?'})`, width - 23);
+    screen.line(`${' '.repeat(12)}  ${yellow('rejected')} ${first ?? ''}`);
+    for (const line of rest) screen.line(`${' '.repeat(23)}${line}`);
   });
 }
 
 function summaryTable(reports: readonly ReportSubscriber[]): string[] {
-  const header = `${'Subscriber'.padEnd(38)}${'no cap'.padStart(10)}${'capped'.padStart(10)}${'written'.padStart(9)}${'msgs'.padStart(6)}  bars at the end`;
-  const lines = [bold(header), dim(`${''.padEnd(38)}${'EUR'.padStart(10)}${'EUR'.padStart(10)}${'off EUR'.padStart(9)}`)];
+  const header = `${'Subscriber'.padEnd(34)}${'no cap'.padStart(8)}${'capped'.padStart(8)}${'written'.padStart(8)}${'msgs'.padStart(5)}  bars at`;
+  const lines = [bold(header), dim(`${''.padEnd(34)}${'EUR'.padStart(8)}${'EUR'.padStart(8)}${'off EUR'.padStart(8)}${''.padStart(5)}  the end`)];
   for (const report of reports) {
     const character = DEMO_CHARACTERS.find((c) => c.subscriberId === report.subscriberId);
     const label = character !== undefined ? `${character.name}, ${character.where}` : report.subscriberId;
@@ -126,9 +144,9 @@ function summaryTable(reports: readonly ReportSubscriber[]): string[] {
     const bars = [report.bars.dataRoaming ? 'data roaming' : '', report.bars.dataOverage ? 'out-of-bundle' : ''].filter((b) => b !== '').join(', ');
     const capped = billed < uncapped;
     const row =
-      `${fit(label, 37).padEnd(38)}${euros(uncapped).padStart(10)}` +
-      `${(capped ? green : (s: string) => s)(euros(billed).padStart(10))}${euros(writtenOff).padStart(9)}` +
-      `${String(messages).padStart(6)}  ${bars === '' ? dim('none') : red(bars)}`;
+      `${fit(label, 33).padEnd(34)}${euros(uncapped).padStart(8)}` +
+      `${(capped ? green : (s: string) => s)(euros(billed).padStart(8))}${euros(writtenOff).padStart(8)}` +
+      `${String(messages).padStart(5)}  ${bars === '' ? dim('none') : red(bars)}`;
     lines.push(row);
   }
   return lines;
@@ -153,24 +171,26 @@ async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfi
   await poller.start('TRIM_HORIZON');
 
   const total = readFileSync(DEMO_EVENTS_FILE, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
-  out.write(`${bold('spendcap local demo')}: one day of six subscribers, with today's rules (EU 2022/612).\n`);
-  out.write(`${dim(`Embedded services: DynamoDB ${emulators.dynamoEndpoint}, Kinesis ${emulators.kinesisEndpoint}.`)}\n`);
-  out.write(`${dim(`${total} carrier events go onto the stream ${emulators.streamName}; the real ingest handler`)}\n`);
-  out.write(`${dim('and policy workflow do the rest. Times are UTC.')}\n\n`);
+  out.write(`${bold('spendcap local demo')}: a day of six subscribers, today's rules (EU 2022/612).\n`);
+  for (const line of wrap(`Embedded DynamoDB ${emulators.dynamoEndpoint}, Kinesis ${emulators.kinesisEndpoint}.`, width)) out.write(`${dim(line)}\n`);
+  out.write(`${dim(`${total} carrier events go onto the stream ${emulators.streamName}; the real ingest`)}\n`);
+  out.write(`${dim('handler and policy workflow do the rest. Times are UTC.')}\n\n`);
   describeActivity(runtime, screen);
 
   const refusedShown = new Set<string>();
+  const refusals = new RefusalRecorder();
   const timeline = runtime.timeline({
     profiles: byId,
     network,
     // One event at a time: the demo is small, and its timeline then reads in the order things happen.
     maxWave: 1,
     onRefused: (event) => {
+      refusals.refused(event);
       if (refusedShown.has(event.subscriberId)) return;
       refusedShown.add(event.subscriberId);
       screen.line(
         `${clockText(event.eventTime)}  ${nameOf(event.subscriberId).padEnd(12)} ${'NET'.padEnd(4)} ` +
-          dim('network refuses barred usage from now on (counted, not charged)'),
+          dim('refused by the network from now on (not billed)'),
       );
     },
     delivery: {
@@ -206,11 +226,13 @@ async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfi
   const { totals } = runtime;
   out.write(`\n${bold('What the caps did')} (bill = roaming + out-of-bundle charges of the period):\n\n`);
   for (const row of summaryTable(reports)) out.write(`${row}\n`);
-  out.write(
-    `\n${total} events read: ${totals.applied} applied, ${totals.duplicates} duplicate, ` +
-      `${timeline.counts.refused} refused by the network while barred, ${totals.rejected} rejected.\n`,
-  );
-  out.write(`${dim('Replay your own traffic: npm run replay -- --subscribers s.json --events e.jsonl --report r.json')}\n`);
+  const summary = eventsSummary({ read: total, applied: totals.applied, duplicates: totals.duplicates, refused: timeline.counts.refused, rejected: totals.rejected });
+  out.write(`\n${wrap(summary, width).join('\n')}\n`);
+  const series = await spendSeries({ profiles, settings: runtime.settings, lines: eventLines(DEMO_EVENTS_FILE), refusals });
+  out.write(`\n${bold('Spend with and without the cap')}, over the day:\n\n`);
+  for (const line of spendCharts(series, reports, profiles, labelOf, terminal)) out.write(`${line}\n`);
+  out.write(`\n${dim('Replay your own traffic (see --help):')}\n`);
+  out.write(`${dim('  npm run replay -- --subscribers s.json --events e.jsonl --report r.json')}\n`);
 }
 
 /** A stream record as Lambda would hand it, arriving at `arrivalMs` (virtual time) when known. */
@@ -289,14 +311,6 @@ async function follow(
     ),
     { port: ports.api },
   );
-  const example = JSON.stringify({
-    recordId: 'try-1',
-    subscriberId: 'DEMO-LUCAS',
-    eventTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    service: 'data',
-    volumeBytes: 60_000_000,
-    servingPlmn: '22801',
-  });
   out.write(`${bold('spendcap local mode')}: following the local stream. Ctrl-C to stop.\n\n`);
   out.write(`  Kinesis   ${emulators.kinesisEndpoint}   stream ${emulators.streamName}\n`);
   out.write(`  DynamoDB  ${emulators.dynamoEndpoint}   tables ${Object.values(emulators.tableNames).join(', ')}\n`);
@@ -304,13 +318,11 @@ async function follow(
   const stopRealtime = await startLocalRealtime(runtime, ports.sbi, out);
   out.write(`  Region ${emulators.region}; any credentials (e.g. AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local).\n\n`);
   out.write(`Subscribers loaded: ${profiles.map((p) => p.subscriberId).join(', ')}. Try:\n\n`);
-  out.write(
-    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws kinesis put-record \\\n` +
-      `    --endpoint-url http://127.0.0.1:${ports.kinesis} --region ${emulators.region} \\\n` +
-      `    --stream-name ${emulators.streamName} --partition-key DEMO-LUCAS \\\n` +
-      `    --cli-binary-format raw-in-base64-out --data '${example}'\n\n`,
-  );
-  out.write(`Then: curl ${api.url}/subscribers/DEMO-LUCAS/usage\n\n`);
+  // The project's own sender: no AWS CLI needed (and v1 and v2 of it disagree on --data).
+  const portFlag = ports.kinesis === 4567 ? '' : ` --kinesis-port ${ports.kinesis}`;
+  out.write(`  npm run send-event -- --subscriber DEMO-LUCAS --roaming 22801 --mb 60${portFlag}\n\n`);
+  out.write(`Then: curl ${api.url}/subscribers/DEMO-LUCAS/usage\n`);
+  out.write(`  or the support console: ${api.url}/console/\n\n`);
   if (mapped !== undefined) {
     // An operator's export through its feed mapping, onto the stream as the file-ingest function would put it.
     const { put, refused } = await putMappedFile(emulators.kinesis, emulators.streamName, mapped.events, mapped.mapping);
@@ -332,32 +344,56 @@ async function follow(
   await poller.stop();
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      follow: { type: 'boolean', default: false },
-      'kinesis-port': { type: 'string', default: '4567' },
-      'dynamo-port': { type: 'string', default: '8000' },
-      'api-port': { type: 'string', default: '3000' },
-      'sbi-port': { type: 'string', default: '3001' },
-      events: { type: 'string' },
-      mapping: { type: 'string' },
-      subscribers: { type: 'string' },
-    },
-    strict: true,
+async function main(): Promise<number> {
+  const values = parseCommandLine(process.argv.slice(2), {
+    follow: { type: 'boolean', default: false },
+    'kinesis-port': { type: 'string', default: '4567' },
+    'dynamo-port': { type: 'string', default: '8000' },
+    'api-port': { type: 'string', default: '3000' },
+    'sbi-port': { type: 'string', default: '3001' },
+    events: { type: 'string' },
+    mapping: { type: 'string' },
+    subscribers: { type: 'string' },
   });
-  const kinesisPort = Number(values['kinesis-port']);
-  const dynamoPort = Number(values['dynamo-port']);
-  const profiles = await loadSubscribers(values.subscribers ?? DEMO_SUBSCRIBERS_FILE);
-  const runtime = await startLocalRuntime(values.follow ? { kinesisPort, dynamoPort, keepRejected: false } : {});
-  try {
-    await runtime.putProfiles(profiles);
-    const mapped = values.events !== undefined && values.mapping !== undefined ? { events: values.events, mapping: values.mapping } : undefined;
-    if (values.follow) await follow(runtime, profiles, { kinesis: kinesisPort, api: Number(values['api-port']), sbi: Number(values['sbi-port']) }, mapped);
-    else await runDemo(runtime, profiles);
-  } finally {
-    await runtime.stop();
+  if (values === undefined) {
+    out.write(`${START_HELP}\n`);
+    return EXIT_OK;
   }
+  const port = (flag: 'kinesis-port' | 'dynamo-port' | 'api-port' | 'sbi-port'): number => integerFlag(flag, values[flag], 1, 65_535)!;
+  const ports = { kinesis: port('kinesis-port'), dynamo: port('dynamo-port'), api: port('api-port'), sbi: port('sbi-port') };
+  const portFlags = {
+    'kinesis-port': { port: ports.kinesis, what: 'Kinesis' },
+    'dynamo-port': { port: ports.dynamo, what: 'DynamoDB' },
+    'api-port': { port: ports.api, what: 'API and console' },
+    'sbi-port': { port: ports.sbi, what: 'HTTP/2 charging' },
+  };
+  const profiles = await loadSubscribers(values.subscribers ?? DEMO_SUBSCRIBERS_FILE);
+  try {
+    // Checked before the slow start-up, so a second copy fails at once with the flag to change.
+    if (values.follow) for (const { port: p } of Object.values(portFlags)) await checkPortFree(p);
+    const status = new StartingStatus(out, terminal, 'DynamoDB, Kinesis; the policy workflow from the CDK stack');
+    let runtime: LocalRuntime;
+    try {
+      runtime = await startLocalRuntime(values.follow ? { kinesisPort: ports.kinesis, dynamoPort: ports.dynamo, keepRejected: false } : {});
+    } catch (e: unknown) {
+      status.fail();
+      throw e;
+    }
+    status.done('Local pipeline ready');
+    try {
+      await runtime.putProfiles(profiles);
+      const mapped = values.events !== undefined && values.mapping !== undefined ? { events: values.events, mapping: values.mapping } : undefined;
+      if (values.follow) await follow(runtime, profiles, ports, mapped);
+      else await runDemo(runtime, profiles);
+    } finally {
+      await runtime.stop();
+    }
+  } catch (e: unknown) {
+    const busy = portInUseOf(e);
+    if (busy !== undefined) throw new FixableError(portInUseMessage(busy, portFlags));
+    throw e;
+  }
+  return EXIT_OK;
 }
 
-await main();
+process.exitCode = await runCommand('start', main);
