@@ -8,7 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { BENCH_HELP } from '../local/cli-help.js';
+import { integerFlag, parseCommandLine, runCommand, UsageError } from '../local/cli.js';
 import { DEFAULT_SETTINGS } from '../shared/config/settings.js';
 import { measureIngest } from '../test/support/ingest-harness.js';
 import { startEmulators } from '../local/emulators.js';
@@ -455,29 +456,29 @@ export function markdownOf(result: Record<string, unknown>): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      json: { type: 'string' },
-      only: { type: 'string' },
-      'replay-events': { type: 'string' },
-    },
-    strict: true,
+async function main(): Promise<number> {
+  const values = parseCommandLine(process.argv.slice(2), {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    only: { type: 'string' },
+    'replay-events': { type: 'string' },
   });
+  if (values === undefined) {
+    process.stdout.write(`${BENCH_HELP}\n`);
+    return 0;
+  }
   const only = new Set<Section>();
   for (const name of (values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-    if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section "${name}" (one of ${SECTIONS.join(', ')})`);
+    if (!(SECTIONS as readonly string[]).includes(name)) throw new UsageError(`--only: unknown section "${name}" (one of ${SECTIONS.join(', ')})`);
     only.add(name as Section);
   }
-  const replayEvents = values['replay-events'] === undefined ? undefined : Number(values['replay-events']);
-  if (replayEvents !== undefined && (!Number.isInteger(replayEvents) || replayEvents < 1)) throw new Error('--replay-events: must be an integer >= 1');
+  const replayEvents = integerFlag('replay-events', values['replay-events'], 1);
   const result = await runBench({ quick: values.quick === true, only, ...(replayEvents !== undefined ? { replayEvents } : {}) });
   if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(markdownOf(result));
-  if (Object.keys(result.errors as Record<string, string>).length > 0) process.exitCode = 1;
+  return Object.keys(result.errors as Record<string, string>).length > 0 ? 1 : 0;
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  await main();
+  process.exitCode = await runCommand('bench', main);
 }

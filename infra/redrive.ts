@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { RedriveReport } from '../shared/redrive/redrive-quarantine.js';
 
-export const USAGE = `Usage: npm run redrive -- --function <name or ARN> [--apply] [--max <n>] [--reason <text>] [--region <region>]
+export const USAGE = `Usage: npm run redrive -- --function <name or ARN> [--apply] [--max <n>]
+                            [--reason <text>] [--region <region>]
 
 Puts quarantined records back through ingest, once the cause of their rejection is fixed (a profile
 repaired, a subscriber provisioned, a limit raised). Without --apply it only says what would happen.
@@ -25,6 +26,11 @@ repaired, a subscriber provisioned, a limit raised). Without --apply it only say
   --max       records to read, 1 to 10000 (default 100)
   --reason    only the records whose rejection reason contains this text
   --region    AWS region (default: AWS_REGION)
+
+Examples:
+  npm run redrive -- --function <name>
+  npm run redrive -- --function <name> --reason "unknown subscriber"
+  npm run redrive -- --function <name> --apply --max 1000
 
 Exit codes: 0 done, 1 the function failed, 2 a usage error.`;
 
