@@ -30,6 +30,11 @@ export default defineConfig({
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000 },
       },
+      {
+        // Debian's Chromium through playwright-core (test/browser/support/chromium.ts).
+        extends: true,
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 180_000 },
+      },
     ],
   },
 });

@@ -16,6 +16,10 @@ import { replaySource, type ReplaySource } from './mapped-lines.js';
 import { inTimeOrder, reportPeriods, type RejectedLine, type ReplayReport, type ReportSubscriber } from './replay-report.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { SimulatedNetwork } from './simulated-network.js';
+import { REPLAY_HELP } from './cli-help.js';
+import { plural } from './cli.js';
+import { RefusalRecorder } from './spend-series.js';
+import { writeReplayPage } from './replay-page.js';
 
 export interface ReplayOptions {
   readonly subscribersFile: string;
@@ -30,6 +34,8 @@ export interface ReplayOptions {
   readonly progress?: NodeJS.WritableStream | false;
   /** Filled with how long each phase took (benchmarks). */
   readonly timings?: ReplayTimings;
+  /** Told of each event the simulated network refuses (the HTML page's curves need them). */
+  readonly refusals?: RefusalRecorder;
 }
 
 export interface ReplayTimings {
@@ -100,6 +106,7 @@ async function replayInto(
     profiles,
     network,
     maxWave: options.maxWave ?? DEFAULT_WAVE,
+    ...(options.refusals !== undefined && { onRefused: (event: Parameters<RefusalRecorder['refused']>[0]) => options.refusals!.refused(event) }),
     delivery: {
       async deliver(lines, on) {
         const records = lines.map((l) => {
@@ -187,7 +194,12 @@ export function simulatedNetworkOf(runtime: LocalRuntime, profiles: ReadonlyMap<
 }
 
 async function main(): Promise<void> {
-  let values: { subscribers?: string; events?: string; report?: string; wave?: string; mapping?: string };
+  let values: { subscribers?: string; events?: string; report?: string; wave?: string; mapping?: string; html?: string };
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${REPLAY_HELP}\n`);
+    return;
+  }
   try {
     ({ values } = parseArgs({
       options: {
@@ -196,17 +208,20 @@ async function main(): Promise<void> {
         report: { type: 'string' },
         wave: { type: 'string' },
         mapping: { type: 'string' },
+        html: { type: 'string' },
       },
       strict: true,
     }));
   } catch (e: unknown) {
-    fail(`${e instanceof Error ? e.message : String(e)}; usage: npm run replay -- --subscribers s.json --events e.jsonl --report r.json`, 2);
+    fail(`${(e instanceof Error ? e.message : String(e)).replace(/\. To specify a positional argument.*$/s, '')} (see npm run replay -- --help)`, 2);
   }
   for (const flag of ['subscribers', 'events', 'report'] as const) {
     if (values[flag] === undefined || values[flag] === '') {
-      fail(`--${flag} is required; usage: npm run replay -- --subscribers s.json --events e.jsonl --report r.json`, 2);
+      fail(`--${flag} is required; usage: npm run replay -- --subscribers s.json --events e.jsonl --report r.json (see --help)`, 2);
     }
   }
+  if (values.html === '') fail('--html needs a file name, e.g. --html report.html', 2);
+  const refusals = values.html !== undefined ? new RefusalRecorder() : undefined;
   const maxWave = values.wave === undefined ? undefined : Number(values.wave);
   if (maxWave !== undefined && (!Number.isInteger(maxWave) || maxWave < 1)) fail('--wave must be an integer >= 1', 2);
   const started = process.hrtime.bigint();
@@ -217,11 +232,23 @@ async function main(): Promise<void> {
       reportFile: values.report!,
       ...(values.mapping !== undefined ? { mappingFile: values.mapping } : {}),
       ...(maxWave !== undefined ? { maxWave } : {}),
+      ...(refusals !== undefined && { refusals }),
     });
+    if (values.html !== undefined && refusals !== undefined) {
+      await writeReplayPage({
+        report,
+        refusals,
+        htmlFile: values.html,
+        subscribersFile: values.subscribers!,
+        eventsFile: values.events!,
+        ...(values.mapping !== undefined && { mappingFile: values.mapping }),
+      });
+    }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     process.stderr.write(
-      `replay: ${report.eventsRead} events read, ${report.eventsApplied} applied, ${report.duplicates} duplicates, ` +
-        `${report.rejected.length} rejected, in ${seconds.toFixed(1)} s; report written to ${values.report}\n`,
+      `replay: ${plural(report.eventsRead, 'event')} read, ${report.eventsApplied.toLocaleString('en')} applied, ${plural(report.duplicates, 'duplicate')}, ` +
+        `${report.rejected.length.toLocaleString('en')} rejected, in ${seconds.toFixed(1)} s; report written to ${values.report}` +
+        `${values.html !== undefined ? `, page to ${values.html}` : ''}\n`,
     );
   } catch (e: unknown) {
     if (e instanceof InputFileError) fail(e.message, 1);

@@ -28,6 +28,13 @@ export class RefusalRecorder {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
+  /** A copy with the same counts (reading the events again consumes them). */
+  clone(): RefusalRecorder {
+    const copy = new RefusalRecorder();
+    for (const [key, count] of this.counts) copy.counts.set(key, count);
+    return copy;
+  }
+
   /** Takes one refusal of this event, if one is left. */
   take(event: CarrierEvent): boolean {
     const key = `${event.subscriberId}\u0000${eventKey(event)}`;
