@@ -16,8 +16,9 @@ subscribers, then what the caps did, with a chart per subscriber.
                         the self-care API and the support console; Ctrl-C stops
   --kinesis-port <n>    follow mode: Kinesis port (default 4567)
   --dynamo-port <n>     follow mode: DynamoDB port (default 8000)
-  --api-port <n>        follow mode: API and support console port (default 3000)
+  --api-port <n>        follow mode: self-care/admin API port (default 3000)
   --sbi-port <n>        follow mode: HTTP/2 charging port (default 3001)
+  --console-port <n>    follow mode: support console port (default 3002)
   --subscribers <file>  subscriber profiles (default: the demo's)
   --events <file> --mapping <feed.json>
                         follow mode: put an operator's usage export on the

@@ -31,6 +31,7 @@ import { checkPortFree, EXIT_OK, FixableError, integerFlag, parseCommandLine, po
 import { START_HELP } from './cli-help.js';
 import { eventsSummary, mailGist, messageLines, spendCharts, StartingStatus, terminalOf, wrap } from './demo-view.js';
 import { RefusalRecorder, spendSeries } from './spend-series.js';
+import { startConsoleServer } from './console-server.js';
 
 const out = process.stdout;
 const terminal = terminalOf(out);
@@ -243,7 +244,7 @@ function arrivingAt(record: KinesisStreamRecord, arrivalMs: number | undefined):
 async function follow(
   runtime: LocalRuntime,
   profiles: readonly SubscriberProfile[],
-  ports: { readonly kinesis: number; readonly api: number; readonly sbi: number },
+  ports: { readonly kinesis: number; readonly api: number; readonly sbi: number; readonly console: number },
   mapped?: { readonly events: string; readonly mapping: string },
 ): Promise<void> {
   const screen = new Screen();
@@ -315,6 +316,8 @@ async function follow(
   out.write(`  Kinesis   ${emulators.kinesisEndpoint}   stream ${emulators.streamName}\n`);
   out.write(`  DynamoDB  ${emulators.dynamoEndpoint}   tables ${Object.values(emulators.tableNames).join(', ')}\n`);
   out.write(`  API       ${api.url}   self-care and admin API (docs/api.md), no auth locally\n`);
+  const supportConsole = await startConsoleServer({ port: ports.console, apiUrl: api.url });
+  out.write(`  Console   ${supportConsole.url}   support console (docs/local.md#support-console)\n`);
   const stopRealtime = await startLocalRealtime(runtime, ports.sbi, out);
   out.write(`  Region ${emulators.region}; any credentials (e.g. AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local).\n\n`);
   out.write(`Subscribers loaded: ${profiles.map((p) => p.subscriberId).join(', ')}. Try:\n\n`);
@@ -322,7 +325,7 @@ async function follow(
   const portFlag = ports.kinesis === 4567 ? '' : ` --kinesis-port ${ports.kinesis}`;
   out.write(`  npm run send-event -- --subscriber DEMO-LUCAS --roaming 22801 --mb 60${portFlag}\n\n`);
   out.write(`Then: curl ${api.url}/subscribers/DEMO-LUCAS/usage\n`);
-  out.write(`  or the support console: ${api.url}/console/\n\n`);
+  out.write(`  or open the support console, ${supportConsole.url}, and look up +33650000001\n\n`);
   if (mapped !== undefined) {
     // An operator's export through its feed mapping, onto the stream as the file-ingest function would put it.
     const { put, refused } = await putMappedFile(emulators.kinesis, emulators.streamName, mapped.events, mapped.mapping);
@@ -340,6 +343,7 @@ async function follow(
   });
   out.write('\nstopping...\n');
   await stopRealtime();
+  await supportConsole.close();
   await api.close();
   await poller.stop();
 }
@@ -351,6 +355,7 @@ async function main(): Promise<number> {
     'dynamo-port': { type: 'string', default: '8000' },
     'api-port': { type: 'string', default: '3000' },
     'sbi-port': { type: 'string', default: '3001' },
+    'console-port': { type: 'string', default: '3002' },
     events: { type: 'string' },
     mapping: { type: 'string' },
     subscribers: { type: 'string' },
@@ -359,13 +364,14 @@ async function main(): Promise<number> {
     out.write(`${START_HELP}\n`);
     return EXIT_OK;
   }
-  const port = (flag: 'kinesis-port' | 'dynamo-port' | 'api-port' | 'sbi-port'): number => integerFlag(flag, values[flag], 1, 65_535)!;
-  const ports = { kinesis: port('kinesis-port'), dynamo: port('dynamo-port'), api: port('api-port'), sbi: port('sbi-port') };
+  const port = (flag: 'kinesis-port' | 'dynamo-port' | 'api-port' | 'sbi-port' | 'console-port'): number => integerFlag(flag, values[flag], 1, 65_535)!;
+  const ports = { kinesis: port('kinesis-port'), dynamo: port('dynamo-port'), api: port('api-port'), sbi: port('sbi-port'), console: port('console-port') };
   const portFlags = {
     'kinesis-port': { port: ports.kinesis, what: 'Kinesis' },
     'dynamo-port': { port: ports.dynamo, what: 'DynamoDB' },
     'api-port': { port: ports.api, what: 'API and console' },
     'sbi-port': { port: ports.sbi, what: 'HTTP/2 charging' },
+    'console-port': { port: ports.console, what: 'support console' },
   };
   const profiles = await loadSubscribers(values.subscribers ?? DEMO_SUBSCRIBERS_FILE);
   try {

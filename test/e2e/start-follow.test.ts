@@ -20,7 +20,7 @@ describe('npm start -- --follow', () => {
     const kinesisPort = 20_000 + Math.floor(Math.random() * 20_000);
     const child = spawn(
       resolve(root, 'node_modules/.bin/tsx'),
-      ['local/start.ts', '--follow', '--kinesis-port', String(kinesisPort), '--dynamo-port', String(kinesisPort + 1), '--api-port', String(kinesisPort + 2), '--sbi-port', String(kinesisPort + 3)],
+      ['local/start.ts', '--follow', '--kinesis-port', String(kinesisPort), '--dynamo-port', String(kinesisPort + 1), '--api-port', String(kinesisPort + 2), '--sbi-port', String(kinesisPort + 3), '--console-port', String(kinesisPort + 4)],
       { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
     );
     let stdout = '';
