@@ -53,12 +53,24 @@ function proxy(apiUrl: URL, request: IncomingMessage, response: ServerResponse):
   request.pipe(upstream);
 }
 
-export function startConsoleServer(options: { readonly port: number; readonly apiUrl: string; readonly host?: string }): Promise<ConsoleServer> {
+export interface ConsoleServerOptions {
+  readonly port: number;
+  readonly apiUrl: string;
+  readonly host?: string;
+  /** The API's clock: locally the events' virtual time, which the page needs to date a consent. */
+  readonly now?: () => Date;
+}
+
+export function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const apiUrl = new URL(options.apiUrl);
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === '/' && request.method === 'GET') {
       response.writeHead(302, { location: '/console/' }).end();
+      return;
+    }
+    if (path === '/console/now.json' && options.now !== undefined) {
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ now: options.now().toISOString() }));
       return;
     }
     if (path === '/console' || path.startsWith('/console/')) {

@@ -316,7 +316,7 @@ async function follow(
   out.write(`  Kinesis   ${emulators.kinesisEndpoint}   stream ${emulators.streamName}\n`);
   out.write(`  DynamoDB  ${emulators.dynamoEndpoint}   tables ${Object.values(emulators.tableNames).join(', ')}\n`);
   out.write(`  API       ${api.url}   self-care and admin API (docs/api.md), no auth locally\n`);
-  const supportConsole = await startConsoleServer({ port: ports.console, apiUrl: api.url });
+  const supportConsole = await startConsoleServer({ port: ports.console, apiUrl: api.url, now: () => apiClock.now() });
   out.write(`  Console   ${supportConsole.url}   support console (docs/local.md#support-console)\n`);
   const stopRealtime = await startLocalRealtime(runtime, ports.sbi, out);
   out.write(`  Region ${emulators.region}; any credentials (e.g. AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local).\n\n`);

@@ -22,7 +22,7 @@ export interface ConsoleClient {
   searchByPhone(msisdn: string): Promise<Array<{ subscriberId: string }>>;
   profile(id: string): Promise<{ body: Record<string, unknown>; etag: string | null }>;
   usage(id: string, period?: string): Promise<Record<string, unknown>>;
-  recordConsent(id: string, consent: { bucket: string; who: string; channel: string; reason: string }, etag?: string | null): Promise<unknown>;
+  recordConsent(id: string, consent: { bucket: string; who: string; channel: string; reason: string; at?: Date }, etag?: string | null): Promise<unknown>;
   changeLimit(id: string, change: { bucket: string; limitMicros: number; reason: string }, etag?: string | null): Promise<unknown>;
   resendLast(id: string, resend: { channel?: string; reason: string }): Promise<unknown>;
 }

@@ -68,8 +68,9 @@ export function createClient(base = '', fetchImpl = globalThis.fetch.bind(global
     async usage(id, period) {
       return (await call('usage', { id }, period === undefined ? {} : { query: { period } })).body;
     },
-    recordConsent(id, { bucket, who, channel, reason }, etag) {
-      const body = operator ? { bucket, consent: { who, at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), channel }, reason } : { bucket };
+    /** `at`: when the subscriber consented, on the API's clock (see console.js). */
+    recordConsent(id, { bucket, who, channel, reason, at = new Date() }, etag) {
+      const body = operator ? { bucket, consent: { who, at: at.toISOString().replace(/\.\d+Z$/, 'Z'), channel }, reason } : { bucket };
       return call('consent', { id }, { body, etag });
     },
     changeLimit(id, { bucket, limitMicros, reason }, etag) {

@@ -8,6 +8,17 @@ const BUCKETS = { roaming: 'Roaming', overage: 'Out-of-bundle' };
 
 let api;
 let current; // { profile, etag, usage, currentPeriod }
+// The API's clock, as far as the page can know it: the local console server tells it (the local pipeline runs
+// on the virtual time of its events, and the API refuses a consent dated after its "now"); elsewhere, this
+// browser's clock.
+let clockOffsetMs = 0;
+fetch('now.json')
+  .then((r) => (r.ok ? r.json() : undefined))
+  .then((body) => {
+    if (body?.now) clockOffsetMs = Date.parse(body.now) - Date.now();
+  })
+  .catch(() => undefined);
+const apiNow = () => new Date(Date.now() + clockOffsetMs);
 
 function say(text, kind = 'ok') {
   const status = $('status');
@@ -182,7 +193,7 @@ $('consent-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const bucket = $('consent-bucket').value;
   act(
-    () => api.recordConsent(current.profile.subscriberId, { bucket, who: $('consent-who').value, channel: $('consent-channel').value, reason: $('consent-reason').value }, current.etag),
+    () => api.recordConsent(current.profile.subscriberId, { bucket, who: $('consent-who').value, channel: $('consent-channel').value, reason: $('consent-reason').value, at: apiNow() }, current.etag),
     `Consent recorded: ${BUCKETS[bucket].toLowerCase()} data may continue this period.`,
   );
 });
