@@ -27,7 +27,7 @@ import type { ReportSubscriber } from './replay-report.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { startLocalRealtime } from './realtime-server.js';
 import { StreamPoller } from './stream-poller.js';
-import { checkPortFree, EXIT_OK, FixableError, integerFlag, parseCommandLine, portInUseMessage, portInUseOf, runCommand } from './cli.js';
+import { checkPortFree, EXIT_OK, FixableError, integerFlag, parseCommandLine, plural, portInUseMessage, portInUseOf, runCommand } from './cli.js';
 import { START_HELP } from './cli-help.js';
 import { eventsSummary, mailGist, messageLines, spendCharts, StartingStatus, terminalOf, wrap } from './demo-view.js';
 import { RefusalRecorder, spendSeries } from './spend-series.js';
@@ -280,7 +280,7 @@ async function follow(
       await timeline.feed({ line: lineNumber, text: Buffer.from(record.kinesis.data, 'base64').toString('utf8') });
     }
     await timeline.finish();
-    screen.line(dim(`${clockText(timeline.latest)}  ingested ${event.Records.length} record(s)`));
+    screen.line(dim(`${clockText(timeline.latest)}  ingested ${plural(event.Records.length, 'record')}`));
     return { batchItemFailures: [] };
   };
   const poller = new StreamPoller({
@@ -329,7 +329,7 @@ async function follow(
   if (mapped !== undefined) {
     // An operator's export through its feed mapping, onto the stream as the file-ingest function would put it.
     const { put, refused } = await putMappedFile(emulators.kinesis, emulators.streamName, mapped.events, mapped.mapping);
-    out.write(`${mapped.events}: ${put} record(s) put on the stream through ${mapped.mapping}, ${refused.length} line(s) refused\n`);
+    out.write(`${mapped.events}: ${plural(put, 'record')} put on the stream through ${mapped.mapping}, ${plural(refused.length, 'line')} refused\n`);
     for (const r of refused.slice(0, 20)) out.write(`  line ${r.line}: ${r.reason}\n`);
   }
   await new Promise<void>((resolve) => {
