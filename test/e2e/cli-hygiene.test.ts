@@ -17,7 +17,7 @@ interface Outcome {
 /** Runs a command's entry point as `npm run` would, and returns its exit code and output. */
 async function run(script: string, args: readonly string[]): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(tsx, [script, ...args], { cwd: root, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout, stderr } = await promisify(execFile)(tsx, [script, ...args], { cwd: root, timeout: 150_000, env: { ...process.env, NO_COLOR: '1' } });
     return { code: 0, stdout, stderr };
   } catch (e: unknown) {
     const failed = e as { code?: number; stdout?: string; stderr?: string };
@@ -34,7 +34,8 @@ const COMMANDS = [
 ] as const;
 
 describe('command lines that explain themselves', () => {
-  it.concurrent.each(COMMANDS)('%s --help exits 0 with usage and examples, no stack trace', async (_name, script) => {
+  // One at a time: each loads its whole command (the SDK, the runtime), and CI has two cores for everything.
+  it.each(COMMANDS)('%s --help exits 0 with usage and examples, no stack trace', async (_name, script) => {
     const outcome = await run(script, ['--help']);
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).toMatch(/^Usage: npm (start|run [a-z-]+)/);
@@ -44,7 +45,7 @@ describe('command lines that explain themselves', () => {
   });
 
   // Every command parses through the same helper (unit-tested); the two entry points that differ are run here.
-  it.concurrent.each([COMMANDS[0], COMMANDS[1]])('%s with an unknown flag exits 2 with one line that points to --help', async (_name, script) => {
+  it.each([COMMANDS[0], COMMANDS[1]])('%s with an unknown flag exits 2 with one line that points to --help', async (_name, script) => {
     const outcome = await run(script, ['--no-such-flag']);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr.trim().split('\n')).toHaveLength(1);
