@@ -44,7 +44,7 @@ export const handler = async (event: SNSEvent): Promise<{ outcomes: InboundSmsOu
   await loadPseudonymKey();
   if (production === undefined) {
     const settings = settingsFromEnv(process.env);
-    production = createHandler({ selfCare: productionSelfCare(selfCareConfigFromEnv(process.env, { auditTable: false }), settings), settings });
+    production = createHandler({ selfCare: productionSelfCare(selfCareConfigFromEnv(process.env), settings), settings });
   }
   return production(event);
 };
