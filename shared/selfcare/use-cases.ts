@@ -548,6 +548,12 @@ export class SelfCare {
     return { subscriberId, period, bucket, consent: true, effects };
   }
 
+  /** The consent the SMS keyword gives: from the line's own number, now, with the words it replied. */
+  async consentByKeyword(subscriberId: string, bucket: SpendBucketName, reply: string): Promise<ConsentResponse> {
+    const statement: ConsentStatement = { who: "the line's own number (reply to the cap message)", at: this.now().toISOString(), channel: 'sms', text: reply.slice(0, 160) };
+    return this.consent(subscriberId, bucket, { actor: SUBSCRIBER, statement });
+  }
+
   /**
    * The buckets a keyword reply continues: those barred now, or whose cap reached the limit in the current
    * period, without consent yet. The cap message asks for the keyword, so that is what it answers.
