@@ -125,7 +125,7 @@ export class SelfCareApi extends Construct {
       functionDir: 'self-care-api',
       settings: props.settings,
       logRetention: props.logRetention,
-      description: 'Self-care API: a subscriber`s own usage and audit trail, caps within bounds, consent, notification channels',
+      description: "Self-care API: a subscriber's own usage and audit trail, caps within bounds, consent, notification channels",
       timeout: Duration.seconds(15),
     });
     // A subscriber reads their profile and changes only their own choices (caps, channels): no put, no

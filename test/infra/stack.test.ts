@@ -84,11 +84,29 @@ describe('ingest: Kinesis event source mapping', () => {
       Environment: { Variables: Match.objectLike({ [ENV.quarantineQueueUrl]: { Ref: quarantineId } }) },
     });
     expect(Object.keys(quarantine).sort()).toEqual([logicalIdOf(stack.ingest.failedBatchQueue), quarantineId].sort());
-    for (const queue of Object.values(quarantine)) {
-      expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 5 });
+    for (const [id, queue] of Object.entries(quarantine)) {
+      // The quarantine is read by every dry run of the redrive: it tolerates many receives.
+      const receives = id === quarantineId ? 100 : 5;
+      expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: receives });
       expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
       expect(queue.DeletionPolicy).toBe('Retain');
     }
+  });
+
+  it('hands ingest its limits (time and size bounds, attempts) from the deployment config, and keeps the quarantine as long as asked', () => {
+    // Arrange
+    const { stack: tuned } = buildStack({ ingest: { limits: { maxAheadSeconds: 600, duplicateWindowDays: 60 }, quarantineRetentionDays: 7 } });
+    const tunedTemplate = Template.fromStack(tuned);
+
+    // Act
+    const variables = tunedTemplate.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { [ENV.ingestLimits]: Match.anyValue() } } } });
+
+    // Assert: ingest and the redrive judge records by the same limits
+    expect(Object.keys(variables).sort()).toEqual([logicalIdOf(tuned.ingest.function), logicalIdOf(tuned.redrive.function)].sort());
+    for (const fn of Object.values(variables)) {
+      expect(JSON.parse(fn.Properties.Environment.Variables[ENV.ingestLimits] as string)).toMatchObject({ maxAheadSeconds: 600, duplicateWindowDays: 60, maxRecordAttempts: 3 });
+    }
+    tunedTemplate.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 7 * 24 * 3600, VisibilityTimeout: 900 });
   });
 });
 
@@ -171,7 +189,11 @@ describe('store', () => {
       }
     }
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byMsisdn', KeySchema: [{ AttributeName: 'msisdn', KeyType: 'HASH' }] })],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'byMsisdn', KeySchema: [{ AttributeName: 'msisdn', KeyType: 'HASH' }] }),
+        // Support's way from a pseudonym (a log line, an alert) back to the subscriber: keys only.
+        Match.objectLike({ IndexName: 'byPseudonym', KeySchema: [{ AttributeName: 'pn', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } }),
+      ],
     });
     // The key outlives the tables it encrypts: a retained table is unreadable without it.
     expect(template.toJSON().Resources[logicalIdOf(stack.store.key)].DeletionPolicy).toBe('Retain');
@@ -181,8 +203,8 @@ describe('store', () => {
 describe('functions', () => {
   it('run Node.js 22 on arm64 with active tracing, source maps, their own log group and the validated settings', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    // ingest, five policy tasks, the self-care API and the inbound SMS keyword.
-    expect(functions).toHaveLength(8);
+    // ingest, five policy tasks, the operator and self-care API functions, the inbound SMS keyword and the quarantine redrive.
+    expect(functions).toHaveLength(10);
     for (const fn of functions) {
       const { Runtime, Architectures, TracingConfig, Environment, LoggingConfig, MemorySize, Timeout } = fn.Properties;
       expect(Runtime).toBe('nodejs22.x');
@@ -214,9 +236,12 @@ describe('IAM least privilege', () => {
     const actions = allActions(statements);
 
     // Assert: what it must not do
-    for (const forbidden of ['sns:Publish', 'events:PutEvents', 'secretsmanager:GetSecretValue', 'scheduler:CreateSchedule', 'iam:PassRole']) {
+    for (const forbidden of ['sns:Publish', 'events:PutEvents', 'scheduler:CreateSchedule', 'iam:PassRole']) {
       expect(actions).not.toContain(forbidden);
     }
+    // The only secret it reads is the pseudonym key (the subscriber in its log lines).
+    const secretReads = statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+    expect(secretReads.flatMap(resourcesOf)).toEqual([{ Ref: logicalIdOf(stack.pseudonymKey.secret) }]);
     expect(actions.some((a) => a.includes('*'))).toBe(false);
     // Assert: what it needs, on exactly those resources
     const usageId = logicalIdOf(stack.store.usageTable);
@@ -224,7 +249,7 @@ describe('IAM least privilege', () => {
     const auditId = logicalIdOf(stack.store.auditTable);
     const writes = statements.filter((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
     expect(writes).toHaveLength(1);
-    expect(actionsOf(writes[0]!).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(actionsOf(writes[0]!).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     const onProfiles = statements.filter((s) => mentions(s, profilesId));
     expect(allActions(onProfiles).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
     expect(mentions(writes[0]!, usageId)).toBe(true);
@@ -284,10 +309,10 @@ describe('IAM least privilege', () => {
     }
   });
 
-  it('lets only the notify task send SMS, to phone numbers only (never a topic through that statement)', () => {
+  it('lets only the notify task and the operator API (support`s resend) send SMS, to phone numbers only (never a topic through that statement)', () => {
     for (const [name, fn] of Object.entries(stack.functions)) {
       const sms = roleStatements(fn.role as never).filter((s) => actionsOf(s).includes('sns:Publish') && s.NotResource !== undefined);
-      if (name === 'PolicyNotify') {
+      if (name === 'PolicyNotify' || name === 'SelfCareApi') {
         expect(sms).toHaveLength(1);
         expect(sms[0]?.Resource).toBeUndefined();
         expect(sms[0]?.NotResource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:*:*:*']] });
@@ -331,6 +356,27 @@ describe('IAM least privilege', () => {
       expect.objectContaining({ Effect: 'Allow', Action: expect.arrayContaining(['sqs:SendMessage']), Resource: { 'Fn::GetAtt': [logicalIdOf(stack.unbarScheduler.deadLetterQueue), 'Arn'] } }),
       { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: logicalIdOf(stack.workflow.stateMachine) } },
     ]);
+  });
+
+  it('lets the redrive read the quarantine and put records on the stream, and read (never write) claims and profiles', () => {
+    // Arrange
+    const statements = roleStatements(stack.redrive.function.role as never);
+    const actions = allActions(statements);
+
+    // Assert
+    for (const forbidden of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'states:StartExecution', 'sns:Publish', 'sqs:SendMessage']) {
+      expect(actions).not.toContain(forbidden);
+    }
+    expect(actions.some((a) => a.includes('*'))).toBe(false);
+    const quarantineArn = { 'Fn::GetAtt': [logicalIdOf(stack.ingest.quarantineQueue), 'Arn'] };
+    const consumes = statements.filter((s) => actionsOf(s).includes('sqs:ReceiveMessage'));
+    expect(consumes.flatMap(resourcesOf)).toEqual([quarantineArn]);
+    expect(actionsOf(consumes[0]!).sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage']);
+    const puts = statements.filter((s) => actionsOf(s).includes('kinesis:PutRecords'));
+    expect(puts.flatMap(resourcesOf)).toEqual([{ 'Fn::GetAtt': [logicalIdOf(stack.stream.stream), 'Arn'] }]);
+    expect(allActions(statements.filter((s) => mentions(s, logicalIdOf(stack.store.usageTable))))).toEqual(['dynamodb:GetItem']);
+    expect(allActions(statements.filter((s) => mentions(s, logicalIdOf(stack.store.profilesTable))))).toEqual(['dynamodb:BatchGetItem']);
+    template.hasOutput('RedriveFunctionName', { Value: { Ref: logicalIdOf(stack.redrive.function) } });
   });
 
   it('sweeps overdue bars every 15 minutes through the sparse index only, starting the workflow and nothing else', () => {
@@ -378,6 +424,12 @@ describe('monitoring', () => {
     expect(onQueue(stack.ingest.deadLetterQueue)).toHaveLength(1);
     expect(onQueue(stack.notifications.deadLetterQueue)).toHaveLength(1);
     expect(onQueue(stack.ingest.quarantineQueue)).toHaveLength(1);
+    expect(alarms.filter((a) => a.MetricName === 'ApproximateAgeOfOldestMessage')).toEqual([
+      expect.objectContaining({
+        Threshold: 72 * 3600,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(stack.ingest.quarantineQueue), 'QueueName'] } }],
+      }),
+    ]);
     for (const fn of Object.values(stack.functions)) {
       const dims = JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalIdOf(fn) } }]);
       expect(onMetric('AWS/Lambda', 'Errors').filter((a) => JSON.stringify(a.Dimensions) === dims).length).toBeGreaterThanOrEqual(1);
@@ -425,11 +477,40 @@ describe('monitoring', () => {
   });
 });
 
+describe('privacy', () => {
+  it('hands the pseudonym key to every function that logs, names or alerts about a subscriber, and to no other', () => {
+    const keyRef = { Ref: logicalIdOf(stack.pseudonymKey.secret) };
+    // The quarantine redrive reports record ids and reasons, never a subscriber; the e-mail mailer sees only rendered messages.
+    const without = new Set(['RedriveQuarantine', 'EmailMailer', 'EmailFeedback', 'IngestFeedFiles']);
+    for (const [name, fn] of Object.entries(stack.functions)) {
+      const reads = roleStatements(fn.role as never).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+      const variables = template.findResources('AWS::Lambda::Function')[logicalIdOf(fn)]?.Properties.Environment.Variables as Record<string, unknown>;
+      if (without.has(name)) {
+        expect(reads, name).toEqual([]);
+        expect(variables[ENV.pseudonymKeySecretArn], name).toBeUndefined();
+      } else {
+        expect(reads.flatMap(resourcesOf), name).toEqual([keyRef]);
+        expect(variables[ENV.pseudonymKeySecretArn], name).toEqual(keyRef);
+      }
+    }
+    expect(template.toJSON().Resources[logicalIdOf(stack.pseudonymKey.secret)].DeletionPolicy).toBe('Retain');
+  });
+
+  it('creates the SMS delivery status log groups (they record phone numbers) with the stack`s retention, which the delivery role cannot change', () => {
+    const groups = stack.notifications.smsDeliveryLogGroups.map((g) => template.toJSON().Resources[logicalIdOf(g)].Properties);
+    expect(groups.map((g) => g.RetentionInDays)).toEqual([30, 30]);
+    expect(JSON.stringify(groups.map((g) => g.LogGroupName))).toMatch(/DirectPublishToPhoneNumber".*DirectPublishToPhoneNumber\/Failure/);
+    const role = statementsOfRole(template, logicalIdOf(stack.notifications.smsDeliveryStatusRole));
+    expect(role.flatMap(actionsOf)).not.toContain('logs:PutRetentionPolicy');
+  });
+});
+
 describe('carrier gateway', () => {
   it('eventbridge mode: a bus with an archive, handed to the line reconcile by name', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: ['spendcap'] }, RetentionDays: 30 });
-    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    // The pseudonym key only: no carrier secret.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({ [ENV.carrierMode]: 'eventbridge', [ENV.carrierBusName]: { Ref: logicalIdOf(stack.carrierGateway.bus!) } }),
@@ -446,7 +527,8 @@ describe('carrier gateway', () => {
 
     // Assert
     httpsTemplate.resourceCountIs('AWS::Events::EventBus', 0);
-    httpsTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    // The carrier's and the pseudonym key.
+    httpsTemplate.resourceCountIs('AWS::SecretsManager::Secret', 2);
     const secretId = logicalIdOf(https.carrierGateway.secret!);
     httpsTemplate.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -459,7 +541,7 @@ describe('carrier gateway', () => {
     });
     for (const [name, fn] of Object.entries(https.functions)) {
       const reads = statementsOfRole(httpsTemplate, logicalIdOf(fn.role as never)).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
-      expect(reads.flatMap(resourcesOf), name).toEqual(name === 'ReconcileLine' ? [{ Ref: secretId }] : []);
+      expect(reads.flatMap(resourcesOf).filter((r) => JSON.stringify(r) === JSON.stringify({ Ref: secretId })), name).toEqual(name === 'ReconcileLine' ? [{ Ref: secretId }] : []);
     }
   });
 });
