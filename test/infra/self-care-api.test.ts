@@ -6,6 +6,7 @@
  * write anything but a subscriber's own choices), every function reads the pseudonym key, the two-way SMS
  * topic reaches the inbound-sms function with a dead-letter queue, and cdk-nag finds nothing.
  */
+import { readFileSync } from 'node:fs';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -129,6 +130,21 @@ describe('SelfCareApi construct', () => {
         }
       }
     }
+  });
+
+  it('has in docs/api.md exactly the invoke policies the stack creates (self-care, operator, pseudonym lookup, in that order)', () => {
+    const apiId = logicalIdOf(built.api.httpApi);
+    const docs = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+    const examples = [...docs.matchAll(/```json\n([\s\S]*?)```/g)]
+      .map((m) => JSON.parse(m[1] ?? '') as { Statement?: Array<{ Action: string; Resource: string[] }> })
+      .filter((doc) => doc.Statement?.[0]?.Action === 'execute-api:Invoke');
+
+    expect(examples).toHaveLength(API_ROLES.length);
+    API_ROLES.forEach((role, i) => {
+      const policy = built.template.findResources('AWS::IAM::ManagedPolicy')[logicalIdOf(built.api.invokePolicies[role])];
+      const resources = (policy?.Properties.PolicyDocument.Statement as Statement[]).flatMap(resourcesOf).map((r) => resolved(r, apiId).replace(API_ID, 'a1b2c3d4e5'));
+      expect(examples[i]?.Statement?.flatMap((st) => st.Resource).sort(), role).toEqual([...resources].sort());
+    });
   });
 
   it('no invoke policy is attached by the stack: the MVNO attaches each to its callers` roles', () => {
