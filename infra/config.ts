@@ -13,7 +13,7 @@ import type { PolicySettings } from '../shared/domain/model.js';
 import { formatIssues, isPlainObject, EMAIL_PATTERN } from '../shared/domain/validation.js';
 import { parseSettings } from '../shared/config/settings.js';
 import { DEPLOYMENT_WARNING_NAMES } from './deployment-warnings.js';
-import { quotaSettingsSchema } from '../shared/charging/realtime-settings.js';
+import { quotaSettingsSchema } from '../shared/config/realtime-settings.js';
 import { feedsConfigSchema, resolveFeeds, type FeedsConfig } from './feeds-config.js';
 import { DEFAULT_INGEST_LIMITS, ingestLimitsSchema } from '../shared/config/ingest-limits.js';
 
