@@ -166,7 +166,7 @@ const cidrSchema = z
 
 /**
  * The real-time path for operators with a 5G core (docs/realtime.md): off unless enabled. The quota keys are
- * those of shared/charging/realtime-settings.ts (validated by the same schema the functions use).
+ * those of shared/config/realtime-settings.ts (validated by the same schema the functions use).
  */
 const realtimeSchema = z
   .strictObject({

@@ -32,7 +32,7 @@ export interface RealtimeProps {
   /** Where the charging function puts committed usage. */
   readonly stream: EventStream;
   readonly settings: PolicySettings;
-  /** Quota sizes, validity, final unit action (shared/charging/realtime-settings.ts); `auth` is set from `auth.mode`. */
+  /** Quota sizes, validity, final unit action (shared/config/realtime-settings.ts); `auth` is set from `auth.mode`. */
   readonly realtimeSettings: Omit<RealtimeSettingsInput, 'auth'>;
   readonly certificateArn: string;
   readonly auth: SbiAuth;
