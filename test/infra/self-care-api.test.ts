@@ -75,7 +75,8 @@ function requestArnsOf(route: string): string[] {
 
 function roleOf(template: Template, fnLogicalId: string): string {
   const fn = template.findResources('AWS::Lambda::Function')[fnLogicalId];
-  return (fn?.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  if (fn === undefined) throw new Error(`no function ${fnLogicalId} in the template`);
+  return (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 }
 
 function allowed(statements: readonly Statement[], tableLogicalId: string): string[] {
@@ -142,7 +143,8 @@ describe('SelfCareApi construct', () => {
     expect(examples).toHaveLength(API_ROLES.length);
     API_ROLES.forEach((role, i) => {
       const policy = built.template.findResources('AWS::IAM::ManagedPolicy')[logicalIdOf(built.api.invokePolicies[role])];
-      const resources = (policy?.Properties.PolicyDocument.Statement as Statement[]).flatMap(resourcesOf).map((r) => resolved(r, apiId).replace(API_ID, 'a1b2c3d4e5'));
+      const statements = (policy?.Properties.PolicyDocument.Statement ?? []) as Statement[];
+      const resources = statements.flatMap(resourcesOf).map((r) => resolved(r, apiId).replace(API_ID, 'a1b2c3d4e5'));
       expect(examples[i]?.Statement?.flatMap((st) => st.Resource).sort(), role).toEqual([...resources].sort());
     });
   });
