@@ -22,6 +22,7 @@ import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.j
 import type { ProfileStore } from '../../shared/ports/profile-store.js';
 import type { Quarantine } from '../../shared/ports/quarantine.js';
 import type { FailureLedger, UsageStore } from '../../shared/ports/usage-store.js';
+import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
 import { ingestConfigFromEnv } from './config.js';
 
 export interface IngestHandlerDeps {
@@ -152,6 +153,8 @@ function productionHandler(): IngestHandler {
 }
 
 export const handler: IngestHandler = async (event, context) => {
+  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+  await loadPseudonymKey();
   production ??= productionHandler();
   return production(event, context);
 };

@@ -12,6 +12,9 @@ import { describeJsonType, formatIssues, integerAtLeast, isPlainObject, rule } f
 
 const micros = integerAtLeast(0);
 
+/** The default highest spend limit the API accepts: EUR 1,000 per billing period. */
+export const DEFAULT_MAX_CAP_LIMIT_MICROS = 1_000_000_000;
+
 const zonePricesSchema = z.strictObject(
   {
     dataPerMbMicros: micros,
@@ -97,6 +100,9 @@ export const policySettingsSchema = z
         .string(rule('must be an http(s) URL'))
         .refine(isWebUrl, { error: 'must be an http(s) URL' })
         .default('https://selfcare.example.invalid/caps'),
+      // The highest spend limit the API accepts (subscriber or operator): a limit of billions is an opt-out in
+      // all but name, and an opt-out needs the subscriber's recorded consent. EUR 1,000 by default.
+      maxCapLimitMicros: integerAtLeast(1).default(DEFAULT_MAX_CAP_LIMIT_MICROS),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? `must be a JSON object (got ${describeJsonType(issue.input)})` : undefined) },
   )

@@ -1,14 +1,20 @@
 /**
- * Finds a subscriber by MSISDN through the profiles table's `byMsisdn` index (shared/adapters/tables.ts):
- * an inbound SMS carries only the sender's number.
+ * Finds subscribers through the profiles table's indexes (shared/adapters/tables.ts): by MSISDN (`byMsisdn`:
+ * an inbound SMS carries only the sender's number; a support agent searches by number) and by pseudonym
+ * (`byPseudonym`: operations going back from a log line or an alert to the subscriber).
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PSEUDONYM_ATTRIBUTE, REVISION_ATTRIBUTE } from '../adapters/dynamo-profile-store.js';
 import { TABLES } from '../adapters/tables.js';
+import type { SubscriberProfile } from '../domain/model.js';
+import { parseSubscriberProfile } from '../domain/subscriber-schema.js';
 import type { SubscriberDirectory } from './ports.js';
 
-const INDEX = 'byMsisdn';
+const BY_MSISDN = 'byMsisdn';
+const BY_PSEUDONYM = 'byPseudonym';
 const { partitionKey: SUBSCRIBER_KEY } = TABLES.profiles;
-const MSISDN_KEY = TABLES.profiles.indexes[INDEX].partitionKey;
+const MSISDN_KEY = TABLES.profiles.indexes[BY_MSISDN].partitionKey;
+const PSEUDONYM_KEY = TABLES.profiles.indexes[BY_PSEUDONYM].partitionKey;
 
 export class DynamoSubscriberDirectory implements SubscriberDirectory {
   private readonly documents: DynamoDBDocumentClient;
@@ -23,7 +29,7 @@ export class DynamoSubscriberDirectory implements SubscriberDirectory {
     const out = await this.documents.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: INDEX,
+        IndexName: BY_MSISDN,
         KeyConditionExpression: '#m = :m',
         ExpressionAttributeNames: { '#m': MSISDN_KEY, '#s': SUBSCRIBER_KEY },
         ExpressionAttributeValues: { ':m': msisdn },
@@ -37,5 +43,49 @@ export class DynamoSubscriberDirectory implements SubscriberDirectory {
     if (items.length !== 1) return undefined;
     const id = items[0]?.[SUBSCRIBER_KEY];
     return typeof id === 'string' ? id : undefined;
+  }
+
+  async listByMsisdn(msisdn: string, limit: number): Promise<SubscriberProfile[]> {
+    const out = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: BY_MSISDN,
+        KeyConditionExpression: '#m = :m',
+        ExpressionAttributeNames: { '#m': MSISDN_KEY },
+        ExpressionAttributeValues: { ':m': msisdn },
+        Limit: limit,
+      }),
+    );
+    const profiles: SubscriberProfile[] = [];
+    for (const item of out.Items ?? []) {
+      const { [REVISION_ATTRIBUTE]: _revision, [PSEUDONYM_ATTRIBUTE]: _pseudonym, ...document } = item;
+      const parsed = parseSubscriberProfile(document);
+      // An item that breaks the contract is reported by GET of its id; a search shows the valid ones.
+      if (parsed.ok) profiles.push(parsed.value);
+    }
+    return profiles.sort((a, b) => a.subscriberId.localeCompare(b.subscriberId));
+  }
+
+  async findByPseudonym(pseudonym: string): Promise<string[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: BY_PSEUDONYM,
+          KeyConditionExpression: '#p = :p',
+          ExpressionAttributeNames: { '#p': PSEUDONYM_KEY },
+          ExpressionAttributeValues: { ':p': pseudonym },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const id = item[SUBSCRIBER_KEY];
+        if (typeof id === 'string') ids.push(id);
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return ids.sort();
   }
 }

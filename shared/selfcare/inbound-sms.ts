@@ -59,6 +59,6 @@ export async function continueByKeyword(selfCare: SelfCare, settings: Pick<Polic
   if (subscriberId === undefined) return { outcome: 'unknown-number' };
   const buckets = await selfCare.bucketsAwaitingConsent(subscriberId);
   if (buckets.length === 0) return { outcome: 'nothing-to-continue' };
-  for (const bucket of buckets) await selfCare.consent(subscriberId, bucket);
+  for (const bucket of buckets) await selfCare.consentByKeyword(subscriberId, bucket, parsed.value.messageBody);
   return { outcome: 'consented', buckets };
 }
