@@ -25,7 +25,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
 import { ROUTES, routesOf, type ApiRole, type RouteKey } from '../../shared/selfcare/api.js';
-import { PROFILE_FIELDS_ATTRIBUTES } from '../../shared/selfcare/dynamo-profile-fields.js';
+import { PROFILE_FIELDS_ATTRIBUTES } from '../../shared/adapters/dynamo-profile-fields.js';
 import { acknowledgeWildcardResource } from '../nag.js';
 import type { PseudonymKey } from './pseudonym-key.js';
 import { bindStateMachine, bindTable, bindTopic, SpendcapFunction, type TableAccess } from './spendcap-function.js';

@@ -20,8 +20,8 @@ import type { PolicySettings } from '../domain/model.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
-import { DynamoProfileFields } from './dynamo-profile-fields.js';
-import { DynamoSubscriberDirectory } from './dynamo-subscriber-directory.js';
+import { DynamoProfileFields } from '../adapters/dynamo-profile-fields.js';
+import { DynamoSubscriberDirectory } from '../adapters/dynamo-subscriber-directory.js';
 import { SelfCare } from './use-cases.js';
 
 export interface SelfCareConfig {

@@ -35,7 +35,7 @@ import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
 import { RevisionConflictError, type ProfileStore } from '../ports/profile-store.js';
 import type { StoredCounters, UsageStore } from '../ports/usage-store.js';
 import { ApiProblemError, ConflictError, fieldErrorsOf, InvalidRequestError, PreconditionFailedError, SubscriberNotFoundError, type FieldError } from './errors.js';
-import type { ProfileFields, SubscriberDirectory } from './ports.js';
+import type { ProfileFields, SubscriberDirectory } from '../ports/self-care.js';
 import {
   capsRequestSchema,
   consentRequestSchema,

@@ -20,7 +20,7 @@ import { Store } from '../../infra/constructs/store.js';
 import { addNagChecks } from '../../infra/nag.js';
 import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
 import { API_ROLES, ROUTE_KEYS, ROUTES, type ApiRole } from '../../shared/selfcare/api.js';
-import { PROFILE_FIELDS_ATTRIBUTES } from '../../shared/selfcare/dynamo-profile-fields.js';
+import { PROFILE_FIELDS_ATTRIBUTES } from '../../shared/adapters/dynamo-profile-fields.js';
 import { actionsOf, buildStack, logicalIdOf, mentions, removeOutdirs, resourcesOf, statementsOfRole, testApp, type Statement } from './helpers.js';
 
 function apiOf(stack: Stack, store: Store, stateMachine: sfn.IStateMachine): SelfCareApi {

@@ -4,11 +4,11 @@
  * (`byPseudonym`: operations going back from a log line or an alert to the subscriber).
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PSEUDONYM_ATTRIBUTE, REVISION_ATTRIBUTE } from '../adapters/dynamo-profile-store.js';
-import { TABLES } from '../adapters/tables.js';
+import { PSEUDONYM_ATTRIBUTE, REVISION_ATTRIBUTE } from './dynamo-profile-store.js';
+import { TABLES } from './tables.js';
 import type { SubscriberProfile } from '../domain/model.js';
 import { parseSubscriberProfile } from '../domain/subscriber-schema.js';
-import type { SubscriberDirectory } from './ports.js';
+import type { SubscriberDirectory } from '../ports/self-care.js';
 
 const BY_MSISDN = 'byMsisdn';
 const BY_PSEUDONYM = 'byPseudonym';

@@ -6,12 +6,12 @@
  * conditional on the revision the client saw.
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../adapters/dynamo-client.js';
-import { PSEUDONYM_ATTRIBUTE, REVISION_ATTRIBUTE } from '../adapters/dynamo-profile-store.js';
-import { TABLES } from '../adapters/tables.js';
+import { isConditionalCheckFailed } from './dynamo-client.js';
+import { PSEUDONYM_ATTRIBUTE, REVISION_ATTRIBUTE } from './dynamo-profile-store.js';
+import { TABLES } from './tables.js';
 import { RevisionConflictError } from '../ports/profile-store.js';
 import { pseudonymOf } from '../privacy/pseudonym.js';
-import type { ProfileFields, ProfileFieldsChange } from './ports.js';
+import type { ProfileFields, ProfileFieldsChange } from '../ports/self-care.js';
 
 const { partitionKey: SUBSCRIBER_KEY } = TABLES.profiles;
 
