@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { periodQuerySchema, REQUEST_COMPONENTS, RESPONSE_COMPONENTS } from './schemas.js';
 
 type JsonObject = Record<string, unknown>;

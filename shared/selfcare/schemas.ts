@@ -5,7 +5,7 @@
  * Profiles reuse the contract schema (subscriber.v1) as it is; the other bodies reuse its rule texts
  * (`integerAtLeast`, `rule`) so that an error reads the same whichever endpoint it comes from.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CARRIER_COMMANDS, CHANNELS, NOTIFICATION_KINDS, POLICY_KINDS } from '../domain/model.js';
 import { subscriberProfileSchema } from '../domain/subscriber-schema.js';
 import { integerAtLeast, rule } from '../domain/validation.js';

@@ -11,7 +11,7 @@
  * crosses, then started; its name comes from the profile's revision (or the consent), so a retried request
  * acts once and every later change acts again.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { capOf, CAP_LIST, mustBar } from '../domain/caps.js';
 import { emptyCounters } from '../domain/counters.js';
 import type { PeriodCounters, PolicyRequest, PolicySettings, SpendBucketName, SpendCap, SubscriberProfile } from '../domain/model.js';
