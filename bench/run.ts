@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --json results.json] [-- --only cpu,ingest,latency,replay]
+ * `npm run bench [-- --quick] [-- --json results.json] [-- --only cpu,ingest,latency,replay,realtime,bundles]
  * [-- --replay-events 100000]`: spendcap's speed and cost, beside a naive design, in one run.
  * See docs/benchmarks.md for what each figure means and the figures of the reference machine.
  */
@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_SETTINGS } from '../shared/config/settings.js';
 import { measureIngest } from '../test/support/ingest-harness.js';
 import { startEmulators } from '../local/emulators.js';
+import { coldStartMarkdown, runColdStartBenchmark, type ColdStartFigures } from './cold-start.js';
 import { costPerMillionEvents, type CostAssumptions, type CostBreakdown, type IngestCounts } from './cost-model.js';
 import { runCpuBenchmark, type CpuFigures } from './cpu.js';
 import { runDynaliteIngest, type DesignFigures } from './ingest-dynalite.js';
@@ -22,7 +23,7 @@ import { runReplayBenchmark, type ReplayFigures } from './replay.js';
 import { runRealtimeBenchmark, type RealtimeFigures } from './realtime.js';
 import { round } from './stats.js';
 
-const SECTIONS = ['cpu', 'ingest', 'latency', 'replay', 'realtime'] as const;
+const SECTIONS = ['cpu', 'ingest', 'latency', 'replay', 'realtime', 'bundles'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The batch shape every headline figure is quoted at (the design target's). */
@@ -44,6 +45,8 @@ export interface BenchSizes {
   readonly replaySubscribers: number;
   /** Real-time path: updates per second, for how long, over how many sessions; roaming subscribers compared. */
   readonly realtime: { readonly ratePerSecond: number; readonly durationSeconds: number; readonly sessions: number; readonly leakageSubscribers: number };
+  /** Lambda bundles: fresh processes per bundle and side (before/after) for the start-up figures. */
+  readonly coldStartRuns: number;
 }
 
 export function sizesFor(quick: boolean, replayEvents: number | undefined): BenchSizes {
@@ -57,6 +60,7 @@ export function sizesFor(quick: boolean, replayEvents: number | undefined): Benc
         replayEvents: replayEvents ?? 1_000,
         replaySubscribers: 100,
         realtime: { ratePerSecond: 5, durationSeconds: 5, sessions: 10, leakageSubscribers: 5 },
+        coldStartRuns: 1,
       }
     : {
         cpuBatches: 200,
@@ -67,6 +71,7 @@ export function sizesFor(quick: boolean, replayEvents: number | undefined): Benc
         replayEvents: replayEvents ?? 5_000,
         replaySubscribers: 1_000,
         realtime: { ratePerSecond: 5, durationSeconds: 40, sessions: 20, leakageSubscribers: 20 },
+        coldStartRuns: 5,
       };
 }
 
@@ -217,6 +222,8 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
 
   const realtime = await section('realtime', options.only, errors, () => runRealtimeBenchmark(sizes.realtime));
 
+  const bundles = await section('bundles', options.only, errors, () => runColdStartBenchmark({ runs: sizes.coldStartRuns }));
+
   const headline = ingest?.shapes.find((s) => s.eventsPerSubscriberPerBatch === HEADLINE_EVENTS_PER_SUBSCRIBER);
   let cost: Record<string, unknown> | undefined;
   if (ingest !== undefined && headline !== undefined) {
@@ -305,6 +312,15 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
           : 'not measured',
       met: realtime !== undefined ? realtime.leakage.quotaLeakageEur === 0 : null,
     },
+    {
+      name: 'every Lambda bundle, JavaScript without the source map',
+      target: `<= ${bundles?.budgetBytes !== undefined ? bundles.budgetBytes / 1024 : 350} KB`,
+      measured:
+        bundles !== undefined
+          ? `largest ${round(bundles.largestBundleBytes.after / 1024, 1)} KB of ${bundles.functions.length} functions${bundles.largestBundleBytes.before !== undefined ? ` (before: ${round(bundles.largestBundleBytes.before / 1024, 1)} KB)` : ''}; median import + first invocation ${round(bundles.medianInitMs.after, 1)} ms${bundles.medianInitMs.before !== undefined ? ` (before: ${round(bundles.medianInitMs.before, 1)} ms)` : ''}`
+          : 'not measured',
+      met: bundles !== undefined ? bundles.allWithinBudget : null,
+    },
   ];
 
   return {
@@ -335,6 +351,7 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
     latency,
     replay,
     realtime,
+    bundles,
     costPerMillionEventsUsd: cost,
     targets,
     errors,
@@ -356,6 +373,7 @@ export function markdownOf(result: Record<string, unknown>): string {
     latency?: LatencyFigures;
     replay?: ReplayFigures;
     realtime?: RealtimeFigures;
+    bundles?: ColdStartFigures;
     costPerMillionEventsUsd?: { byBatchShape: Array<{ eventsPerSubscriberPerBatch: number; spendcap: number; baseline: number; ratio: number; ingestPathRatio: number; designLinesRatio: number; breakdown: { spendcap: CostBreakdown; baseline: CostBreakdown } }>;
       byStreamRate?: Array<{ streamEventsPerSecond: number; spendcap: number; baseline: number; ratio: number }>;
     };
@@ -449,6 +467,7 @@ export function markdownOf(result: Record<string, unknown>): string {
       '',
     );
   }
+  if (r.bundles !== undefined) lines.push(coldStartMarkdown(r.bundles));
   lines.push('| target | goal | measured | met |', '|---|---|---|---|');
   for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === null ? 'n/a' : t.met ? 'yes' : 'NO'} |`);
   for (const [name, error] of Object.entries(r.errors)) lines.push('', `Section ${name} failed: ${error}`);

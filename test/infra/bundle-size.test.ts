@@ -3,15 +3,25 @@
  * holds only what the function uses and stays within the size budget. The list of functions comes from
  * the stack with every optional part on (test/support/lambda-bundles.ts), so a new function is measured too.
  */
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_BUNDLE_BUDGET_BYTES, SEMVER_STUB, PROJECT_ROOT } from '../../infra/bundling/lambda-bundle.js';
-import { bundleFunction, deployedFunctions, handlerFolders, type BuiltBundle, type DeployedFunction } from '../support/lambda-bundles.js';
+import { SpendcapFunction } from '../../infra/constructs/spendcap-function.js';
+import { bundleFunction, functionsOf, handlerFolders, withEveryFunctionStack, type BuiltBundle, type DeployedFunction } from '../support/lambda-bundles.js';
 
 let functions: DeployedFunction[] = [];
+/** Lambda functions of the stack that are not SpendcapFunctions (their bundles would escape these checks). */
+let otherFunctions: string[] = [];
 const bundles = new Map<string, BuiltBundle>();
 
 beforeAll(async () => {
-  functions = deployedFunctions();
+  withEveryFunctionStack((stack) => {
+    functions = functionsOf(stack);
+    otherFunctions = stack.node
+      .findAll()
+      .filter((c) => c instanceof CfnFunction && !(c.node.scope instanceof SpendcapFunction))
+      .map((c) => c.node.path);
+  });
   // esbuild runs the builds on its own threads: all at once is quicker than one after another.
   const built = await Promise.all(functions.map(async (fn) => [fn.functionDir, await bundleFunction(fn.bundle)] as const));
   for (const [dir, bundle] of built) bundles.set(dir, bundle);
@@ -31,12 +41,13 @@ function inputPaths(bundle: BuiltBundle): string[] {
 const FOLDERS = handlerFolders();
 
 describe('Lambda bundles', () => {
-  it('cover every handler under functions/ (each one is deployed by some construct)', () => {
+  it('cover every handler under functions/ (each one is deployed by some construct), and every function of the stack', () => {
     // Act
     const deployed = [...new Set(functions.map((f) => f.functionDir))].sort();
 
     // Assert
     expect(deployed).toEqual(FOLDERS);
+    expect(otherFunctions).toEqual([]);
   });
 
   it.each(FOLDERS)('%s: at most 350 KB of JavaScript (source map excluded)', (dir) => {

@@ -14,7 +14,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import { cdkFeatureFlags } from '../../infra/cdk-context.js';
 import { esbuildOptionsOf, PROJECT_ROOT, type LambdaBundleInput } from '../../infra/bundling/lambda-bundle.js';
@@ -26,6 +27,11 @@ export interface DeployedFunction {
   /** The folder under functions/ (one per handler). */
   readonly functionDir: string;
   readonly bundle: LambdaBundleInput;
+  /**
+   * The function's environment as deployed: plain strings, or CloudFormation references (`{ Ref }`,
+   * `{ "Fn::GetAtt" }`) where the value is a resource's name or ARN known only at deployment.
+   */
+  readonly environment: Readonly<Record<string, unknown>>;
 }
 
 /** deploy/example.json with the optional functions switched on. */
@@ -45,25 +51,37 @@ export function everyFunctionConfig(): Record<string, unknown> {
   };
 }
 
-/**
- * The functions of a stack with every optional part on, one entry per function folder (functions that share
- * a handler and a `define`, such as two instances of one task, bundle identically).
- */
-export function deployedFunctions(): DeployedFunction[] {
+/** Runs `use` on the stack with every optional part on (synthesized in a temporary folder, bundling skipped). */
+export function withEveryFunctionStack<T>(use: (stack: SpendcapStack) => T): T {
   const outdir = mkdtempSync(join(tmpdir(), 'spendcap-bundles-'));
   try {
     const app = new App({ outdir, context: { ...cdkFeatureFlags({ quiet: true }), 'aws:cdk:bundling-stacks': [] } });
     const config = parseDeploymentConfig(everyFunctionConfig(), 'every function');
     const stack = new SpendcapStack(app, config.stackName, { config, env: { account: config.account ?? '123456789012', region: config.region ?? 'eu-west-3' } });
-    const byKey = new Map<string, DeployedFunction>();
-    for (const fn of stack.node.findAll().filter((c): c is SpendcapFunction => c instanceof SpendcapFunction)) {
-      const key = `${fn.functionDir}\n${JSON.stringify(fn.bundle.define ?? {})}`;
-      if (!byKey.has(key)) byKey.set(key, { functionDir: fn.functionDir, bundle: fn.bundle });
-    }
-    return [...byKey.values()].sort((a, b) => a.functionDir.localeCompare(b.functionDir));
+    return use(stack);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The SpendcapFunctions of `stack`, one entry per function folder and `define` (functions that share both,
+ * such as two instances of one task, bundle identically).
+ */
+export function functionsOf(stack: Stack): DeployedFunction[] {
+  const byKey = new Map<string, DeployedFunction>();
+  for (const fn of stack.node.findAll().filter((c): c is SpendcapFunction => c instanceof SpendcapFunction)) {
+    const key = `${fn.functionDir}\n${JSON.stringify(fn.bundle.define ?? {})}`;
+    if (byKey.has(key)) continue;
+    const resolved = stack.resolve((fn.node.defaultChild as CfnFunction).environment) as { variables?: Record<string, unknown> } | undefined;
+    byKey.set(key, { functionDir: fn.functionDir, bundle: fn.bundle, environment: resolved?.variables ?? {} });
+  }
+  return [...byKey.values()].sort((a, b) => a.functionDir.localeCompare(b.functionDir));
+}
+
+/** The functions the stack with every optional part on deploys. */
+export function deployedFunctions(): DeployedFunction[] {
+  return withEveryFunctionStack(functionsOf);
 }
 
 /** The folders under functions/ that hold a handler: what the deployed list must cover. */
