@@ -20,12 +20,13 @@
  * Node.js's own start-up is not counted (it is the same for every bundle). Runs alternate between the two
  * sides and the functions, and the medians are reported.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LAMBDA_BUNDLE_BUDGET_BYTES, PROJECT_ROOT, esbuildOptionsOf, type LambdaBundleInput } from '../infra/bundling/lambda-bundle.js';
 import { bundleFunction, type DeployedFunction } from '../test/support/lambda-bundles.js';
+import { deployedEnvironment, probeOf, runtimeEnvironment, startInFreshProcess } from '../test/support/lambda-start.js';
 import { build, type Metafile } from 'esbuild';
 import { percentile } from './stats.js';
 
@@ -34,11 +35,6 @@ import { percentile } from './stats.js';
  * `{ z }`, every locale bundled; the X-Ray SDK in every function; 608-712 KB per bundle).
  */
 export const BEFORE_REVISION = 'af0132a97adc064806efd38fde09f9959cb531c3';
-
-const ACCOUNT = '123456789012';
-const REGION = 'eu-west-3';
-/** Nothing listens there: a request that slipped through fails at once instead of reaching AWS. */
-const CLOSED_ENDPOINT = 'http://127.0.0.1:9';
 
 export interface ColdStartOptions {
   /** Fresh processes per function and side. */
@@ -95,158 +91,6 @@ export interface ColdStartFigures {
   readonly medianBundleImportCpuMs: { readonly after: number; readonly before?: number };
   readonly medianInitMs: { readonly after: number; readonly before?: number };
   readonly method: string;
-}
-
-interface Probe {
-  readonly description: string;
-  /** The handler's arguments; `undefined` for a handler called without one. */
-  readonly event: unknown;
-}
-
-const EMPTY_BATCH: Probe = { description: 'an empty batch (no records)', event: { Records: [] } };
-const INVALID_TASK_INPUT: Probe = { description: 'a task input that fails validation (before any AWS call)', event: {} };
-const UNKNOWN_SBI_ROUTE: Probe = {
-  description: 'an ALB request for an unknown path (404)',
-  event: { httpMethod: 'GET', path: '/probe/unknown', headers: {}, queryStringParameters: {}, body: '', isBase64Encoded: false, requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-3:123456789012:targetgroup/probe/0' } } },
-};
-
-/** A probe per handler that builds the production handler and needs no AWS call where the handler allows it. */
-const PROBES: Readonly<Record<string, Probe>> = {
-  api: {
-    description: 'PUT /subscribers/{id}/caps with an invalid body (400, validation only)',
-    event: { rawPath: '/subscribers/probe/caps', body: '{"roaming":{"limitMicros":-1}}', isBase64Encoded: false, requestContext: { http: { method: 'PUT' } } },
-  },
-  'email-mailer': EMPTY_BATCH,
-  'inbound-sms': EMPTY_BATCH,
-  'ingest-events': EMPTY_BATCH,
-  'ingest-feed-files': EMPTY_BATCH,
-  'nchf-charging': UNKNOWN_SBI_ROUTE,
-  'nchf-spending-limit': UNKNOWN_SBI_ROUTE,
-  'nchf-notify': EMPTY_BATCH,
-  'nchf-subscriber-removed': EMPTY_BATCH,
-  'policy-plan': INVALID_TASK_INPUT,
-  'policy-notify': INVALID_TASK_INPUT,
-  'policy-report-failure': INVALID_TASK_INPUT,
-  'reconcile-line': INVALID_TASK_INPUT,
-  'sweep-bars': { description: 'the scheduled sweep: one DynamoDB query, refused by the closed local endpoint', event: undefined },
-};
-
-/** Runs in the fresh process: import the bundle, call the handler once, print the timings. */
-const CHILD_SOURCE = `
-const { performance } = await import('node:perf_hooks');
-const { pathToFileURL } = await import('node:url');
-const bundle = process.env.SPENDCAP_BENCH_BUNDLE;
-const eventJson = process.env.SPENDCAP_BENCH_EVENT;
-const sdk = JSON.parse(process.env.SPENDCAP_BENCH_AWS_SDK);
-const event = eventJson === '' ? undefined : JSON.parse(eventJson);
-const context = { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, awsRequestId: 'probe-1', getRemainingTimeInMillis: () => 30000, callbackWaitsForEmptyEventLoop: false };
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const ts = performance.now();
-for (const name of sdk) await import(name);
-const t0 = performance.now();
-const c0 = cpuMs();
-const mod = await import(pathToFileURL(bundle).href);
-const t1 = performance.now();
-const c1 = cpuMs();
-let outcome = 'answered';
-try {
-  await mod.handler(event, context);
-} catch (e) {
-  outcome = (e && e.name ? e.name + ': ' : '') + String(e && e.message !== undefined ? e.message : e).slice(0, 160);
-}
-const t2 = performance.now();
-const c2 = cpuMs();
-process.stdout.write('\\nSPENDCAP_COLD_START ' + JSON.stringify({ awsSdkImportMs: t0 - ts, bundleImportMs: t1 - t0, bundleImportCpuMs: c1 - c0, firstInvocationMs: t2 - t1, firstInvocationCpuMs: c2 - c1, outcome }) + '\\n');
-process.exit(0);
-`;
-
-/** What the Lambda runtime sets for a function (Node.js 22, 512 MB, active tracing), with fake credentials. */
-function runtimeEnvironment(functionDir: string): Record<string, string> {
-  return {
-    AWS_REGION: REGION,
-    AWS_DEFAULT_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'AKIAPROBEPROBEPROBE0',
-    AWS_SECRET_ACCESS_KEY: 'probe-secret-access-key-not-a-real-one',
-    AWS_SESSION_TOKEN: 'probe-session-token',
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    AWS_LAMBDA_FUNCTION_NAME: `spendcap-${functionDir}`,
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
-    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/spendcap-${functionDir}`,
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    _HANDLER: 'index.handler',
-    // Active tracing: the X-Ray SDK runs in its automatic mode, as in Lambda.
-    AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
-    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-    AWS_ENDPOINT_URL: CLOSED_ENDPOINT,
-    AWS_MAX_ATTEMPTS: '1',
-    // Node.js 20 here, 22 in Lambda: the SDK's warning about it would only add noise.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-}
-
-function logicalIdOf(reference: unknown): string {
-  if (typeof reference === 'object' && reference !== null) {
-    const r = reference as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
-    if (typeof r.Ref === 'string') return r.Ref;
-    if (Array.isArray(r['Fn::GetAtt']) && typeof r['Fn::GetAtt'][0] === 'string') return r['Fn::GetAtt'][0];
-  }
-  return 'Probe';
-}
-
-/** A plausible deployed value for a variable whose value CloudFormation fills in (a name, a queue URL, an ARN). */
-export function fakeValueOf(name: string, value: unknown): string {
-  if (typeof value === 'string') return value;
-  const id = logicalIdOf(value);
-  if (name.endsWith('_URL')) return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${id}`;
-  if (name.endsWith('_ARN')) {
-    if (name.includes('STATE_MACHINE')) return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${id}`;
-    if (name.includes('TOPIC')) return `arn:aws:sns:${REGION}:${ACCOUNT}:${id}`;
-    if (name.includes('STREAM')) return `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${id}`;
-    if (name.includes('ROLE')) return `arn:aws:iam::${ACCOUNT}:role/${id}`;
-    if (name.includes('SECRET')) return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}`;
-    if (name.includes('DEAD_LETTER') || name.includes('QUEUE')) return `arn:aws:sqs:${REGION}:${ACCOUNT}:${id}`;
-    return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`;
-  }
-  return id;
-}
-
-function deployedEnvironment(fn: DeployedFunction): Record<string, string> {
-  return Object.fromEntries(Object.entries(fn.environment).map(([name, value]) => [name, fakeValueOf(name, value)]));
-}
-
-interface ChildFigures {
-  readonly awsSdkImportMs: number;
-  readonly bundleImportMs: number;
-  readonly bundleImportCpuMs: number;
-  readonly firstInvocationMs: number;
-  readonly firstInvocationCpuMs: number;
-  readonly outcome: string;
-}
-
-function runChild(bundle: string, awsSdk: readonly string[], env: Record<string, string>, event: unknown): Promise<ChildFigures> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '--eval', CHILD_SOURCE], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, SPENDCAP_BENCH_BUNDLE: bundle, SPENDCAP_BENCH_AWS_SDK: JSON.stringify(awsSdk), SPENDCAP_BENCH_EVENT: event === undefined ? '' : JSON.stringify(event) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = stdout.split('\n').find((l) => l.startsWith('SPENDCAP_COLD_START '));
-      if (line === undefined) {
-        reject(new Error(`cold start of ${bundle}: exit ${code}, no figures; stderr: ${stderr.slice(0, 500)}`));
-        return;
-      }
-      resolve(JSON.parse(line.slice('SPENDCAP_COLD_START '.length)) as ChildFigures);
-    });
-  });
 }
 
 /** The functions the stack deploys with every optional part on, from a child process (aws-cdk-lib stays out of this one). */
@@ -344,12 +188,12 @@ export async function runColdStartBenchmark(options: ColdStartOptions): Promise<
     for (let run = 0; run < options.runs; run += 1) {
       for (const { fn, after, before } of sides) {
         const env = { ...deployedEnvironment(fn), ...runtimeEnvironment(fn.functionDir) };
-        const probe = PROBES[fn.functionDir] ?? INVALID_TASK_INPUT;
+        const probe = probeOf(fn.functionDir);
         // Alternate which side goes first, so that neither always runs on a warmer file cache.
         const order = run % 2 === 0 ? [before, after] : [after, before];
         for (const side of order) {
           if (side === undefined) continue;
-          const r = await runChild(join(side.dir, 'index.mjs'), side.sizes.awsSdkImports, env, probe.event);
+          const r = await startInFreshProcess(join(side.dir, 'index.mjs'), side.sizes.awsSdkImports, env, probe.event);
           side.sdkImports.push(r.awsSdkImportMs);
           side.bundleImports.push(r.bundleImportMs);
           side.invocations.push(r.firstInvocationMs);
@@ -378,7 +222,7 @@ export async function runColdStartBenchmark(options: ColdStartOptions): Promise<
     });
     const results: FunctionColdStart[] = sides.map(({ fn, after, before }) => ({
       functionDir: fn.functionDir,
-      probe: (PROBES[fn.functionDir] ?? INVALID_TASK_INPUT).description,
+      probe: probeOf(fn.functionDir).description,
       after: figuresOf(after),
       ...(before !== undefined ? { before: figuresOf(before) } : {}),
     }));

@@ -1,13 +1,21 @@
 /**
  * Every function's bundle, built with esbuild and the deployed options (infra/bundling/lambda-bundle.ts),
- * holds only what the function uses and stays within the size budget. The list of functions comes from
- * the stack with every optional part on (test/support/lambda-bundles.ts), so a new function is measured too.
+ * holds only what the function uses, stays within the size budget, and starts: loaded in a fresh Node.js
+ * process as the Lambda runtime would, it builds its production handler from the deployed environment.
+ * The list of functions comes from the stack with every optional part on (test/support/lambda-bundles.ts),
+ * so a new function is measured too.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_BUNDLE_BUDGET_BYTES, SEMVER_STUB, PROJECT_ROOT } from '../../infra/bundling/lambda-bundle.js';
 import { SpendcapFunction } from '../../infra/constructs/spendcap-function.js';
 import { bundleFunction, functionsOf, handlerFolders, withEveryFunctionStack, type BuiltBundle, type DeployedFunction } from '../support/lambda-bundles.js';
+import { deployedEnvironment, probeOf, runtimeEnvironment, startInFreshProcess } from '../support/lambda-start.js';
+
+/** Inside node_modules, so that the bundles find the AWS SDK (left out of them, as in Lambda) by Node's resolution. */
+const OUT = join(PROJECT_ROOT, 'node_modules', '.cache', 'spendcap-test', `bundles-${process.pid}`);
 
 let functions: DeployedFunction[] = [];
 /** Lambda functions of the stack that are not SpendcapFunctions (their bundles would escape these checks). */
@@ -23,9 +31,11 @@ beforeAll(async () => {
       .map((c) => c.node.path);
   });
   // esbuild runs the builds on its own threads: all at once is quicker than one after another.
-  const built = await Promise.all(functions.map(async (fn) => [fn.functionDir, await bundleFunction(fn.bundle)] as const));
+  const built = await Promise.all(functions.map(async (fn) => [fn.functionDir, await bundleFunction(fn.bundle, join(OUT, fn.functionDir))] as const));
   for (const [dir, bundle] of built) bundles.set(dir, bundle);
 }, 120_000);
+
+afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
 function bundleOf(functionDir: string): BuiltBundle {
   const bundle = bundles.get(functionDir);
@@ -109,4 +119,24 @@ describe('Lambda bundles', () => {
     // Assert
     expect(paths.filter((p) => p.includes('node_modules/@aws-sdk/'))).toEqual([]);
   });
+});
+
+// Concurrent: each test waits on its own child process.
+describe('Lambda bundles start', () => {
+  it.concurrent.each(FOLDERS)('%s: loads in a fresh process with the deployed environment and builds its production handler, without AWS', async (dir) => {
+    // Arrange
+    const fn = functions.find((f) => f.functionDir === dir);
+    if (fn === undefined) throw new Error(`${dir} is not deployed`);
+    const awsSdk = Object.values(bundleOf(dir).metafile.outputs)
+      .flatMap((o) => o.imports)
+      .filter((i) => i.external === true && i.path.startsWith('@aws-sdk/'))
+      .map((i) => i.path);
+    const probe = probeOf(dir);
+
+    // Act
+    const started = await startInFreshProcess(join(OUT, dir, 'index.mjs'), [...new Set(awsSdk)], { ...deployedEnvironment(fn), ...runtimeEnvironment(dir) }, probe.event);
+
+    // Assert
+    expect(started.outcome).toMatch(probe.expected);
+  }, 60_000);
 });
