@@ -105,7 +105,7 @@ async function replayInto(
         const records = lines.map((l) => {
           // The line number is the position: a quarantined record names its line, a request its line's clock.
           on.registerPosition(REPLAY_SHARD, String(l.line), l.clockMs);
-          return kinesisRecord(source, { shardId: REPLAY_SHARD, sequenceNumber: String(l.line), partitionKey: l.partitionKey, data: l.text, arrival: l.clockMs });
+          return kinesisRecord(source, { shardId: REPLAY_SHARD, sequenceNumber: String(l.line), partitionKey: l.partitionKey, data: l.text, arrival: l.arrivalMs });
         });
         const response = await ingest!({ Records: records }, localLambdaContext('spendcap-ingest-events'));
         if ((response?.batchItemFailures.length ?? 0) > 0) {

@@ -91,7 +91,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       totals.lateEvents += stats.lateEvents;
     };
     const saved = new SavedUsage();
-    const usage = new ObservedUsageStore(new DynamoUsageStore({ client: documents, tableName: usageTable }), saved);
+    const usageStore = new DynamoUsageStore({ client: documents, tableName: usageTable });
+    const usage = new ObservedUsageStore(usageStore, saved);
 
     return {
       emulators,
@@ -102,7 +103,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       workflows,
       documents,
       ingestWith(starter) {
-        return createHandler({ usage, profiles: profilesStore, quarantine, workflows: starter, settings, onBatch: (result) => add(result.stats) });
+        return createHandler({ usage, ledger: usageStore, profiles: profilesStore, quarantine, workflows: starter, settings, onBatch: (result) => add(result.stats) });
       },
       timeline(setup) {
         const predictor = new CapPredictor(saved, (id) => setup.profiles.get(id), settings);

@@ -41,6 +41,12 @@ export class VirtualClock implements Clock {
 /** A line with its clock, ready for a wave. */
 export interface TimedLine extends EventLine {
   readonly clockMs: number;
+  /**
+   * When the line "reached the stream": its clock, or its own eventTime when that is later (a line ingest
+   * will refuse for another reason did not move the clock). So the only time bound a replay line can meet
+   * is the duplicate window, as the contract says.
+   */
+  readonly arrivalMs: number;
   /** Kinesis partition key: the subscriberId when it can be read, else a stable stand-in. */
   readonly partitionKey: string;
   /** The event, when the line is one of a known subscriber (the others are rejected by ingest, wherever they sit). */
@@ -137,8 +143,9 @@ export class Timeline {
     const event = parsed.ok && this.o.isKnown(parsed.value.subscriberId) ? parsed.value : undefined;
     if (event !== undefined) this.latestMs = Math.max(this.latestMs, Date.parse(event.eventTime));
     const clockMs = Number.isFinite(this.latestMs) ? this.latestMs : 0;
+    const arrivalMs = parsed.ok ? Math.max(clockMs, Date.parse(parsed.value.eventTime)) : clockMs;
     const partitionKey = parsed.ok ? parsed.value.subscriberId : `line-${line.line}`;
-    return event === undefined ? { ...line, clockMs, partitionKey } : { ...line, clockMs, partitionKey, event };
+    return event === undefined ? { ...line, clockMs, arrivalMs, partitionKey } : { ...line, clockMs, arrivalMs, partitionKey, event };
   }
 
   /** Reads and feeds one line. */

@@ -52,6 +52,7 @@ const PROBES: Readonly<Record<string, Probe>> = {
   'policy-notify': INVALID_TASK_INPUT,
   'policy-report-failure': INVALID_TASK_INPUT,
   'reconcile-line': INVALID_TASK_INPUT,
+  'redrive-quarantine': { description: 'an operator request that fails validation (before any AWS call)', event: { dryRun: 'yes' }, expected: /^Error: redrive request: dryRun: / },
   'sweep-bars': { description: 'the scheduled sweep: one DynamoDB query, refused by the closed local endpoint', event: undefined, expected: /ECONNREFUSED/ },
 };
 
