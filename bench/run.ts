@@ -29,6 +29,8 @@ type Section = (typeof SECTIONS)[number];
 /** The batch shape every headline figure is quoted at (the design target's). */
 export const HEADLINE_EVENTS_PER_SUBSCRIBER = 10;
 const BATCH_SHAPES = [1, 10, 100] as const;
+/** Write units per event at one event per subscriber per batch below which no design without transactions goes. */
+const ONE_EVENT_FLOOR = 2;
 /** Records per invocation: the ingest event source mapping's configured batch size (infra/constructs/ingest.ts). */
 const BATCH_SIZE = 500;
 /** infra/constructs/ingest.ts default memory of the ingest function. */
@@ -281,12 +283,21 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
   }
 
   const cpuRate = cpu?.eventsPerCpuSecond;
+  const single = ingest?.shapes.find((x) => x.eventsPerSubscriberPerBatch === 1);
   const targets: Targets[] = [
     {
       name: 'write units per event, 10 events/subscriber/batch, carrier-duplicate protection on',
-      target: '<= 1.1',
+      target: '<= 0.40',
       measured: headline !== undefined ? String(round(headline.spendcap.writeUnitsPerEvent, 4)) : 'not measured',
-      met: headline !== undefined ? headline.spendcap.writeUnitsPerEvent <= 1.1 + 1e-9 : null,
+      met: headline !== undefined ? headline.spendcap.writeUnitsPerEvent <= 0.4 + 1e-9 : null,
+    },
+    {
+      name: 'write units per event, 1 event/subscriber/batch, carrier-duplicate protection on',
+      // The claim and the counters are two items (docs/benchmarks.md, "The floor"): 2 is the floor of a
+      // design without transactions, and the target is met when the measure is at it.
+      target: `<= 1.20, or the floor of ${ONE_EVENT_FLOOR} (one claims write + one counters write)`,
+      measured: single !== undefined ? String(round(single.spendcap.writeUnitsPerEvent, 4)) : 'not measured',
+      met: single !== undefined ? single.spendcap.writeUnitsPerEvent <= Math.max(1.2, ONE_EVENT_FLOOR) + 1e-9 : null,
     },
     {
       name: 'ingest CPU, one core, storage stubbed',

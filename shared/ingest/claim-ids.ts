@@ -1,0 +1,24 @@
+/**
+ * How an event key and a record are named in the claims: grouped by subscriber and hour of `eventTime`, and
+ * hashed to short ids so that a claims item holds a few dozen keys in the 1 KB that one write unit pays for.
+ *
+ * The group comes from `eventTime`: a carrier duplicate carries the same `eventTime` as the original (the
+ * contract's definition of a duplicate), so both meet in the same group. A record that reuses a `recordId`
+ * with another `eventTime` lands in another group and is not recognised as a duplicate.
+ *
+ * Ids are the first 72 bits of SHA-256, base64url: two different keys of one subscriber's hour, or the
+ * original and a duplicate record, get the same id with a probability far below that of a hardware fault.
+ */
+import { createHash } from 'node:crypto';
+
+const ID_CHARS = 12;
+
+/** The short id of an event key or of a claim name (a record's or a redrive hold's). */
+export function compactIdOf(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, ID_CHARS);
+}
+
+/** The claims group of an event: the UTC hour of its `eventTime`, `YYYY-MM-DDTHH`. */
+export function claimGroupOf(eventTime: string): string {
+  return new Date(Date.parse(eventTime)).toISOString().slice(0, 13);
+}
