@@ -76,7 +76,7 @@ export interface ClaimsDecision {
 
 /**
  * What each claim gets, as the per-key conditional write did: the key is free, or held by the same record
- * (under its name, its legacy name, or a redrive hold it takes over): claimed, keeping the period recorded
+ * (under its name, or a redrive hold it takes over): claimed, keeping the period recorded
  * first; held by another record: refused.
  */
 export function decideClaims(group: ClaimGroupRead, keys: readonly KeyClaim[]): ClaimsDecision {
@@ -85,7 +85,7 @@ export function decideClaims(group: ClaimGroupRead, keys: readonly KeyClaim[]): 
   let expiresAt = group.expiresAt;
   for (const key of keys) {
     const existing = changes.get(key.eventKey) ?? group.claims.get(key.eventKey);
-    const holders = [key.claimedBy, key.claimedByLegacy, ...(key.takesOver ?? [])];
+    const holders = [key.claimedBy, ...(key.takesOver ?? [])];
     if (existing !== undefined && !holders.includes(existing.claimedBy)) {
       results.push({ claimed: false });
       continue;

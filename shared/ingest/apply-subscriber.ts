@@ -22,7 +22,7 @@ import { billingPeriodOf } from '../domain/periods.js';
 import { applyEvents, type TimedEvent } from '../domain/usage.js';
 import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
 import type { KeyClaim, OutboxClear, StoredUsage, UsageStore, Watermarks } from '../ports/usage-store.js';
-import { claimGroupOf, compactIdOf } from './claim-ids.js';
+import { claimGroupOf, compactIdOf, holdIdOf, markerIdOf } from './claim-ids.js';
 import { ContentionError } from './fates.js';
 import { compareSequenceNumbers, isAtOrBelow, shardKeyOf } from './positions.js';
 import type { ReadRecord } from './stream-records.js';
@@ -163,15 +163,19 @@ export async function applySubscriber(
   }
 }
 
-/** The record's claim on its key, with compact ids (the claims item holds dozens of them per write unit). */
+/**
+ * The record's claim on its key, with compact ids (a claims item holds dozens of them per write unit). No
+ * legacy name: claims items are only ever written with stream-qualified names.
+ */
 function keyClaimOf(entry: Entry, windowMs: number): KeyClaim {
+  const claimedBy = compactIdOf(entry.claimName);
+  // Its own hold (left by a quarantine whose message could not be stored) is taken back; a redriven
+  // record takes over its original's.
+  const ownHold = holdIdOf(claimedBy);
   return {
     eventKey: compactIdOf(entry.key),
-    claimedBy: compactIdOf(entry.claimName),
-    ...(entry.legacyClaimName !== undefined && { claimedByLegacy: compactIdOf(entry.legacyClaimName) }),
-    // Its own hold (left by a quarantine whose message could not be stored) is taken back; a redriven
-    // record takes over its original's.
-    takesOver: (entry.takesOver === undefined ? [entry.ownHold] : [entry.ownHold, entry.takesOver]).map(compactIdOf),
+    claimedBy,
+    takesOver: entry.takesOver === undefined ? [ownHold] : [ownHold, markerIdOf(entry.takesOver)],
     period: entry.period,
     expiresAt: claimExpiryOf(entry, windowMs),
   };

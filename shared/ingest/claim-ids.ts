@@ -10,6 +10,7 @@
  * original and a duplicate record, get the same id with a probability far below that of a hardware fault.
  */
 import { createHash } from 'node:crypto';
+import { redriveMarkerOf } from './positions.js';
 
 const ID_CHARS = 12;
 
@@ -21,4 +22,20 @@ export function compactIdOf(text: string): string {
 /** The claims group of an event: the UTC hour of its `eventTime`, `YYYY-MM-DDTHH`. */
 export function claimGroupOf(eventTime: string): string {
   return new Date(Date.parse(eventTime)).toISOString().slice(0, 13);
+}
+
+const MARKER_PREFIX = redriveMarkerOf('');
+
+/**
+ * The id of the redrive hold a record's quarantine leaves (marker `Q:<claim name>`), from the id of its
+ * claim name: no second hash per event, and a first character (`~`) that no hash id has, so a hold never
+ * passes for a claim.
+ */
+export function holdIdOf(claimId: string): string {
+  return `~${claimId.slice(1)}`;
+}
+
+/** The id of a redrive marker (`redriveMarkerOf(claimName)`), as `holdIdOf` gives it. */
+export function markerIdOf(marker: string): string {
+  return holdIdOf(compactIdOf(marker.startsWith(MARKER_PREFIX) ? marker.slice(MARKER_PREFIX.length) : marker));
 }

@@ -17,7 +17,7 @@ import type { FailureLedger, StoredCounters, UsageStore } from '../ports/usage-s
 import type { RejectedInput } from '../ports/quarantine.js';
 import type { Entry, SubscriberProgress } from './apply-subscriber.js';
 import { claimExpiryOf } from './apply-subscriber.js';
-import { claimGroupOf, compactIdOf } from './claim-ids.js';
+import { claimGroupOf, compactIdOf, holdIdOf, markerIdOf } from './claim-ids.js';
 import { isAtOrBelow } from './positions.js';
 import { rejectionOf, type ReadRecord } from './stream-records.js';
 
@@ -59,18 +59,17 @@ export async function settleForQuarantine(
       continue;
     }
     seenKeys.add(entry.key);
-    // Claims hold compact ids of keys and names (shared/ingest/claim-ids.ts).
+    // Claims hold compact ids of keys and names (shared/ingest/claim-ids.ts), never legacy names.
     const group = claimGroupOf(entry.event.eventTime);
     const eventKey = compactIdOf(entry.key);
     const claimedBy = compactIdOf(entry.claimName);
-    const legacy = entry.legacyClaimName === undefined ? undefined : compactIdOf(entry.legacyClaimName);
-    const holds = [claimedBy, legacy, compactIdOf(entry.ownHold), entry.takesOver === undefined ? undefined : compactIdOf(entry.takesOver)];
+    const holds = [claimedBy, holdIdOf(claimedBy), entry.takesOver === undefined ? undefined : markerIdOf(entry.takesOver)];
     const claim = await deps.ledger.readClaim(subscriberId, group, eventKey);
     if (claim !== undefined && !holds.includes(claim.claimedBy)) {
       decision.duplicates += 1;
       continue;
     }
-    const ownClaim = claim !== undefined && (claim.claimedBy === claimedBy || claim.claimedBy === legacy);
+    const ownClaim = claim !== undefined && claim.claimedBy === claimedBy;
     const period = claim?.period ?? entry.period;
     if (ownClaim && period !== undefined) {
       const stored = await counters(period);
@@ -86,8 +85,7 @@ export async function settleForQuarantine(
       group,
       eventKey,
       claimedBy,
-      ...(legacy !== undefined && { claimedByLegacy: legacy }),
-      marker: compactIdOf(holdName),
+      marker: markerIdOf(holdName),
       expiresAt: claimExpiryOf(entry, deps.duplicateWindowMs),
     });
     decision.writeUnits += hold.writeUnits;

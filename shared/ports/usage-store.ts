@@ -64,8 +64,6 @@ export interface KeyClaim {
    * claim again (redelivery after a crash), no other may.
    */
   readonly claimedBy: string;
-  /** The same record as named before streams were part of positions (`<shardId>/<sequenceNumber>`). */
-  readonly claimedByLegacy?: string;
   /**
    * Holds for redrive (see `FailureLedger.holdForRedrive`) this claim may take over: the record's own (left
    * by a quarantine that could not be stored), and for a redriven record its original's.

@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CLAIMS_ITEM_LIMIT_BYTES, EMPTY_GROUP, claimGroupOf, decideClaims, decideHold } from '../../shared/adapters/claim-groups.js';
 import { itemSize, type Item } from '../../shared/adapters/dynamo-usage-store-items.js';
-import { claimGroupOf as groupOfEventTime, compactIdOf } from '../../shared/ingest/claim-ids.js';
+import { claimGroupOf as groupOfEventTime, compactIdOf, holdIdOf, markerIdOf } from '../../shared/ingest/claim-ids.js';
+import { redriveMarkerOf } from '../../shared/ingest/positions.js';
 import type { KeyClaim } from '../../shared/ports/usage-store.js';
 import { MemoryUsageStore } from '../support/memory-usage-store.js';
 
@@ -40,6 +41,19 @@ describe('claim ids', () => {
     expect(compactIdOf('U#r1')).toHaveLength(12);
     expect(compactIdOf('U#r1')).toBe(compactIdOf('U#r1'));
     expect(compactIdOf('U#r1')).not.toBe(compactIdOf('A#r1'));
+  });
+
+  it("name a record's redrive hold from its claim name's id, as its marker names it, and never as a claim", () => {
+    // Arrange
+    const name = `usage:shardId-000000000000/${SEQ}`;
+
+    // Act
+    const hold = holdIdOf(compactIdOf(name));
+
+    // Assert
+    expect(markerIdOf(redriveMarkerOf(name))).toBe(hold);
+    expect(hold).toMatch(/^~/);
+    expect(compactIdOf(name)).toMatch(/^[A-Za-z0-9_-]{12}$/);
   });
 });
 
