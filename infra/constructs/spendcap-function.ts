@@ -28,6 +28,10 @@ import { nodejsBundlingOf, PROJECT_ROOT, type LambdaBundleInput } from '../bundl
 
 export { PROJECT_ROOT };
 
+/** Log retention when the deployment says nothing (`logs.retentionDays`): a month of logs, read for incidents; the
+ * trail the regulation asks for is the audit table, not the logs. */
+export const LOG_RETENTION_DEFAULT = logs.RetentionDays.ONE_MONTH;
+
 /** Powertools metrics namespace of every spendcap function (the dashboard reads it). */
 export const METRICS_NAMESPACE = OBSERVABILITY.metricsNamespace;
 
