@@ -1,13 +1,13 @@
 /**
- * Structured logs, metrics (EMF) and traces through Powertools, one module with the service name so that
- * every function reports under the same service and namespace.
+ * Structured logs and metrics (EMF) through Powertools, one module with the service name so that every
+ * function reports under the same service and namespace. The tracer is in shared/tracing.ts: it brings the
+ * X-Ray SDK, which only the functions that trace their AWS SDK calls should load.
  *
  * No personal data in logs or metrics: subscriber ids are often IMSIs, so log the subscriber's pseudonym
  * (`pseudonymOf(id)`, shared/privacy/pseudonym.ts), never the id, MSISDN or e-mail.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { OBSERVABILITY } from './config/env-names.js';
 import { pseudonymOf } from './privacy/pseudonym.js';
 
@@ -16,7 +16,6 @@ export const METRICS_NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? OBS
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE });
-export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 
 export { MetricUnit };
 

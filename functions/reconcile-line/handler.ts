@@ -7,7 +7,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
 import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';

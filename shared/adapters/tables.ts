@@ -21,7 +21,7 @@ export interface IndexDesign {
 
 export const TABLES = {
   /**
-   * Per subscriber: period counters (sk = `P#<period>`), state (sk = `STATE`), claims (sk = `R#<key>`),
+   * Per subscriber: period counters (sk = `P#<period>`), state (sk = `STATE`), claims grouped by hour of eventTime (sk = `R#T#<hour>`, see claim-groups.ts),
    * the line's bars (sk = `LINE`). `barsDue` is a sparse index of the lines holding a bar, by the time
    * their earliest bar must end (`bd`), spread over a few partitions (`bs`) so that no hot key forms:
    * the sweep that lifts overdue bars reads it, never the whole table.

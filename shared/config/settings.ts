@@ -3,7 +3,7 @@
  * a cap), handed to every function as the JSON in SPENDCAP_SETTINGS and parsed once at cold start.
  * Unknown keys are refused, so that a misspelt setting fails the deployment instead of being ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from './env-names.js';
 import type { PolicySettings } from '../domain/model.js';
 import { EU_EEA_MCCS, REST_OF_WORLD_ZONE } from '../domain/networks.js';

@@ -6,7 +6,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoAuditLog } from '../adapters/dynamo-audit-log.js';
 import { DynamoBarStore } from '../adapters/dynamo-bar-store.js';
 import { createDynamoClient, documentClientOf } from '../adapters/dynamo-client.js';

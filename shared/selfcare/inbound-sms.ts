@@ -3,7 +3,7 @@
  * reply arrives on the two-way SMS topic (AWS End User Messaging publishes each inbound message to SNS as a
  * JSON document) and becomes the same consent as POST /subscribers/{id}/consent.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PolicySettings, SpendBucketName } from '../domain/model.js';
 import { formatIssues } from '../domain/validation.js';
 import type { SelfCare } from './use-cases.js';

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANGE_REASON_HEADER, roleOfRoute, ROUTES, type ApiRole, type RouteKey } from './api.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemTypeOf, type ProblemCode } from './problems.js';
 import { msisdnQuerySchema, periodQuerySchema, pseudonymParameterSchema, REQUEST_COMPONENTS, RESPONSE_COMPONENTS } from './schemas.js';

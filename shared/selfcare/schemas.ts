@@ -6,7 +6,7 @@
  * `rule`) so that an error reads the same whichever endpoint it comes from. Examples given with `.meta` end up
  * in the OpenAPI document, where the linter checks them against their schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CARRIER_COMMANDS, CHANNELS, NOTIFICATION_KINDS, POLICY_KINDS } from '../domain/model.js';
 import { subscriberProfileSchema } from '../domain/subscriber-schema.js';
 import { boundedString, integerAtLeast, rule } from '../domain/validation.js';

@@ -17,7 +17,7 @@
  * subscriber's consent statement, every change is kept in the audit trail (who, why, with which consent), and
  * no limit goes above the deployment's maximum.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { capOf, CAP_LIST, mustBar } from '../domain/caps.js';
 import { emptyCounters } from '../domain/counters.js';
 import { messageSubject } from '../domain/messages.js';
