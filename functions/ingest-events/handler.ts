@@ -2,7 +2,6 @@
  * Ingest: Kinesis batch of carrier events in, exactly-once counter updates out (shared/ingest), with a
  * partial batch response so that only the failed tail of a shard is delivered again.
  */
-import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -80,10 +79,18 @@ export function createHandler(deps: IngestHandlerDeps): IngestHandler {
     // when configured.
     const failed = event.Records.filter((record) => result.failed.has(positionOfRecord(record)));
     if (failed.length === event.Records.length) {
-      throw new FullBatchFailureError(failed.map(() => new Error('subscriber failed transiently; retry')));
+      throw new AllRecordsFailedError(failed.length);
     }
     return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })) };
   };
+}
+
+/** Every record of the batch failed (transiently): Lambda retries the whole batch. */
+export class AllRecordsFailedError extends Error {
+  override readonly name = 'AllRecordsFailedError';
+  constructor(readonly records: number) {
+    super(`all ${records} records failed transiently; the batch is retried`);
+  }
 }
 
 const ingestLog = {

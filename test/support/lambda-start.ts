@@ -71,6 +71,21 @@ const sdk = JSON.parse(process.env.SPENDCAP_BENCH_AWS_SDK);
 const event = eventJson === '' ? undefined : JSON.parse(eventJson);
 const context = { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, awsRequestId: 'probe-1', getRemainingTimeInMillis: () => 30000, callbackWaitsForEmptyEventLoop: false };
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+// A stand-in Secrets Manager for the pseudonym key, which functions read before their first answer: every
+// other AWS endpoint stays closed, so the probe still shows that nothing else is called.
+if (process.env.PSEUDONYM_KEY_SECRET_ARN) {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify({ ARN: process.env.PSEUDONYM_KEY_SECRET_ARN, Name: 'probe', SecretString: 'probe-pseudonym-key-0123456789abcdef' }));
+    });
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  server.unref();
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = 'http://127.0.0.1:' + server.address().port;
+}
 const ts = performance.now();
 for (const name of sdk) await import(name);
 const t0 = performance.now();
