@@ -308,6 +308,7 @@ async function follow(
         workflow: apiStarter,
         clock: apiClock,
         settings: runtime.settings,
+        notifier: runtime.workflows.notifications,
       }),
     ),
     { port: ports.api },
@@ -324,7 +325,7 @@ async function follow(
   // The project's own sender: no AWS CLI needed (and v1 and v2 of it disagree on --data).
   const portFlag = ports.kinesis === 4567 ? '' : ` --kinesis-port ${ports.kinesis}`;
   out.write(`  npm run send-event -- --subscriber DEMO-LUCAS --roaming 22801 --mb 60${portFlag}\n\n`);
-  out.write(`Then: curl ${api.url}/subscribers/DEMO-LUCAS/usage\n`);
+  out.write(`Then: curl ${api.url}/v1/self-care/subscribers/DEMO-LUCAS/usage\n`);
   out.write(`  or open the support console, ${supportConsole.url}, and look up +33650000001\n\n`);
   if (mapped !== undefined) {
     // An operator's export through its feed mapping, onto the stream as the file-ingest function would put it.

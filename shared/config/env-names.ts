@@ -48,7 +48,7 @@ export const ENV = {
   usageStreamArn: 'USAGE_STREAM_ARN',
   /** SQS queue of notifications to the 5G core (PCF status, SMF re-authorisation). */
   sbiNotificationQueueUrl: 'SBI_NOTIFICATION_QUEUE_URL',
-  /** JSON of the realtime settings (quota sizes, validity, final unit action); see shared/charging/realtime-settings.ts. */
+  /** JSON of the realtime settings (quota sizes, validity, final unit action); see shared/config/realtime-settings.ts. */
   realtimeSettings: 'REALTIME_SETTINGS',
   /** JSON of the ingest limits (time and size bounds of a record, attempts); see shared/config/ingest-limits.ts. */
   ingestLimits: 'INGEST_LIMITS',
@@ -58,6 +58,8 @@ export const ENV = {
   feedLedgerTable: 'FEED_LEDGER_TABLE_NAME',
   /** Usage files: the file-event queue, where large files queue their continuation. */
   feedQueueUrl: 'FEED_QUEUE_URL',
+  /** Secrets Manager secret holding the key of subscriber pseudonyms (shared/privacy/pseudonym.ts), read once per container. */
+  pseudonymKeySecretArn: 'PSEUDONYM_KEY_SECRET_ARN',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

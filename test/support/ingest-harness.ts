@@ -12,12 +12,9 @@
  * tracer without AWS_XRAY_MANUAL_MODE=true pays an async hook on every promise (about 15% here); the
  * local runtime sets it, and so should a benchmark that loads the handlers before measuring CPU.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { documentClientOf } from '../../shared/adapters/dynamo-client.js';
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { startTestTables } from './dynalite.js';
@@ -29,7 +26,8 @@ import type { PolicyRequest } from '../../shared/domain/model.js';
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
 import type { ProfileLookup, ProfileStore } from '../../shared/ports/profile-store.js';
 import type {
-  ClaimOutcome,
+  ClaimsOutcome,
+  EventClaims,
   CountersWrite,
   FailureLedger,
   HoldOutcome,
@@ -182,8 +180,8 @@ export class StubUsageStore implements UsageStore, FailureLedger {
     return { counters, state: { version: 0, applied: {}, pending: [] } };
   }
 
-  async claim(): Promise<ClaimOutcome> {
-    return { claimed: true, writeUnits: 1 };
+  async claim(claims: EventClaims): Promise<ClaimsOutcome> {
+    return { saved: true, results: claims.keys.map(() => ({ claimed: true })), writeUnits: 1 };
   }
 
   async saveCounters(write: CountersWrite): Promise<WriteOutcome> {
