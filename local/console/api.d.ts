@@ -3,7 +3,7 @@ export interface Route {
   readonly method: string;
   readonly path: string;
 }
-export declare const ROUTE_TABLES: { readonly v1: Readonly<Record<string, Route>>; readonly unversioned: Readonly<Record<string, Route>> };
+export declare const ROUTES: Readonly<Record<'search' | 'profile' | 'usage' | 'consent' | 'caps' | 'resend', Route>>;
 export declare class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -17,7 +17,6 @@ type Fetch = (url: string, init?: { method?: string; headers?: Record<string, st
 }>;
 export interface ConsoleClient {
   readonly routes: Readonly<Record<string, Route>>;
-  readonly operator: boolean;
   has(name: string): boolean;
   searchByPhone(msisdn: string): Promise<Array<{ subscriberId: string }>>;
   profile(id: string): Promise<{ body: Record<string, unknown>; etag: string | null }>;

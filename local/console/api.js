@@ -1,29 +1,21 @@
-// The support console's only way to the data: the self-care/admin HTTP API. Every route it uses is in
-// ROUTE_TABLES, in one place; `connect` picks the table the API answers (the versioned /v1 operator routes,
-// else the earlier unversioned ones, which have no search by phone number and no re-send).
+// The support console's only way to the data: the operator routes of the HTTP API, under /v1 (docs/api.md).
+// Every route it uses is in ROUTES, in one place.
 
-export const ROUTE_TABLES = {
-  v1: {
-    search: { method: 'GET', path: '/v1/subscribers' }, // ?msisdn=+33...
-    profile: { method: 'GET', path: '/v1/subscribers/{id}' },
-    usage: { method: 'GET', path: '/v1/subscribers/{id}/usage' }, // ?period=YYYY-MM-DD
-    consent: { method: 'POST', path: '/v1/subscribers/{id}/consent' },
-    caps: { method: 'PUT', path: '/v1/subscribers/{id}/caps' },
-    resend: { method: 'POST', path: '/v1/subscribers/{id}/last-message/resend' },
-  },
-  unversioned: {
-    profile: { method: 'GET', path: '/subscribers/{id}' },
-    usage: { method: 'GET', path: '/subscribers/{id}/usage' },
-    consent: { method: 'POST', path: '/subscribers/{id}/consent' },
-    caps: { method: 'PUT', path: '/subscribers/{id}/caps' },
-  },
+export const ROUTES = {
+  search: { method: 'GET', path: '/v1/subscribers' }, // ?msisdn=+33...
+  profile: { method: 'GET', path: '/v1/subscribers/{id}' },
+  usage: { method: 'GET', path: '/v1/subscribers/{id}/usage' }, // ?period=YYYY-MM-DD
+  consent: { method: 'POST', path: '/v1/subscribers/{id}/consent' },
+  caps: { method: 'PUT', path: '/v1/subscribers/{id}/caps' },
+  resend: { method: 'POST', path: '/v1/subscribers/{id}/last-message/resend' },
 };
 
 /** An answer that is not a success: RFC 9457 problem details when the API gives them. */
 export class ApiError extends Error {
   constructor(status, problem) {
-    const fields = Array.isArray(problem?.fields) ? problem.fields.map((f) => `${f.path}: ${f.message}`).join('; ') : '';
-    const text = [problem?.title ?? problem?.error ?? `HTTP ${status}`, problem?.detail, fields].filter((t) => t).join(': ');
+    // RFC 9457 problem details as the API writes them: title, detail, and `errors` naming each bad field.
+    const fields = Array.isArray(problem?.errors) ? problem.errors.map((f) => `${f.path}: ${f.message}`).join('; ') : '';
+    const text = [problem?.title ?? `HTTP ${status}`, problem?.detail, fields].filter((t) => t).join(': ');
     super(text);
     this.status = status;
     this.problem = problem ?? {};
@@ -35,7 +27,7 @@ function pathOf(route, params) {
   return route.path.replace('{id}', encodeURIComponent(params.id ?? ''));
 }
 
-export function createClient(base = '', fetchImpl = globalThis.fetch.bind(globalThis), routes = ROUTE_TABLES.v1) {
+export function createClient(base = '', fetchImpl = globalThis.fetch.bind(globalThis), routes = ROUTES) {
   async function call(name, params = {}, { query, body, etag } = {}) {
     const route = routes[name];
     if (route === undefined) throw new ApiError(501, { title: 'Not offered by this API', detail: `no ${name} route` });
@@ -55,11 +47,8 @@ export function createClient(base = '', fetchImpl = globalThis.fetch.bind(global
     return { body: json, etag: response.headers.get('etag') };
   }
 
-  const operator = routes === ROUTE_TABLES.v1;
   return {
     routes,
-    /** Whether the API records who consented and why (the /v1 operator routes require it). */
-    operator,
     has: (name) => routes[name] !== undefined,
     async searchByPhone(msisdn) {
       return (await call('search', {}, { query: { msisdn } })).body.subscribers ?? [];
@@ -70,12 +59,13 @@ export function createClient(base = '', fetchImpl = globalThis.fetch.bind(global
     },
     /** `at`: when the subscriber consented, on the API's clock (see console.js). */
     recordConsent(id, { bucket, who, channel, reason, at = new Date() }, etag) {
-      const body = operator ? { bucket, consent: { who, at: at.toISOString().replace(/\.\d+Z$/, 'Z'), channel }, reason } : { bucket };
+      // The operator route requires the consent statement (who, when, how) and the agent's reason.
+      const body = { bucket, consent: { who, at: at.toISOString().replace(/\.\d+Z$/, 'Z'), channel }, reason };
       return call('consent', { id }, { body, etag });
     },
     changeLimit(id, { bucket, limitMicros, reason }, etag) {
       const cap = bucket === 'roaming' ? 'roamingCap' : 'overageCap';
-      const body = operator ? { [cap]: { limitMicros }, reason } : { [cap]: { limitMicros } };
+      const body = { [cap]: { limitMicros }, reason };
       return call('caps', { id }, { body, etag });
     },
     resendLast(id, { channel, reason }) {
@@ -84,13 +74,9 @@ export function createClient(base = '', fetchImpl = globalThis.fetch.bind(global
   };
 }
 
-/** The client for the API at `base`: the /v1 routes when it serves them, else the unversioned ones. */
+/** The client for the API at `base` (the page's own origin when empty). */
 export async function connect(base = '', fetchImpl = globalThis.fetch.bind(globalThis)) {
-  const response = await fetchImpl(`${base}/v1/subscribers?msisdn=%2B0`, { headers: { accept: 'application/json' } });
-  // A served route answers (400 for this number, or 200); an API without /v1 answers 404 "no such route".
-  const versioned = response.status !== 404 && response.status !== 405;
-  await response.text();
-  return createClient(base, fetchImpl, versioned ? ROUTE_TABLES.v1 : ROUTE_TABLES.unversioned);
+  return createClient(base, fetchImpl);
 }
 
 /** EUR text of integer micros (EUR 1 = 1,000,000), never through a float sum. */

@@ -78,6 +78,12 @@ function bucketCard(name, b) {
   );
 }
 
+/** A changed choice's value as an agent reads it: limits in EUR, switches as on/off. */
+function choiceValue(field, value) {
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  return field.endsWith('Micros') ? `EUR ${eur(value)}` : String(value);
+}
+
 function auditRow(entry) {
   let what = entry.type;
   let details = '';
@@ -87,6 +93,12 @@ function auditRow(entry) {
   } else if (entry.type === 'CARRIER_COMMAND') {
     what = entry.command;
     details = `${entry.status ?? ''} ${entry.reason ?? ''}`.trim();
+  } else if (entry.type === 'CHOICE_CHANGED') {
+    // A limit, opt-out, consent or channel changed, by the subscriber or by support, with the consent statement.
+    what = `CHOICE_CHANGED by ${entry.by}`;
+    const changes = (entry.changes ?? []).map((c) => `${c.field} ${choiceValue(c.field, c.from)} → ${choiceValue(c.field, c.to)}`);
+    const consent = entry.consent && `consent: ${entry.consent.who}, ${entry.consent.channel}, ${when(entry.consent.at)}`;
+    details = [...changes, consent, entry.reason].filter((t) => t).join('; ');
   } else {
     what = entry.kind ? `${entry.type} ${entry.kind}` : entry.type;
     details = [entry.bucket, entry.reason, entry.who, entry.channel, entry.runAt && `at ${when(entry.runAt)}`, entry.error].filter((t) => t).join(', ');
@@ -108,9 +120,6 @@ function render() {
   const isCurrent = usage.current !== false && usage.period.id === current.currentPeriod;
   for (const form of document.querySelectorAll('form.action')) for (const c of form.querySelectorAll('input,select,button')) c.disabled = !isCurrent;
   $('actions-note').hidden = isCurrent;
-  const resend = !api.has('resend');
-  $('resend-note').hidden = !resend;
-  if (resend) for (const c of $('resend-form').querySelectorAll('input,select,button')) c.disabled = true;
 }
 
 function fillPeriods(usage, profile) {
@@ -144,11 +153,11 @@ $('search').addEventListener('submit', async (event) => {
   try {
     api ??= await connect(base);
     let ids;
-    if (api.has('search') && /^\+?\d{6,15}$/.test(query.replace(/[\s.-]/g, ''))) {
+    if (/^\+?\d{6,15}$/.test(query.replace(/[\s.-]/g, ''))) {
       const msisdn = query.replace(/[\s.-]/g, '').replace(/^(?!\+)/, '+');
       ids = (await api.searchByPhone(msisdn)).map((p) => p.subscriberId);
     } else {
-      // An API without the search route: the subscriber id is the only key it knows.
+      // Not a phone number: taken as the subscriber id.
       ids = [query];
     }
     if (ids.length === 0) {

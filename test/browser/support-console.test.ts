@@ -28,9 +28,7 @@ describe.skipIf(!browserAvailable())('the support console, against npm start -- 
   let stdout = '';
   let browser: Browser;
   let page: Page;
-  /** The /v1 operator routes when the API has them, else the unversioned ones (no search by phone). */
-  let usagePath = `/v1/subscribers/DEMO-LUCAS/usage`;
-  let versioned = true;
+  const usagePath = `/v1/subscribers/DEMO-LUCAS/usage`;
 
   beforeAll(async () => {
     // Arrange: the follow mode on its own ports, the demo's day put on its stream with send-event.
@@ -40,9 +38,6 @@ describe.skipIf(!browserAvailable())('the support console, against npm start -- 
     });
     follow.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
     await until('the follow mode', async () => (stdout.includes('following the local stream') && stdout.includes('Console') ? true : undefined), 150_000);
-    const probe = await fetch(`${apiUrl}/v1/subscribers?msisdn=%2B0`);
-    versioned = probe.status !== 404;
-    if (!versioned) usagePath = '/subscribers/DEMO-LUCAS/usage';
     const sender = spawn(tsx, ['local/send-event.ts', '--kinesis-port', String(ports.kinesis)], { cwd: root });
     createReadStream(resolve(root, 'local/demo/events.jsonl')).pipe(sender.stdin!);
     let sent = '';
@@ -67,7 +62,7 @@ describe.skipIf(!browserAvailable())('the support console, against npm start -- 
   it('finds the barred subscriber by phone number and shows the bar and the cap message', async () => {
     // Act: the agent types the caller's number and presses Enter.
     await page.goto(`http://127.0.0.1:${ports.console}/console/`);
-    await page.getByLabel('Phone number').fill(versioned ? '+33650000001' : 'DEMO-LUCAS');
+    await page.getByLabel('Phone number').fill('+33650000001');
     await page.getByLabel('Phone number').press('Enter');
 
     // Assert
@@ -93,8 +88,10 @@ describe.skipIf(!browserAvailable())('the support console, against npm start -- 
     expect(await roaming.locator('[data-bar="none"]').innerText()).toBe('Not barred');
     expect(await roaming.innerText()).toContain('Consent to continue given this period.');
     await expect.poll(() => page.locator('#audit tr', { hasText: 'UNBAR_DATA_ROAMING' }).count()).toBe(1);
-    // The /v1 operator routes keep the consent itself in the trail, with the agent's reason.
-    if (versioned) expect(await page.locator('#audit tr', { hasText: 'ticket 4712' }).count()).toBe(1);
+    // The consent itself is in the trail: who changed what, the consent statement and the agent's reason.
+    const choice = page.locator('#audit tr[data-type="CHOICE_CHANGED"]', { hasText: 'ticket 4712' });
+    expect(await choice.count()).toBe(1);
+    expect(await choice.innerText()).toMatch(/CHOICE_CHANGED by operator[\s\S]*consent: /);
     await page.screenshot({ path: screenshotPath('support-console.png'), fullPage: true });
   });
 
