@@ -84,6 +84,7 @@ describe('npm start -- --follow', () => {
       expect(stdout).toContain(`npm run send-event -- --subscriber DEMO-LUCAS --roaming 22801 --mb 60 --kinesis-port ${kinesisPort}`);
       expect(stdout).not.toContain('aws kinesis');
       expect(stdout).toContain(`Console   http://127.0.0.1:${kinesisPort + 4}/console/`);
+      expect(stdout).toContain(`Then: curl ${api}/v1/self-care/subscribers/DEMO-LUCAS/usage`);
       expect(stdout).toMatch(/10 Sep 14:00 {2}Anna\s+CMD\s+data roaming BARRED/);
       expect(stdout).toMatch(/Anna\s+SMS\s+ROAMING_CAP_REACHED/);
       // The API (same handlers as in AWS) sees the bar, takes the consent and lifts it.
