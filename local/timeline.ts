@@ -19,7 +19,12 @@
  *   nothing a later line changes: they need no break.
  * - no lift of the subscriber is due by the line's clock; if one is, it runs first, once the subscriber has
  *   no line left in the wave (its earlier lines all come before the lift).
+ * - the network does not rate it from the counters (refused data without a charge): if it does, the line
+ *   waits until the subscriber has no line left in the wave, so that the allowance left counts them all.
  * At the end, every lift due by the last clock runs; nothing runs after it.
+ *
+ * With a duplicate window (the replay), a line older than the window before its clock is rejected, not
+ * ingested, as the contract bounds old records: no line then needs a claim past its window.
  */
 import { executionNameOf } from '../shared/adapters/sfn-workflow-starter.js';
 import { parseCarrierEventJson } from '../shared/domain/event-schema.js';
@@ -45,6 +50,8 @@ export interface TimedLine extends EventLine {
   readonly partitionKey: string;
   /** The event, when the line is one of a known subscriber (the others are rejected by ingest, wherever they sit). */
   readonly event?: CarrierEvent;
+  /** Its eventTime is older than the duplicate window before the clock: rejected, never ingested. */
+  readonly tooOld?: true;
 }
 
 /** Hands a wave to the ingest handler; resolves once it has ingested every line (each with its clock as arrival). */
@@ -65,7 +72,16 @@ export interface TimelineOptions {
   readonly mayReachCap?: (event: CarrierEvent, clockMs: number) => boolean;
   /** The wave was ingested: predictions start again from what the pipeline saved. */
   readonly onWave?: () => void;
+  /** A wave is about to go: no line still to be ingested (this wave, held or unread) arrives before `earliestMs`. */
+  readonly beforeWave?: (earliestMs: number) => void;
   readonly onRefused?: (event: CarrierEvent) => void;
+  /**
+   * The contract's bound on old records, with the clock in place of the arrival: a line whose eventTime is more
+   * than this before its clock is rejected (`onTooOld`), never ingested. It is the de-duplication claims'
+   * lifetime, so a claim is never needed after its window: the stores may drop it. Absent: no bound.
+   */
+  readonly duplicateWindowMs?: number;
+  readonly onTooOld?: (line: TimedLine) => void;
   /** Lines per wave (1 = strictly one at a time). @default 10_000 */
   readonly maxWave?: number;
 }
@@ -82,12 +98,14 @@ interface Work {
 export interface TimelineCounts {
   read: number;
   refused: number;
+  /** Lines rejected as older than the duplicate window. */
+  tooOld: number;
   waves: number;
 }
 
 export class Timeline {
   readonly clock: VirtualClock;
-  readonly counts: TimelineCounts = { read: 0, refused: 0, waves: 0 };
+  readonly counts: TimelineCounts = { read: 0, refused: 0, tooOld: 0, waves: 0 };
   private latestMs = Number.NEGATIVE_INFINITY;
   private seq = 0;
   /** The agenda: requests and lifts, kept in (time, seq) order. */
@@ -135,15 +153,25 @@ export class Timeline {
     this.counts.read++;
     const parsed = parseCarrierEventJson(line.text);
     const event = parsed.ok && this.o.isKnown(parsed.value.subscriberId) ? parsed.value : undefined;
-    if (event !== undefined) this.latestMs = Math.max(this.latestMs, Date.parse(event.eventTime));
+    const eventMs = event === undefined ? undefined : Date.parse(event.eventTime);
+    if (eventMs !== undefined) this.latestMs = Math.max(this.latestMs, eventMs);
     const clockMs = Number.isFinite(this.latestMs) ? this.latestMs : 0;
     const partitionKey = parsed.ok ? parsed.value.subscriberId : `line-${line.line}`;
-    return event === undefined ? { ...line, clockMs, partitionKey } : { ...line, clockMs, partitionKey, event };
+    if (event === undefined) return { ...line, clockMs, partitionKey };
+    const window = this.o.duplicateWindowMs;
+    const tooOld = window !== undefined && eventMs! < clockMs - window;
+    return { ...line, clockMs, partitionKey, event, ...(tooOld && { tooOld }) };
   }
 
   /** Reads and feeds one line. */
   async feed(line: EventLine): Promise<void> {
     const timed = this.read(line);
+    if (timed.tooOld === true) {
+      // Older than the duplicate window: its duplicates may no longer be recognised, so it is not applied.
+      this.counts.tooOld++;
+      this.o.onTooOld?.(timed);
+      return;
+    }
     await this.locked(() => this.place(timed));
   }
 
@@ -189,7 +217,8 @@ export class Timeline {
       // Not an event of a known subscriber: ingest rejects it, wherever it sits.
       return this.push(line);
     }
-    if (this.heldSubscribers.has(id) || this.mayBar.has(id) || (this.liftDue(id, line.clockMs) && this.inWave.has(id))) {
+    const waitsForWave = this.inWave.has(id) && (this.liftDue(id, line.clockMs) || this.o.network?.readsCounters(line.event!) === true);
+    if (this.heldSubscribers.has(id) || this.mayBar.has(id) || waitsForWave) {
       this.held.push(line);
       this.heldSubscribers.add(id);
       return;
@@ -228,6 +257,8 @@ export class Timeline {
       const wave = this.wave;
       this.wave = [];
       this.counts.waves++;
+      // Clocks never decrease in file order: the earliest line not yet ingested is in the wave or held.
+      if (this.o.beforeWave !== undefined) this.o.beforeWave(Math.min(wave[0]!.clockMs, this.held[0]?.clockMs ?? Infinity));
       await this.o.delivery.deliver(wave, this);
       this.inWave.clear();
       this.mayBar.clear();
