@@ -1,0 +1,301 @@
+/**
+ * The stores of the local runtime in this process's memory, behind the same ports as the DynamoDB adapters
+ * (usage table, line bars, audit trail, profiles), for replays of millions of records: no HTTP, no SDK
+ * middleware, no emulator between the use cases and their data. Each store keeps the conditions of its
+ * DynamoDB adapter (versions, claims held by one record, the lease), and the usage store goes through the
+ * same item encoding (`dynamo-usage-store-items.ts`), so what ingest reads back is what DynamoDB would give.
+ * `test/e2e/replay-stores-property.test.ts` proves the replay report identical on both.
+ *
+ * Claims are dropped once their duplicate window has passed (`expireClaims`), as DynamoDB's TTL deletes
+ * them in AWS (dynalite has no TTL): what the replay holds follows the window, not the file.
+ */
+import type { LineBars } from '../shared/domain/caps.js';
+import type { Bar, PeriodCounters, SpendBucketName, SubscriberProfile } from '../shared/domain/model.js';
+import type { ActionKey, AuditEntry, AuditLog } from '../shared/ports/audit-log.js';
+import type { BarStore, LineState, OverdueLine, PendingCommand } from '../shared/ports/bar-store.js';
+import { RevisionConflictError, type ProfileStore, type VersionedProfile } from '../shared/ports/profile-store.js';
+import type {
+  ClaimOutcome,
+  CountersWrite,
+  EventClaim,
+  StateWrite,
+  StoredCounters,
+  StoredUsage,
+  UsageStore,
+  WriteOutcome,
+} from '../shared/ports/usage-store.js';
+import {
+  claimItem,
+  countersItem,
+  itemSize,
+  stateAttributes,
+  storedCountersOf,
+  storedStateOf,
+  writeUnitsOf,
+  type Item,
+} from '../shared/adapters/dynamo-usage-store-items.js';
+
+interface Claim {
+  readonly claimedBy: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+interface SubscriberUsage {
+  state?: Item;
+  /** Counters items by period. */
+  readonly counters: Map<string, Item>;
+  /** Held event keys: one small map per subscriber (a single Map holds at most 2^24 entries). */
+  readonly claims: Map<string, Claim>;
+}
+
+const DAY_SECONDS = 86_400;
+
+export class MemoryUsageStore implements UsageStore {
+  private readonly subscribers = new Map<string, SubscriberUsage>();
+  private claimCount = 0;
+  /** Claims expiring before this (epoch s) have been dropped; sweeps run at most once per virtual day. */
+  private sweptUntil = Number.NEGATIVE_INFINITY;
+
+  private of(subscriberId: string): SubscriberUsage {
+    let usage = this.subscribers.get(subscriberId);
+    if (usage === undefined) {
+      usage = { counters: new Map(), claims: new Map() };
+      this.subscribers.set(subscriberId, usage);
+    }
+    return usage;
+  }
+
+  async load(subscriberId: string, periods: readonly string[]): Promise<StoredUsage> {
+    const usage = this.subscribers.get(subscriberId);
+    const counters = new Map<string, StoredCounters>();
+    for (const period of periods) {
+      const item = usage?.counters.get(period);
+      // Decoding builds new objects: nothing the caller changes reaches the stored item.
+      if (item !== undefined && !counters.has(period)) counters.set(period, storedCountersOf(item));
+    }
+    return { counters, state: storedStateOf(subscriberId, usage?.state) };
+  }
+
+  /** `attribute_not_exists(pk) OR claimedBy = :me`, as the DynamoDB adapter's conditional put. */
+  async claim(claim: EventClaim): Promise<ClaimOutcome> {
+    const claims = this.of(claim.subscriberId).claims;
+    const units = writeUnitsOf(itemSize(claimItem(claim)));
+    const held = claims.get(claim.eventKey);
+    if (held !== undefined && held.claimedBy !== claim.claimedBy) return { claimed: false, writeUnits: units };
+    if (held === undefined) this.claimCount++;
+    claims.set(claim.eventKey, { claimedBy: claim.claimedBy, expiresAt: claim.expiresAt });
+    return { claimed: true, writeUnits: units };
+  }
+
+  async saveCounters(write: CountersWrite): Promise<WriteOutcome> {
+    const item = countersItem({ ...write, version: write.expectedVersion + 1 });
+    const usage = this.of(write.counters.subscriberId);
+    const existing = usage.counters.get(write.counters.period);
+    const units = writeUnitsOf(itemSize(item), existing === undefined ? 0 : itemSize(existing));
+    const ok = write.expectedVersion === 0 ? existing === undefined : existing?.v === write.expectedVersion;
+    if (!ok) return { saved: false, writeUnits: units };
+    usage.counters.set(write.counters.period, item);
+    return { saved: true, writeUnits: units };
+  }
+
+  /** An UpdateItem of ingest's attributes only, on `attribute_not_exists(v)` or `v = :expected`. */
+  async saveState(write: StateWrite): Promise<WriteOutcome> {
+    const usage = this.of(write.subscriberId);
+    const existing = usage.state;
+    const { set, remove } = stateAttributes({ ...write, version: write.expectedVersion + 1 });
+    const next: Item = { ...(existing ?? { pk: write.subscriberId, sk: 'STATE' }), ...set };
+    for (const name of remove) delete next[name];
+    const units = writeUnitsOf(itemSize(next), existing === undefined ? 0 : itemSize(existing));
+    const ok = write.expectedVersion === 0 ? existing?.v === undefined : existing?.v === write.expectedVersion;
+    if (!ok) return { saved: false, writeUnits: units };
+    usage.state = next;
+    return { saved: true, writeUnits: units };
+  }
+
+  /**
+   * Drops the claims whose window ended before `nowMs` (epoch ms), as TTL does. Call it with a time no
+   * later than the arrival of any record still to come: a claim is then dropped only once no record that
+   * could meet it before its expiry is left. Cheap when called often: it sweeps once per day of `nowMs`.
+   */
+  expireClaims(nowMs: number): void {
+    const now = Math.floor(nowMs / 1000);
+    if (now < this.sweptUntil + DAY_SECONDS) return;
+    for (const usage of this.subscribers.values()) {
+      for (const [key, claim] of usage.claims) {
+        if (claim.expiresAt < now) {
+          usage.claims.delete(key);
+          this.claimCount--;
+        }
+      }
+    }
+    this.sweptUntil = now;
+  }
+
+  /** Claims held now (memory follows this, not the file). */
+  get claims(): number {
+    return this.claimCount;
+  }
+
+  /** Every period's counters of a subscriber, in period order (the usage query). */
+  countersOf(subscriberId: string): PeriodCounters[] {
+    const usage = this.subscribers.get(subscriberId);
+    if (usage === undefined) return [];
+    return [...usage.counters.keys()].sort().map((period) => storedCountersOf(usage.counters.get(period)!).counters);
+  }
+}
+
+interface LineItem {
+  bars: { [B in SpendBucketName]?: Bar };
+  pending: { [B in SpendBucketName]?: PendingCommand };
+  owner?: string;
+  leaseUntil?: number;
+}
+
+/** The line's bars with the lease, with the conditions of `DynamoBarStore`. */
+export class MemoryBarStore implements BarStore {
+  readonly shards = 1;
+  private readonly lines = new Map<string, LineItem>();
+
+  private item(subscriberId: string): LineItem {
+    let item = this.lines.get(subscriberId);
+    if (item === undefined) {
+      item = { bars: {}, pending: {} };
+      this.lines.set(subscriberId, item);
+    }
+    return item;
+  }
+
+  private state(item: LineItem): LineState {
+    return { bars: structuredClone(item.bars), pending: structuredClone(item.pending) };
+  }
+
+  async get(subscriberId: string): Promise<LineState> {
+    const item = this.lines.get(subscriberId);
+    return item === undefined ? { bars: {}, pending: {} } : this.state(item);
+  }
+
+  /** `attribute_not_exists(lk) OR lk = :owner OR lu < :now`. */
+  async acquire(subscriberId: string, owner: string, nowMs: number, untilMs: number): Promise<LineState | undefined> {
+    const item = this.item(subscriberId);
+    if (item.owner !== undefined && item.owner !== owner && (item.leaseUntil ?? 0) >= nowMs) return undefined;
+    item.owner = owner;
+    item.leaseUntil = untilMs;
+    return this.state(item);
+  }
+
+  async markPending(subscriberId: string, owner: string, bucket: SpendBucketName, pending: PendingCommand): Promise<boolean> {
+    const item = this.lines.get(subscriberId);
+    if (item?.owner !== owner) return false;
+    item.pending[bucket] = structuredClone(pending);
+    return true;
+  }
+
+  async commit(subscriberId: string, owner: string, bars: LineBars): Promise<boolean> {
+    const item = this.lines.get(subscriberId);
+    if (item?.owner !== owner) return false;
+    item.bars = structuredClone({ ...bars });
+    item.pending = {};
+    delete item.owner;
+    delete item.leaseUntil;
+    return true;
+  }
+
+  async release(subscriberId: string, owner: string): Promise<void> {
+    const item = this.lines.get(subscriberId);
+    if (item?.owner !== owner) return;
+    delete item.owner;
+    delete item.leaseUntil;
+  }
+
+  async overdue(_shard: number, iso: string, limit: number): Promise<OverdueLine[]> {
+    const found: OverdueLine[] = [];
+    for (const [subscriberId, item] of this.lines) {
+      const due = Object.values(item.bars).map((b) => b.until).sort()[0];
+      if (due !== undefined && due <= iso) found.push({ subscriberId, due });
+    }
+    return found.sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : 0)).slice(0, limit);
+  }
+}
+
+/** The audit trail and its idempotency guards (a PENDING guard is taken over, a DONE one is not). */
+export class MemoryAuditLog implements AuditLog {
+  private readonly entries = new Map<string, AuditEntry[]>();
+  private readonly guards = new Map<string, 'PENDING' | 'DONE'>();
+
+  private keyOf(key: ActionKey): string {
+    return `${key.subscriberId}\u0000${key.period}\u0000${key.crossingId}\u0000${key.action}`;
+  }
+
+  async begin(key: ActionKey): Promise<'PROCEED' | 'DONE'> {
+    const k = this.keyOf(key);
+    if (this.guards.get(k) === 'DONE') return 'DONE';
+    this.guards.set(k, 'PENDING');
+    return 'PROCEED';
+  }
+
+  async complete(key: ActionKey, entry: AuditEntry): Promise<void> {
+    await this.record(entry);
+    this.guards.set(this.keyOf(key), 'DONE');
+  }
+
+  async record(entry: AuditEntry): Promise<void> {
+    const list = this.entries.get(entry.subscriberId);
+    const copy = structuredClone({ ...entry, at: new Date(Date.parse(entry.at)).toISOString() });
+    if (list === undefined) this.entries.set(entry.subscriberId, [copy]);
+    else list.push(copy);
+  }
+
+  async list(subscriberId: string, fromIso?: string, toIso?: string): Promise<AuditEntry[]> {
+    const from = fromIso === undefined ? undefined : new Date(Date.parse(fromIso)).toISOString();
+    const to = toIso === undefined ? undefined : new Date(Date.parse(toIso)).toISOString();
+    return (this.entries.get(subscriberId) ?? [])
+      .filter((e) => (from === undefined || e.at >= from) && (to === undefined || e.at < to))
+      .map((e, index) => ({ e, index }))
+      // Time order, as the audit table's sort key gives it (insertion order within the same instant).
+      .sort((a, b) => (a.e.at < b.e.at ? -1 : a.e.at > b.e.at ? 1 : a.index - b.index))
+      .map(({ e }) => structuredClone(e));
+  }
+}
+
+/** Subscriber profiles with their revisions (the replay's profiles are validated when the file is read). */
+export class MemoryProfileStore implements ProfileStore {
+  private readonly byId = new Map<string, VersionedProfile>();
+
+  async get(subscriberId: string): Promise<SubscriberProfile | undefined> {
+    return this.byId.get(subscriberId)?.profile;
+  }
+
+  async getVersioned(subscriberId: string): Promise<VersionedProfile | undefined> {
+    return this.byId.get(subscriberId);
+  }
+
+  async getMany(subscriberIds: readonly string[]): Promise<ReadonlyMap<string, SubscriberProfile>> {
+    const found = new Map<string, SubscriberProfile>();
+    for (const id of subscriberIds) {
+      const versioned = this.byId.get(id);
+      if (versioned !== undefined) found.set(id, versioned.profile);
+    }
+    return found;
+  }
+
+  async put(profile: SubscriberProfile, expectedRevision?: number): Promise<number> {
+    const current = this.byId.get(profile.subscriberId)?.revision ?? 0;
+    if (expectedRevision !== undefined && expectedRevision !== current) throw new RevisionConflictError('the profile changed since it was read');
+    // Frozen: every reader shares the one object, as no reader may change a profile it was given.
+    this.byId.set(profile.subscriberId, { profile: deepFreeze(structuredClone(profile)), revision: current + 1 });
+    return current + 1;
+  }
+
+  async delete(subscriberId: string): Promise<void> {
+    this.byId.delete(subscriberId);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
