@@ -16,7 +16,7 @@ import { parseCarrierEventJson } from '../shared/domain/event-schema.js';
 import { billingPeriodOf } from '../shared/domain/periods.js';
 import { applyEvents } from '../shared/domain/usage.js';
 import { measureIngestCpu, StubUsageStore } from '../test/support/ingest-harness.js';
-import { createHandler } from '../functions/ingest-events/handler.js';
+import { createHandler, withLedger } from '../functions/ingest-events/handler.js';
 import { RecordingQuarantine } from '../local/recording-quarantine.js';
 import { CountingWorkflows, MapProfiles } from './fakes.js';
 import { mainThreadCpuSeconds } from './thread-cpu.js';
@@ -91,7 +91,7 @@ export async function runCpuBenchmark(options: CpuOptions): Promise<CpuFigures> 
   const workload = buildWorkload({ ...shape, batches: options.batches, idPrefix: 'c', seed: 13 });
   const totals = { applied: 0, duplicates: 0, conflicts: 0 };
   const handler = createHandler({
-    usage: new StubUsageStore(),
+    ...withLedger(new StubUsageStore()),
     profiles: new MapProfiles([...warmup.profiles, ...workload.profiles]),
     quarantine: new RecordingQuarantine(false),
     workflows: new CountingWorkflows(),

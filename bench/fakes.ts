@@ -4,7 +4,7 @@
  */
 import type { PolicyRequest, SubscriberProfile } from '../shared/domain/model.js';
 import type { PolicyWorkflowStarter } from '../shared/ports/policy-workflow.js';
-import type { ProfileStore } from '../shared/ports/profile-store.js';
+import type { ProfileLookup, ProfileStore } from '../shared/ports/profile-store.js';
 
 export class MapProfiles implements Pick<ProfileStore, 'getMany'> {
   private readonly byId: ReadonlyMap<string, SubscriberProfile>;
@@ -13,13 +13,13 @@ export class MapProfiles implements Pick<ProfileStore, 'getMany'> {
     this.byId = new Map(profiles.map((p) => [p.subscriberId, p]));
   }
 
-  async getMany(subscriberIds: readonly string[]): Promise<ReadonlyMap<string, SubscriberProfile>> {
+  async getMany(subscriberIds: readonly string[]): Promise<ProfileLookup> {
     const found = new Map<string, SubscriberProfile>();
     for (const id of subscriberIds) {
       const profile = this.byId.get(id);
       if (profile !== undefined) found.set(id, profile);
     }
-    return found;
+    return { profiles: found, unusable: new Map() };
   }
 }
 

@@ -14,7 +14,8 @@ import { createGzip, constants } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { ingestFeedFile } from '../shared/feeds/ingest-file.js';
 import { parseFeedMappingJson } from '../shared/feeds/mapping-schema.js';
-import type { FeedFileRef, FeedFileSource, FeedMetrics, FileLedger, FileProgress, FileQuarantine, StreamRecordOut, UsageRecordSink } from '../shared/ports/feed-files.js';
+import type { FeedFileRef, FeedFileSource, FeedMetrics, FileLedger, FileProgress, FileQuarantine } from '../shared/ports/feed-files.js';
+import type { StreamRecordOut, UsageRecordSink } from '../shared/ports/usage-stream.js';
 
 const HEADER = 'RECORD_TYPE;IMSI;MSISDN;CHARGING_ID;NODE_ID;SEQ_NO;START_TIME;DURATION;SERVICE;UPLINK_BYTES;DOWNLINK_BYTES;EVENTS;MCC;MNC;CHARGE_EUR;CAUSE';
 const MAPPING = parseFeedMappingJson(readFileSync(fileURLToPath(new URL('../docs/feeds/host-cdr/mapping.json', import.meta.url)), 'utf8'));

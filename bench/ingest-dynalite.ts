@@ -14,7 +14,7 @@ import { DynamoUsageStore } from '../shared/adapters/dynamo-usage-store.js';
 import { TABLES } from '../shared/adapters/tables.js';
 import type { PolicySettings, SubscriberProfile } from '../shared/domain/model.js';
 import type { IngestStats } from '../shared/ingest/ingest-batch.js';
-import { createHandler } from '../functions/ingest-events/handler.js';
+import { createHandler, withLedger } from '../functions/ingest-events/handler.js';
 import { keySchemaOf } from '../local/emulators.js';
 import { RecordingQuarantine } from '../local/recording-quarantine.js';
 import { CapacityMeter, type MeterSnapshot } from './capacity-meter.js';
@@ -138,7 +138,7 @@ export async function runDynaliteIngest(design: Design, options: DynaliteRunOpti
         totals.conflicts += stats.conflicts;
       };
       const handler = createHandler({
-        usage: new DynamoUsageStore({ client: documents, tableName: names.usage }),
+        ...withLedger(new DynamoUsageStore({ client: documents, tableName: names.usage })),
         profiles,
         quarantine,
         workflows,

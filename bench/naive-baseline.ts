@@ -82,15 +82,15 @@ export function createNaiveHandler(deps: NaiveIngestDeps): NaiveHandler {
     const position = { shardId: record.eventID.split(':')[0] ?? 'shard', sequenceNumber: record.kinesis.sequenceNumber };
     const parsed = parseCarrierEventJson(text);
     if (!parsed.ok) {
-      await deps.quarantine.reject([{ reason: parsed.reason, raw: text, position }]);
+      await deps.quarantine.reject([{ reason: parsed.reason, raw: text, position, fault: 'record' }]);
       stats.rejected++;
       return;
     }
     const event = parsed.value;
     const subscriberId = event.subscriberId;
-    const profile = (await profiles.getMany([subscriberId])).get(subscriberId);
+    const profile = (await profiles.getMany([subscriberId])).profiles.get(subscriberId);
     if (profile === undefined) {
-      await deps.quarantine.reject([{ reason: 'subscriberId: unknown subscriber (no profile)', raw: text, position }]);
+      await deps.quarantine.reject([{ reason: 'subscriberId: unknown subscriber (no profile)', raw: text, position, fault: 'record' }]);
       stats.rejected++;
       return;
     }

@@ -14,7 +14,7 @@
  *    from the counters.
  */
 import { performance } from 'node:perf_hooks';
-import { createHandler as createIngestHandler } from '../functions/ingest-events/handler.js';
+import { createHandler as createIngestHandler, withLedger } from '../functions/ingest-events/handler.js';
 import { startEmulators } from '../local/emulators.js';
 import { startRealtimeServer } from '../local/realtime-server.js';
 import { SmfSimulator, type SimulatedSession } from '../local/sbi-simulator.js';
@@ -124,7 +124,7 @@ export async function runRealtimeBenchmark(options: RealtimeBenchOptions): Promi
     streamName: emulators.streamName,
     region: emulators.region,
     handler: createIngestHandler({
-      usage: new DynamoUsageStore({ client: documents, tableName: emulators.tableNames.usage }),
+      ...withLedger(new DynamoUsageStore({ client: documents, tableName: emulators.tableNames.usage })),
       profiles,
       quarantine: new MemoryQuarantine(),
       workflows: new RecordingWorkflowStarter(),

@@ -15,6 +15,7 @@ import { parseSettings } from '../shared/config/settings.js';
 import { DEPLOYMENT_WARNING_NAMES } from './deployment-warnings.js';
 import { quotaSettingsSchema } from '../shared/charging/realtime-settings.js';
 import { feedsConfigSchema, resolveFeeds, type FeedsConfig } from './feeds-config.js';
+import { DEFAULT_INGEST_LIMITS, ingestLimitsSchema } from '../shared/config/ingest-limits.js';
 
 /** Context keys the app reads. */
 export const CONFIG_CONTEXT_KEY = 'spendcap';
@@ -98,6 +99,10 @@ const ingestSchema = z.strictObject({
   maxRecordAgeSeconds: int(60, 604_800).default(86_400),
   memorySizeMb: int(128, 10_240).default(1_024),
   timeoutSeconds: int(1, 900).default(60),
+  /** Time and size bounds of a record, and attempts at a failing one before the quarantine (docs/architecture.md, "Bounds"). */
+  limits: ingestLimitsSchema.default(DEFAULT_INGEST_LIMITS),
+  /** Days a quarantined record stays there, redrivable (SQS keeps a message 14 days at most). */
+  quarantineRetentionDays: int(1, 14).default(14),
 });
 
 const alarmsSchema = z.strictObject({
@@ -107,6 +112,8 @@ const alarmsSchema = z.strictObject({
   smsFailuresPer5Min: int(1, 1_000_000).default(5),
   /** Quarantined events (visible messages) that alarm: 1 = every rejected event gets looked at. */
   quarantineDepth: int(1, 1_000_000).default(1),
+  /** Age of the oldest quarantined record that alarms: redrive or decide before the retention drops it. */
+  quarantineAgeHours: int(1, 336).default(72),
 });
 
 /**

@@ -12,6 +12,7 @@ import { EventStream } from './constructs/event-stream.js';
 import { FeedIngest } from './constructs/feed-ingest.js';
 import { FeedSftp } from './constructs/feed-sftp.js';
 import { Ingest } from './constructs/ingest.js';
+import { QuarantineRedrive } from './constructs/quarantine-redrive.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Notifications } from './constructs/notifications.js';
 import { PolicyWorkflow } from './constructs/policy-workflow.js';
@@ -42,6 +43,8 @@ export class SpendcapStack extends Stack {
   public readonly unbarScheduler: UnbarScheduler;
   public readonly workflow: PolicyWorkflow;
   public readonly ingest: Ingest;
+  /** The quarantine's redrive, invoked by an operator once the cause of rejections is fixed. */
+  public readonly redrive: QuarantineRedrive;
   public readonly selfCareApi: SelfCareApi;
   /** The SES mailer, when `mailer.enabled`. */
   public readonly mailer?: SesMailer;
@@ -163,8 +166,19 @@ export class SpendcapStack extends Stack {
       maxRecordAge: Duration.seconds(config.ingest.maxRecordAgeSeconds),
       memorySize: config.ingest.memorySizeMb,
       timeout: Duration.seconds(config.ingest.timeoutSeconds),
+      limits: config.ingest.limits,
+      quarantineRetention: Duration.days(config.ingest.quarantineRetentionDays),
     });
     this.functions.IngestEvents = this.ingest.function;
+    this.redrive = new QuarantineRedrive(this, 'QuarantineRedrive', {
+      quarantineQueue: this.ingest.quarantineQueue,
+      stream: this.stream,
+      store: this.store,
+      settings: config.policy,
+      logRetention: config.logs.retentionDays,
+      limits: config.ingest.limits,
+    });
+    this.functions.RedriveQuarantine = this.redrive.function;
 
     if (config.feeds.definitions.length > 0) {
       this.feeds = new FeedIngest(this, 'Feeds', {
@@ -248,6 +262,7 @@ export class SpendcapStack extends Stack {
       iteratorAgeThresholdMs: config.alarms.iteratorAgeMs,
       smsFailuresThreshold: config.alarms.smsFailuresPer5Min,
       quarantineDepthThreshold: config.alarms.quarantineDepth,
+      quarantineAgeThreshold: Duration.hours(config.alarms.quarantineAgeHours),
     });
 
     if (this.feeds !== undefined) this.monitoring.addSection('Usage files (feeds)', this.feeds.dashboardRows(), this.feeds.alarms);
@@ -304,6 +319,10 @@ export class SpendcapStack extends Stack {
     new CfnOutput(this, 'UsageTableName', { value: this.store.usageTable.tableName, description: 'Counters, subscriber state and de-duplication claims; retained' });
     new CfnOutput(this, 'AuditTableName', { value: this.store.auditTable.tableName, description: 'Audit trail of notifications and carrier commands; retained' });
     new CfnOutput(this, 'QuarantineQueueUrl', { value: this.ingest.quarantineQueue.queueUrl, description: 'Rejected carrier events, each with its reason' });
+    new CfnOutput(this, 'RedriveFunctionName', {
+      value: this.redrive.function.functionName,
+      description: 'Puts quarantined records back through ingest: npm run redrive -- --function <this> (dry run unless --apply)',
+    });
     new CfnOutput(this, 'OpsTopicArn', { value: this.notifications.opsTopic.topicArn, description: 'Alarms, bill-shock alerts and failed actions: subscribe the on-call tools here' });
     new CfnOutput(this, 'EmailTopicArn', { value: this.notifications.emailTopic.topicArn, description: 'E-mail warnings, each with a recipient attribute: the mailer or your own subscription delivers them' });
     new CfnOutput(this, 'SmsDeliveryStatusRoleArn', {

@@ -13,12 +13,17 @@ import type { LineBars } from '../shared/domain/caps.js';
 import type { Bar, PeriodCounters, SpendBucketName, SubscriberProfile } from '../shared/domain/model.js';
 import type { ActionKey, AuditEntry, AuditLog } from '../shared/ports/audit-log.js';
 import type { BarStore, LineState, OverdueLine, PendingCommand } from '../shared/ports/bar-store.js';
-import { RevisionConflictError, type ProfileStore, type VersionedProfile } from '../shared/ports/profile-store.js';
+import { RevisionConflictError, type ProfileLookup, type ProfileStore, type VersionedProfile } from '../shared/ports/profile-store.js';
 import type {
   ClaimOutcome,
   CountersWrite,
   EventClaim,
+  FailureLedger,
+  HoldOutcome,
+  OutboxClear,
+  RedriveHold,
   StateWrite,
+  StoredClaim,
   StoredCounters,
   StoredUsage,
   UsageStore,
@@ -27,16 +32,20 @@ import type {
 import {
   claimItem,
   countersItem,
+  STATE_SK,
   itemSize,
   stateAttributes,
   storedCountersOf,
   storedStateOf,
   writeUnitsOf,
   type Item,
+  type ItemValue,
 } from '../shared/adapters/dynamo-usage-store-items.js';
 
 interface Claim {
   readonly claimedBy: string;
+  /** The period the claiming record is counted in (`pd`), kept by a re-claim of the same record. */
+  readonly period?: string;
   /** Epoch seconds. */
   readonly expiresAt: number;
 }
@@ -47,11 +56,13 @@ interface SubscriberUsage {
   readonly counters: Map<string, Item>;
   /** Held event keys: one small map per subscriber (a single Map holds at most 2^24 entries). */
   readonly claims: Map<string, Claim>;
+  /** Failed attempts by stream position (the failure path only). */
+  failures?: Map<string, number>;
 }
 
 const DAY_SECONDS = 86_400;
 
-export class MemoryUsageStore implements UsageStore {
+export class MemoryUsageStore implements UsageStore, FailureLedger {
   private readonly subscribers = new Map<string, SubscriberUsage>();
   private claimCount = 0;
   /** Claims expiring before this (epoch s) have been dropped; sweeps run at most once per virtual day. */
@@ -77,15 +88,66 @@ export class MemoryUsageStore implements UsageStore {
     return { counters, state: storedStateOf(subscriberId, usage?.state) };
   }
 
-  /** `attribute_not_exists(pk) OR claimedBy = :me`, as the DynamoDB adapter's conditional put. */
+  /**
+   * `attribute_not_exists(pk) OR claimedBy IN (me, my legacy name, the holds I take over)`, keeping a period
+   * recorded by an earlier claim, as the DynamoDB adapter's conditional update.
+   */
   async claim(claim: EventClaim): Promise<ClaimOutcome> {
     const claims = this.of(claim.subscriberId).claims;
-    const units = writeUnitsOf(itemSize(claimItem(claim)));
     const held = claims.get(claim.eventKey);
-    if (held !== undefined && held.claimedBy !== claim.claimedBy) return { claimed: false, writeUnits: units };
+    const period = held?.period ?? claim.period;
+    const units = writeUnitsOf(itemSize(claimItem({ ...claim, period })));
+    if (held !== undefined && !isHolder(held.claimedBy, [claim.claimedBy, claim.claimedByLegacy, ...(claim.takesOver ?? [])])) {
+      return { claimed: false, writeUnits: units };
+    }
     if (held === undefined) this.claimCount++;
-    claims.set(claim.eventKey, { claimedBy: claim.claimedBy, expiresAt: claim.expiresAt });
-    return { claimed: true, writeUnits: units };
+    claims.set(claim.eventKey, { claimedBy: claim.claimedBy, period, expiresAt: claim.expiresAt });
+    return { claimed: true, writeUnits: units, ...(held?.period !== undefined && { period: held.period }) };
+  }
+
+  /** `REMOVE p.<id>... ADD v 1` on the item (STATE or a period's counters) when it holds any of them. */
+  async clearOutbox(clear: OutboxClear): Promise<WriteOutcome> {
+    if (clear.crossingIds.length === 0) return { saved: true, writeUnits: 0 };
+    const usage = this.subscribers.get(clear.subscriberId);
+    const existing = clear.period === undefined ? usage?.state : usage?.counters.get(clear.period);
+    const pending = existing?.p;
+    if (usage === undefined || existing === undefined || typeof pending !== 'object' || pending === null || Array.isArray(pending)) return { saved: false, writeUnits: 1 };
+    if (!clear.crossingIds.some((id) => id in pending)) return { saved: false, writeUnits: 1 };
+    const rest: Record<string, ItemValue> = { ...(pending as Record<string, ItemValue>) };
+    for (const id of clear.crossingIds) delete rest[id];
+    const next: Item = { ...existing, p: rest, v: Number(existing.v ?? 0) + 1 };
+    if (clear.period === undefined) usage.state = next;
+    else usage.counters.set(clear.period, next);
+    return { saved: true, writeUnits: writeUnitsOf(itemSize(next), itemSize(existing)) };
+  }
+
+  async readClaim(subscriberId: string, eventKey: string): Promise<StoredClaim | undefined> {
+    const held = this.subscribers.get(subscriberId)?.claims.get(eventKey);
+    if (held === undefined) return undefined;
+    return { claimedBy: held.claimedBy, ...(held.period !== undefined && { period: held.period }) };
+  }
+
+  /** The claim becomes the marker's unless another record holds it; an existing expiry is kept. */
+  async holdForRedrive(hold: RedriveHold): Promise<HoldOutcome> {
+    const claims = this.of(hold.subscriberId).claims;
+    const held = claims.get(hold.eventKey);
+    const units = writeUnitsOf(itemSize(claimItem({ ...hold, claimedBy: hold.marker })));
+    if (held !== undefined && !isHolder(held.claimedBy, [hold.claimedBy, hold.claimedByLegacy, hold.marker])) return { held: false, writeUnits: units };
+    if (held === undefined) this.claimCount++;
+    claims.set(hold.eventKey, {
+      claimedBy: hold.marker,
+      expiresAt: held?.expiresAt ?? hold.expiresAt,
+      ...(held?.period !== undefined && { period: held.period }),
+    });
+    return { held: true, writeUnits: units };
+  }
+
+  async countFailure(subscriberId: string, position: string): Promise<number> {
+    const usage = this.of(subscriberId);
+    usage.failures ??= new Map();
+    const count = (usage.failures.get(position) ?? 0) + 1;
+    usage.failures.set(position, count);
+    return count;
   }
 
   async saveCounters(write: CountersWrite): Promise<WriteOutcome> {
@@ -104,7 +166,7 @@ export class MemoryUsageStore implements UsageStore {
     const usage = this.of(write.subscriberId);
     const existing = usage.state;
     const { set, remove } = stateAttributes({ ...write, version: write.expectedVersion + 1 });
-    const next: Item = { ...(existing ?? { pk: write.subscriberId, sk: 'STATE' }), ...set };
+    const next: Item = { ...(existing ?? { pk: write.subscriberId, sk: STATE_SK }), ...set };
     for (const name of remove) delete next[name];
     const units = writeUnitsOf(itemSize(next), existing === undefined ? 0 : itemSize(existing));
     const ok = write.expectedVersion === 0 ? existing?.v === undefined : existing?.v === write.expectedVersion;
@@ -270,13 +332,14 @@ export class MemoryProfileStore implements ProfileStore {
     return this.byId.get(subscriberId);
   }
 
-  async getMany(subscriberIds: readonly string[]): Promise<ReadonlyMap<string, SubscriberProfile>> {
-    const found = new Map<string, SubscriberProfile>();
+  /** Profiles are validated before they are put here: none is ever unusable. */
+  async getMany(subscriberIds: readonly string[]): Promise<ProfileLookup> {
+    const profiles = new Map<string, SubscriberProfile>();
     for (const id of subscriberIds) {
       const versioned = this.byId.get(id);
-      if (versioned !== undefined) found.set(id, versioned.profile);
+      if (versioned !== undefined) profiles.set(id, versioned.profile);
     }
-    return found;
+    return { profiles, unusable: new Map() };
   }
 
   async put(profile: SubscriberProfile, expectedRevision?: number): Promise<number> {
@@ -290,6 +353,10 @@ export class MemoryProfileStore implements ProfileStore {
   async delete(subscriberId: string): Promise<void> {
     this.byId.delete(subscriberId);
   }
+}
+
+function isHolder(claimedBy: string, names: ReadonlyArray<string | undefined>): boolean {
+  return names.includes(claimedBy);
 }
 
 function deepFreeze<T>(value: T): T {

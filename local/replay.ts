@@ -133,16 +133,12 @@ async function replayInto(
     profiles,
     network,
     maxWave: options.maxWave ?? DEFAULT_WAVE,
-    onTooOld: (line, reason) => {
-      const key = line.event?.type === 'attach' ? line.event.eventId : line.event?.recordId;
-      rejected.push({ line: line.line, ...(key !== undefined && { recordId: key }), reason });
-    },
     delivery: {
       async deliver(lines, on) {
         const records = lines.map((l) => {
           // The line number is the position: a quarantined record names its line, a request its line's clock.
           on.registerPosition(REPLAY_SHARD, String(l.line), l.clockMs);
-          return kinesisRecord(source, { shardId: REPLAY_SHARD, sequenceNumber: String(l.line), partitionKey: l.partitionKey, data: l.text, arrival: l.clockMs });
+          return kinesisRecord(source, { shardId: REPLAY_SHARD, sequenceNumber: String(l.line), partitionKey: l.partitionKey, data: l.text, arrival: l.arrivalMs });
         });
         const response = await ingest!({ Records: records }, localLambdaContext('spendcap-ingest-events'));
         if ((response?.batchItemFailures.length ?? 0) > 0) {

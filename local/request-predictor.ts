@@ -11,7 +11,7 @@
 import type { CarrierEvent, PeriodCounters, PolicySettings, SubscriberProfile } from '../shared/domain/model.js';
 import { applyEvents } from '../shared/domain/usage.js';
 import { capOfKind } from '../shared/domain/caps.js';
-import type { ClaimOutcome, CountersWrite, EventClaim, StateWrite, StoredUsage, UsageStore, WriteOutcome } from '../shared/ports/usage-store.js';
+import type { ClaimOutcome, CountersWrite, EventClaim, StateWrite, StoredUsage, UsageStore, WriteOutcome, OutboxClear } from '../shared/ports/usage-store.js';
 
 /** The counters the pipeline last saved, per subscriber and period. */
 export class SavedUsage {
@@ -55,6 +55,10 @@ export class ObservedUsageStore implements UsageStore {
   saveState(write: StateWrite): Promise<WriteOutcome> {
     return this.inner.saveState(write);
   }
+
+  clearOutbox(clear: OutboxClear): Promise<WriteOutcome> {
+    return this.inner.clearOutbox(clear);
+  }
 }
 
 export class CapPredictor {
@@ -72,7 +76,13 @@ export class CapPredictor {
     const profile = this.profileOf(event.subscriberId);
     if (profile === undefined) return false;
     const counters = this.wave.get(event.subscriberId) ?? this.saved.countersOf(event.subscriberId);
-    const applied = applyEvents({ counters }, [{ event, knownAtMs: clockMs }], profile, this.settings);
+    let applied: ReturnType<typeof applyEvents>;
+    try {
+      applied = applyEvents({ counters }, [{ event, knownAtMs: clockMs }], profile, this.settings);
+    } catch {
+      // An absurd event (a counter out of exact range) that ingest will refuse: ends the wave to be safe.
+      return true;
+    }
     const next = new Map(counters);
     for (const [period, c] of applied.counters) next.set(period, c);
     this.wave.set(event.subscriberId, next);

@@ -21,7 +21,7 @@ import type { AuditLog } from '../shared/ports/audit-log.js';
 import type { BarStore } from '../shared/ports/bar-store.js';
 import type { PolicyWorkflowStarter } from '../shared/ports/policy-workflow.js';
 import type { ProfileStore } from '../shared/ports/profile-store.js';
-import type { UsageStore } from '../shared/ports/usage-store.js';
+import type { FailureLedger, UsageStore } from '../shared/ports/usage-store.js';
 import { createHandler, type IngestHandler } from '../functions/ingest-events/handler.js';
 import { synthesizeInChildProcess } from './definition-process.js';
 import { createLocalTables, deleteLocalTables, startEmulators, type EmulatorOptions, type LocalEmulators } from './emulators.js';
@@ -30,7 +30,7 @@ import type { StateMachineDefinitionJson } from './policy-definition.js';
 import { RecordingQuarantine } from './recording-quarantine.js';
 import { CapPredictor, ObservedUsageStore, SavedUsage } from './request-predictor.js';
 import type { SimulatedNetwork } from './simulated-network.js';
-import { Timeline, VirtualClock, type Delivery, type TimedLine } from './timeline.js';
+import { Timeline, VirtualClock, type Delivery } from './timeline.js';
 import { startLocalWorkflows, type LocalWorkflows } from './workflow-binding.js';
 
 export type LocalStoreKind = 'dynalite' | 'memory';
@@ -61,19 +61,7 @@ export interface TimelineSetup {
   readonly network?: SimulatedNetwork;
   readonly maxWave?: number;
   readonly onRefused?: (event: CarrierEvent) => void;
-  /**
-   * Applies the contract's bound on old records (the replay): a line older than the duplicate window before its
-   * clock is rejected with `reason` instead of being ingested. Absent (`npm start`, `--follow`): no bound here.
-   */
-  readonly onTooOld?: (line: TimedLine, reason: string) => void;
 }
-
-/**
- * How long a de-duplication claim guards its key, in the local runtime as in a default deployment: the ingest
- * handler's claim lifetime and the replay's bound on old records are this one figure.
- */
-export const DUPLICATE_WINDOW_DAYS = 45;
-const DAY_MS = 86_400_000;
 
 /** The runtime, whatever holds its data. */
 export interface LocalRuntime {
@@ -103,7 +91,8 @@ export interface EmulatedRuntime extends LocalRuntime {
 
 /** What a runtime's use cases read and write, and how to read the counters back for the report. */
 interface LocalStores {
-  readonly usage: UsageStore;
+  /** The usage table: ingest's store and its failure ledger. */
+  readonly usage: UsageStore & FailureLedger;
   readonly profiles: ProfileStore;
   readonly line: BarStore;
   readonly audit: AuditLog;
@@ -219,11 +208,11 @@ async function assemble(
     ingestWith(starter) {
       return createHandler({
         usage,
+        ledger: stores.usage,
         profiles: stores.profiles,
         quarantine,
         workflows: starter,
         settings,
-        claimTtlDays: DUPLICATE_WINDOW_DAYS,
         onBatch: (result) => add(result.stats),
       });
     },
@@ -240,11 +229,6 @@ async function assemble(
         ...(setup.network !== undefined && { network: setup.network }),
         ...(setup.onRefused !== undefined && { onRefused: setup.onRefused }),
         ...(setup.maxWave !== undefined && { maxWave: setup.maxWave }),
-        ...(setup.onTooOld !== undefined && {
-          duplicateWindowMs: DUPLICATE_WINDOW_DAYS * DAY_MS,
-          onTooOld: (line: TimedLine) =>
-            setup.onTooOld!(line, `eventTime: older than the duplicate window (${DUPLICATE_WINDOW_DAYS} days before the replay's clock, ${new Date(line.clockMs).toISOString()})`),
-        }),
       });
       workflows.schedules.onSchedule((entry) => timeline.scheduled(entry));
       const network = setup.network;

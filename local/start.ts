@@ -182,10 +182,10 @@ async function runDemo(runtime: EmulatedRuntime, profiles: readonly SubscriberPr
           }),
         );
         (put.Records ?? []).forEach((r, i) => {
-          const clockMs = lines[i]?.clockMs ?? 0;
-          if (r.ShardId === undefined || r.SequenceNumber === undefined) return;
-          arrivals.set(r.SequenceNumber, clockMs);
-          on.registerPosition(r.ShardId, r.SequenceNumber, clockMs);
+          const line = lines[i];
+          if (r.ShardId === undefined || r.SequenceNumber === undefined || line === undefined) return;
+          arrivals.set(r.SequenceNumber, line.arrivalMs);
+          on.registerPosition(r.ShardId, r.SequenceNumber, line.clockMs);
         });
         await poller.drain();
       },
@@ -242,7 +242,7 @@ async function follow(
           const record = batch.get(l.line);
           if (record === undefined) return [];
           on.registerPosition(record.eventID.split(':')[0] ?? 'shard', record.kinesis.sequenceNumber, l.clockMs);
-          return [arrivingAt(record, l.clockMs)];
+          return [arrivingAt(record, l.arrivalMs)];
         });
         const response = await ingest!({ Records: records }, localLambdaContext('spendcap-ingest-events'));
         if ((response?.batchItemFailures.length ?? 0) > 0) throw new Error('ingest failed some records; the batch is retried');

@@ -3,9 +3,9 @@
  *
  * The rule. The clock at a line is the largest eventTime of the valid lines read up to it, a pure function
  * of the input. Everything runs at a time given by that rule: a line is ingested with its clock as its
- * arrival time; a policy request runs at the clock of the line that caused it (its `cause`, looked up), or
- * at its own `at` when no line caused it (a self-care change); a bar's lift runs at the end of the bar's
- * period. One agenda, ordered by (time, sequence), holds the requests and the lifts; the workflow starter
+ * arrival time (or its own eventTime when later: a line that did not move the clock); a policy request
+ * runs at the clock of the line that caused it (its `cause`, looked up), or at its own `at` when no line
+ * caused it (a self-care change); a bar's lift runs at the end of the bar's period. One agenda, ordered by (time, sequence), holds the requests and the lifts; the workflow starter
  * given to ingest and to the API only enqueues, as Step Functions does.
  *
  * The result is what feeding one line at a time gives: before each line, the lifts due by its clock; then
@@ -22,9 +22,6 @@
  * - the network does not rate it from the counters (refused data without a charge): if it does, the line
  *   waits until the subscriber has no line left in the wave, so that the allowance left counts them all.
  * At the end, every lift due by the last clock runs; nothing runs after it.
- *
- * With a duplicate window (the replay), a line older than the window before its clock is rejected, not
- * ingested, as the contract bounds old records: no line then needs a claim past its window.
  */
 import { executionNameOf } from '../shared/adapters/sfn-workflow-starter.js';
 import { parseCarrierEventJson } from '../shared/domain/event-schema.js';
@@ -46,15 +43,19 @@ export class VirtualClock implements Clock {
 /** A line with its clock, ready for a wave. */
 export interface TimedLine extends EventLine {
   readonly clockMs: number;
+  /**
+   * When the line "reached the stream": its clock, or its own eventTime when that is later (a line ingest
+   * will refuse for another reason did not move the clock). So the only time bound a replay line can meet
+   * is the duplicate window, as the contract says.
+   */
+  readonly arrivalMs: number;
   /** Kinesis partition key: the subscriberId when it can be read, else a stable stand-in. */
   readonly partitionKey: string;
   /** The event, when the line is one of a known subscriber (the others are rejected by ingest, wherever they sit). */
   readonly event?: CarrierEvent;
-  /** Its eventTime is older than the duplicate window before the clock: rejected, never ingested. */
-  readonly tooOld?: true;
 }
 
-/** Hands a wave to the ingest handler; resolves once it has ingested every line (each with its clock as arrival). */
+/** Hands a wave to the ingest handler; resolves once it has ingested every line (each with its `arrivalMs`). */
 export interface Delivery {
   deliver(lines: readonly TimedLine[], timeline: Timeline): Promise<void>;
 }
@@ -75,13 +76,6 @@ export interface TimelineOptions {
   /** A wave is about to go: no line still to be ingested (this wave, held or unread) arrives before `earliestMs`. */
   readonly beforeWave?: (earliestMs: number) => void;
   readonly onRefused?: (event: CarrierEvent) => void;
-  /**
-   * The contract's bound on old records, with the clock in place of the arrival: a line whose eventTime is more
-   * than this before its clock is rejected (`onTooOld`), never ingested. It is the de-duplication claims'
-   * lifetime, so a claim is never needed after its window: the stores may drop it. Absent: no bound.
-   */
-  readonly duplicateWindowMs?: number;
-  readonly onTooOld?: (line: TimedLine) => void;
   /** Lines per wave (1 = strictly one at a time). @default 10_000 */
   readonly maxWave?: number;
 }
@@ -98,14 +92,12 @@ interface Work {
 export interface TimelineCounts {
   read: number;
   refused: number;
-  /** Lines rejected as older than the duplicate window. */
-  tooOld: number;
   waves: number;
 }
 
 export class Timeline {
   readonly clock: VirtualClock;
-  readonly counts: TimelineCounts = { read: 0, refused: 0, tooOld: 0, waves: 0 };
+  readonly counts: TimelineCounts = { read: 0, refused: 0, waves: 0 };
   private latestMs = Number.NEGATIVE_INFINITY;
   private seq = 0;
   /** The agenda: requests and lifts, kept in (time, seq) order. */
@@ -153,25 +145,16 @@ export class Timeline {
     this.counts.read++;
     const parsed = parseCarrierEventJson(line.text);
     const event = parsed.ok && this.o.isKnown(parsed.value.subscriberId) ? parsed.value : undefined;
-    const eventMs = event === undefined ? undefined : Date.parse(event.eventTime);
-    if (eventMs !== undefined) this.latestMs = Math.max(this.latestMs, eventMs);
+    if (event !== undefined) this.latestMs = Math.max(this.latestMs, Date.parse(event.eventTime));
     const clockMs = Number.isFinite(this.latestMs) ? this.latestMs : 0;
+    const arrivalMs = parsed.ok ? Math.max(clockMs, Date.parse(parsed.value.eventTime)) : clockMs;
     const partitionKey = parsed.ok ? parsed.value.subscriberId : `line-${line.line}`;
-    if (event === undefined) return { ...line, clockMs, partitionKey };
-    const window = this.o.duplicateWindowMs;
-    const tooOld = window !== undefined && eventMs! < clockMs - window;
-    return { ...line, clockMs, partitionKey, event, ...(tooOld && { tooOld }) };
+    return event === undefined ? { ...line, clockMs, arrivalMs, partitionKey } : { ...line, clockMs, arrivalMs, partitionKey, event };
   }
 
   /** Reads and feeds one line. */
   async feed(line: EventLine): Promise<void> {
     const timed = this.read(line);
-    if (timed.tooOld === true) {
-      // Older than the duplicate window: its duplicates may no longer be recognised, so it is not applied.
-      this.counts.tooOld++;
-      this.o.onTooOld?.(timed);
-      return;
-    }
     await this.locked(() => this.place(timed));
   }
 

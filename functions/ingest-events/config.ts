@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ENV } from '../../shared/config/env-names.js';
 import { parseEnvironment, requiredVariable } from '../../shared/config/environment.js';
+import { ingestLimitsFromEnv, type IngestLimits } from '../../shared/config/ingest-limits.js';
 import { settingsFromEnv } from '../../shared/config/settings.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
 
@@ -25,6 +26,7 @@ export interface IngestConfig {
   readonly quarantineQueueUrl: string;
   readonly policyStateMachineArn: string;
   readonly settings: PolicySettings;
+  readonly limits: IngestLimits;
 }
 
 export function ingestConfigFromEnv(env: NodeJS.ProcessEnv): IngestConfig {
@@ -35,5 +37,6 @@ export function ingestConfigFromEnv(env: NodeJS.ProcessEnv): IngestConfig {
     quarantineQueueUrl: raw[ENV.quarantineQueueUrl],
     policyStateMachineArn: raw[ENV.policyStateMachineArn],
     settings: settingsFromEnv(env),
+    limits: ingestLimitsFromEnv(env),
   };
 }

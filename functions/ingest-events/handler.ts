@@ -13,17 +13,21 @@ import { SfnWorkflowStarter } from '../../shared/adapters/sfn-workflow-starter.j
 import { SqsQuarantine } from '../../shared/adapters/sqs-quarantine.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
 import { ingestBatch, positionKey, type IngestResult, type StreamRecord } from '../../shared/ingest/ingest-batch.js';
+import { streamNameOf } from '../../shared/ingest/positions.js';
+import { isTransientAwsError } from '../../shared/adapters/aws-faults.js';
+import { boundsOf, DEFAULT_INGEST_LIMITS, type IngestLimits } from '../../shared/config/ingest-limits.js';
 import { CachedProfiles } from '../../shared/ingest/profile-cache.js';
-import { StartedRequests } from '../../shared/ingest/started-requests.js';
 import { logger, maskSubscriber, metrics, MetricUnit, tracer } from '../../shared/observability.js';
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
 import type { ProfileStore } from '../../shared/ports/profile-store.js';
 import type { Quarantine } from '../../shared/ports/quarantine.js';
-import type { UsageStore } from '../../shared/ports/usage-store.js';
+import type { FailureLedger, UsageStore } from '../../shared/ports/usage-store.js';
 import { ingestConfigFromEnv } from './config.js';
 
 export interface IngestHandlerDeps {
   readonly usage: UsageStore;
+  /** The failure path's store (the usage table). */
+  readonly ledger: FailureLedger;
   readonly profiles: Pick<ProfileStore, 'getMany'>;
   readonly quarantine: Quarantine;
   /** Awaited: when the handler returns, every start it caused has been accepted (locally: has run). */
@@ -31,28 +35,36 @@ export interface IngestHandlerDeps {
   readonly settings: PolicySettings;
   /** Profile cache lifetime per container (default 60 s; 0 = always read). */
   readonly profileCacheTtlMs?: number;
-  readonly claimTtlDays?: number;
+  /** Bounds and attempts (default: DEFAULT_INGEST_LIMITS). */
+  readonly limits?: IngestLimits;
   readonly maxAttempts?: number;
   /** Sees each batch's outcome (benchmark, tests): write units, duplicates, ... */
   readonly onBatch?: (result: IngestResult) => void;
+}
+
+/** The usage table's adapter serves both ports: `{ usage, ledger }` of one store. */
+export function withLedger<T extends UsageStore & FailureLedger>(store: T): { readonly usage: T; readonly ledger: T } {
+  return { usage: store, ledger: store };
 }
 
 export type IngestHandler = (event: KinesisStreamEvent, context?: Context) => Promise<KinesisStreamBatchResponse>;
 
 export function createHandler(deps: IngestHandlerDeps): IngestHandler {
   const profiles = new CachedProfiles({ store: deps.profiles, ...ttl(deps.profileCacheTtlMs) });
-  const started = new StartedRequests();
+  const limits = deps.limits ?? DEFAULT_INGEST_LIMITS;
   return async (event, context) => {
     if (event.Records.length === 0) return { batchItemFailures: [] };
     const records = event.Records.map(streamRecordOf);
     const result = await ingestBatch(records, {
       usage: deps.usage,
+      ledger: deps.ledger,
       profiles,
       quarantine: deps.quarantine,
       workflows: deps.workflows,
       settings: deps.settings,
-      started,
-      ...(deps.claimTtlDays !== undefined ? { claimTtlDays: deps.claimTtlDays } : {}),
+      bounds: boundsOf(limits),
+      maxRecordAttempts: limits.maxRecordAttempts,
+      isTransient: isTransientAwsError,
       ...(deps.maxAttempts !== undefined ? { maxAttempts: deps.maxAttempts } : {}),
       log: ingestLog,
       mask: maskSubscriber,
@@ -95,6 +107,7 @@ function positionOfRecord(record: KinesisStreamRecord): string {
 
 function streamRecordOf(record: KinesisStreamRecord): StreamRecord {
   return {
+    stream: streamNameOf(record.eventSourceARN),
     shardId: shardIdOf(record),
     sequenceNumber: record.kinesis.sequenceNumber,
     data: Buffer.from(record.kinesis.data, 'base64').toString('utf8'),
@@ -112,6 +125,7 @@ function report(result: IngestResult): void {
   metrics.addMetric('LateEvents', MetricUnit.Count, stats.lateEvents);
   metrics.addMetric('WriteUnits', MetricUnit.Count, stats.writeUnits);
   metrics.addMetric('FailedSubscribers', MetricUnit.Count, stats.failedSubscribers);
+  metrics.addMetric('QuarantinedSubscribers', MetricUnit.Count, stats.quarantinedSubscribers);
   metrics.publishStoredMetrics();
   logger.info('batch ingested', { ...stats, failedRecords: result.failed.size });
 }
@@ -122,8 +136,11 @@ function productionHandler(): IngestHandler {
   const config = ingestConfigFromEnv(process.env);
   const dynamo = tracer.captureAWSv3Client(createDynamoClient());
   const documents = documentClientOf(dynamo);
+  const usage = new DynamoUsageStore({ client: documents, tableName: config.usageTable });
   return createHandler({
-    usage: new DynamoUsageStore({ client: documents, tableName: config.usageTable }),
+    usage,
+    ledger: usage,
+    limits: config.limits,
     profiles: new DynamoProfileStore({ client: documents, tableName: config.profilesTable }),
     quarantine: new SqsQuarantine({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.quarantineQueueUrl }),
     workflows: new SfnWorkflowStarter({

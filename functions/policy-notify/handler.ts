@@ -7,7 +7,7 @@ import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';
 import { SnsNotifier } from '../../shared/adapters/sns-notifier.js';
 import { logger, maskSubscriber } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
-import { withTransientErrors } from '../../shared/policy/aws-errors.js';
+import { withTransientErrors } from '../../shared/adapters/aws-faults.js';
 import { notifyConfigFromEnv } from '../../shared/policy/config.js';
 import { sendPlannedNotification, type NotifyDeps } from '../../shared/policy/notify.js';
 import { parseTaskInput, plannedMessageSchema, type NotificationOutcome } from '../../shared/policy/payloads.js';

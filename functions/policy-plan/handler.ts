@@ -8,7 +8,7 @@ import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { settingsFromEnv } from '../../shared/config/settings.js';
 import { logger, maskSubscriber } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
-import { withTransientErrors } from '../../shared/policy/aws-errors.js';
+import { withTransientErrors } from '../../shared/adapters/aws-faults.js';
 import { planConfigFromEnv } from '../../shared/policy/config.js';
 import { parseTaskInput, planInputSchema, type NotificationPlan } from '../../shared/policy/payloads.js';
 import { planNotifications, type PlanDeps } from '../../shared/policy/plan.js';

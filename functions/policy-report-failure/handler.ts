@@ -8,7 +8,7 @@ import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';
 import { SnsNotifier } from '../../shared/adapters/sns-notifier.js';
 import { logger, maskSubscriber } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
-import { withTransientErrors } from '../../shared/policy/aws-errors.js';
+import { withTransientErrors } from '../../shared/adapters/aws-faults.js';
 import { reportFailureConfigFromEnv } from '../../shared/policy/config.js';
 import { parseTaskInput, reportFailureInputSchema } from '../../shared/policy/payloads.js';
 import { reportFailure, type ReportFailureDeps } from '../../shared/policy/report-failure.js';

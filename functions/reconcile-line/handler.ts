@@ -23,7 +23,7 @@ import { logger, maskSubscriber } from '../../shared/observability.js';
 import type { CarrierGateway } from '../../shared/ports/carrier-gateway.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import type { UnbarScheduler } from '../../shared/ports/unbar-scheduler.js';
-import { withTransientErrors } from '../../shared/policy/aws-errors.js';
+import { withTransientErrors } from '../../shared/adapters/aws-faults.js';
 import { reconcileConfigFromEnv, type CarrierConfig } from '../../shared/policy/config.js';
 import { parseTaskInput, policyRequestSchema } from '../../shared/policy/payloads.js';
 import { reconcileLine, type ReconcileDeps } from '../../shared/policy/reconcile-line.js';

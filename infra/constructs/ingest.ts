@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names.js';
+import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../../shared/config/ingest-limits.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
 import type { EventStream } from './event-stream.js';
 import { bindQueue, bindStateMachine, bindTable, SpendcapFunction } from './spendcap-function.js';
@@ -33,6 +34,10 @@ export interface IngestProps {
   readonly memorySize?: number;
   /** @default Duration.seconds(60) */
   readonly timeout?: Duration;
+  /** Bounds of a record and attempts before the quarantine. @default DEFAULT_INGEST_LIMITS */
+  readonly limits?: IngestLimits;
+  /** How long a quarantined record stays redrivable (SQS keeps a message 14 days at most). @default Duration.days(14) */
+  readonly quarantineRetention?: Duration;
 }
 
 /** Longest SQS retention: a quarantined event or a failed batch stays readable for two weeks. */
@@ -47,7 +52,7 @@ const FOURTEEN_DAYS = Duration.days(14);
  */
 export class Ingest extends Construct {
   public readonly function: SpendcapFunction;
-  /** Rejected events, each with its reason (invalid JSON, schema, unknown subscriber). */
+  /** Rejected events, each with its reason, position and first arrival: the redrive reads them back. */
   public readonly quarantineQueue: sqs.Queue;
   /** Where the event source mapping sends the position of records it gave up on (after retries / max age). */
   public readonly failedBatchQueue: sqs.Queue;
@@ -76,7 +81,15 @@ export class Ingest extends Construct {
       reason: 'This queue is itself the dead-letter queue of the quarantine and failed-batch queues; a dead-letter queue has no further redrive.',
     });
     const deadLetterQueue = { queue: this.deadLetterQueue, maxReceiveCount: 5 };
-    this.quarantineQueue = new sqs.Queue(this, 'Quarantine', { ...queueDefaults, deadLetterQueue });
+    this.quarantineQueue = new sqs.Queue(this, 'Quarantine', {
+      ...queueDefaults,
+      retentionPeriod: props.quarantineRetention ?? FOURTEEN_DAYS,
+      // The redrive reads a few messages at a time and keeps them hidden for its whole run.
+      visibilityTimeout: Duration.minutes(15),
+      // Every dry run of the redrive receives the messages it reports on: only a message that keeps
+      // failing far more often than an operator looks at it moves to the dead letters.
+      deadLetterQueue: { ...deadLetterQueue, maxReceiveCount: 100 },
+    });
     this.failedBatchQueue = new sqs.Queue(this, 'FailedBatches', { ...queueDefaults, deadLetterQueue });
 
     this.function = new SpendcapFunction(this, 'Function', {
@@ -87,10 +100,12 @@ export class Ingest extends Construct {
       memorySize: props.memorySize ?? 1_024,
       timeout: props.timeout ?? Duration.seconds(60),
     });
-    // Exactly the calls of the profile and usage store adapters: no Scan, no Query, no DeleteItem.
+    this.function.addEnvironment(ENV.ingestLimits, JSON.stringify(props.limits ?? DEFAULT_INGEST_LIMITS));
+    // Exactly the calls of the profile and usage store adapters: no Scan, no Query, no DeleteItem (GetItem
+    // reads a claim when a subscriber's records go to the quarantine).
     bindTable(this.function, ENV.profilesTable, props.store.profilesTable, { actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'] });
     bindTable(this.function, ENV.usageTable, props.store.usageTable, {
-      actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     });
     bindQueue(this.function, ENV.quarantineQueueUrl, this.quarantineQueue);
     bindStateMachine(this.function, ENV.policyStateMachineArn, props.policyStateMachine);

@@ -38,6 +38,8 @@ export interface MonitoringProps {
   readonly smsFailuresThreshold?: number;
   /** @default 1 */
   readonly quarantineDepthThreshold?: number;
+  /** Age of the oldest quarantined record that alarms. @default Duration.hours(72) */
+  readonly quarantineAgeThreshold?: Duration;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -74,6 +76,11 @@ export class Monitoring extends Construct {
       metric: props.quarantineQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
       threshold: props.quarantineDepthThreshold ?? 1,
       alarmDescription: 'Rejected carrier events wait in the quarantine with their reason: they were not counted.',
+    });
+    this.alarm('QuarantineAge', {
+      metric: props.quarantineQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      threshold: (props.quarantineAgeThreshold ?? Duration.hours(72)).toSeconds(),
+      alarmDescription: 'A quarantined record has waited long: fix its cause and redrive it (npm run redrive) before the retention drops it.',
     });
     for (const [name, fn] of Object.entries(props.functions)) this.watchFunction(name, fn);
     this.alarm('IngestFailedSubscribers', {

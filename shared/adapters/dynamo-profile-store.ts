@@ -6,7 +6,8 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SubscriberProfile } from '../domain/model.js';
 import { parseSubscriberProfile } from '../domain/subscriber-schema.js';
-import { RevisionConflictError, type ProfileStore, type VersionedProfile } from '../ports/profile-store.js';
+import { RevisionConflictError, type ProfileLookup, type ProfileStore, type VersionedProfile } from '../ports/profile-store.js';
+import type { ParseResult } from '../domain/validation.js';
 import { isConditionalCheckFailed } from './dynamo-client.js';
 
 /** The revision attribute kept beside the subscriber.v1 document (not part of it). */
@@ -36,8 +37,9 @@ export class DynamoProfileStore implements ProfileStore {
     return { profile: profileOf(out.Item), revision: typeof revision === 'number' ? revision : 0 };
   }
 
-  async getMany(subscriberIds: readonly string[]): Promise<ReadonlyMap<string, SubscriberProfile>> {
-    const found = new Map<string, SubscriberProfile>();
+  async getMany(subscriberIds: readonly string[]): Promise<ProfileLookup> {
+    const profiles = new Map<string, SubscriberProfile>();
+    const unusable = new Map<string, string>();
     const unique = [...new Set(subscriberIds)];
     for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
       let keys: Array<Record<string, unknown>> = unique.slice(i, i + BATCH_GET_LIMIT).map((subscriberId) => ({ subscriberId }));
@@ -46,17 +48,34 @@ export class DynamoProfileStore implements ProfileStore {
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** round));
         const out = await this.documents.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }));
         for (const item of out.Responses?.[this.tableName] ?? []) {
-          const profile = profileOf(item);
-          found.set(profile.subscriberId, profile);
+          // One broken item must not hide the others: it is reported with its reason.
+          const parsed = parsedProfileOf(item);
+          if (parsed.ok) profiles.set(parsed.value.subscriberId, parsed.value);
+          else if (typeof item.subscriberId === 'string') unusable.set(item.subscriberId, `profile: stored profile invalid: ${parsed.reason}`);
         }
         keys = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
     }
-    return found;
+    return { profiles, unusable };
+  }
+
+  /** The stored revision alone (0: none): a stored profile that no longer validates can still be replaced. */
+  private async storedRevision(subscriberId: string): Promise<number> {
+    const out = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { subscriberId },
+        ConsistentRead: true,
+        ProjectionExpression: '#rev',
+        ExpressionAttributeNames: { '#rev': REVISION_ATTRIBUTE },
+      }),
+    );
+    const revision = out.Item?.[REVISION_ATTRIBUTE];
+    return typeof revision === 'number' ? revision : 0;
   }
 
   async put(profile: SubscriberProfile, expectedRevision?: number): Promise<number> {
-    const expected = expectedRevision ?? (await this.getVersioned(profile.subscriberId))?.revision ?? 0;
+    const expected = expectedRevision ?? (await this.storedRevision(profile.subscriberId));
     const exists = expected > 0;
     try {
       await this.documents.send(
@@ -81,9 +100,13 @@ export class DynamoProfileStore implements ProfileStore {
   }
 }
 
-function profileOf(item: Record<string, unknown>): SubscriberProfile {
+function parsedProfileOf(item: Record<string, unknown>): ParseResult<SubscriberProfile> {
   const { [REVISION_ATTRIBUTE]: _revision, ...document } = item;
-  const parsed = parseSubscriberProfile(document);
+  return parseSubscriberProfile(document);
+}
+
+function profileOf(item: Record<string, unknown>): SubscriberProfile {
+  const parsed = parsedProfileOf(item);
   if (!parsed.ok) throw new Error(`profiles table: stored profile invalid: ${parsed.reason}`);
   return parsed.value;
 }

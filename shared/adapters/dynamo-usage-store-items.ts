@@ -188,9 +188,14 @@ export function storedStateOf(subscriberId: string, item: Item | undefined): Sto
   return state;
 }
 
-export function claimItem(claim: { subscriberId: string; eventKey: string; claimedBy: string; expiresAt: number }): Item {
-  return { pk: claim.subscriberId, sk: claimSk(claim.eventKey), claimedBy: claim.claimedBy, expiresAt: claim.expiresAt };
+export function claimItem(claim: { subscriberId: string; eventKey: string; claimedBy: string; period?: string; expiresAt: number }): Item {
+  const item: Item = { pk: claim.subscriberId, sk: claimSk(claim.eventKey), claimedBy: claim.claimedBy, expiresAt: claim.expiresAt };
+  if (claim.period !== undefined) item.pd = claim.period;
+  return item;
 }
+
+/** Failed attempts at a subscriber's records from one position (bounded attempts, then the quarantine). */
+export const failureSk = (position: string): string => `F#${position}`;
 
 /**
  * Size of an item by the DynamoDB rules: attribute names and strings in UTF-8 bytes; a number about one

@@ -4,13 +4,18 @@
  * Write units come from ReturnConsumedCapacity (AWS and dynalite both return it for successful writes);
  * a refused conditional write still costs units in AWS, so those are computed from the item size.
  */
-import { BatchGetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type {
   ClaimOutcome,
   CountersWrite,
   EventClaim,
+  FailureLedger,
+  HoldOutcome,
+  OutboxClear,
+  RedriveHold,
   StateWrite,
+  StoredClaim,
   StoredCounters,
   StoredUsage,
   UsageStore,
@@ -20,8 +25,10 @@ import { isConditionalCheckFailed } from './dynamo-client.js';
 import {
   STATE_SK,
   claimItem,
+  claimSk,
   countersItem,
   countersSk,
+  failureSk,
   itemSize,
   stateAttributes,
   storedCountersOf,
@@ -32,7 +39,7 @@ import {
 
 const MAX_UNPROCESSED_ROUNDS = 8;
 
-export class DynamoUsageStore implements UsageStore {
+export class DynamoUsageStore implements UsageStore, FailureLedger {
   private readonly documents: DynamoDBDocumentClient;
   private readonly tableName: string;
 
@@ -69,21 +76,117 @@ export class DynamoUsageStore implements UsageStore {
 
   async claim(claim: EventClaim): Promise<ClaimOutcome> {
     const item = claimItem(claim);
+    const values: Record<string, unknown> = { ':me': claim.claimedBy, ':exp': claim.expiresAt, ':pd': claim.period };
+    const holders = ['claimedBy = :me'];
+    if (claim.claimedByLegacy !== undefined) {
+      values[':legacy'] = claim.claimedByLegacy;
+      holders.push('claimedBy = :legacy');
+    }
+    (claim.takesOver ?? []).forEach((hold, i) => {
+      values[`:hold${i}`] = hold;
+      holders.push(`claimedBy = :hold${i}`);
+    });
     try {
+      // An update, not a put: a period recorded by an earlier claim of the same record is kept.
       const out = await this.documents.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk) OR claimedBy = :me',
-          ExpressionAttributeValues: { ':me': claim.claimedBy },
+          Key: { pk: claim.subscriberId, sk: claimSk(claim.eventKey) },
+          UpdateExpression: 'SET claimedBy = :me, expiresAt = :exp, pd = if_not_exists(pd, :pd)',
+          ConditionExpression: `attribute_not_exists(pk) OR ${holders.join(' OR ')}`,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_OLD',
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
-      return { claimed: true, writeUnits: unitsOf(out.ConsumedCapacity, itemSize(item)) };
+      const recorded = out.Attributes?.pd;
+      return {
+        claimed: true,
+        writeUnits: unitsOf(out.ConsumedCapacity, itemSize(item)),
+        ...(typeof recorded === 'string' && { period: recorded }),
+      };
     } catch (e: unknown) {
       if (isConditionalCheckFailed(e)) return { claimed: false, writeUnits: writeUnitsOf(itemSize(item)) };
       throw e;
     }
+  }
+
+  async clearOutbox(clear: OutboxClear): Promise<WriteOutcome> {
+    if (clear.crossingIds.length === 0) return { saved: true, writeUnits: 0 };
+    const names: Record<string, string> = { '#p': 'p', '#v': 'v' };
+    const paths = clear.crossingIds.map((id, i) => {
+      names[`#c${i}`] = id;
+      return `#p.#c${i}`;
+    });
+    const conditions = paths.map((path) => `attribute_exists(${path})`).join(' OR ');
+    const sk = clear.period === undefined ? STATE_SK : countersSk(clear.period);
+    try {
+      const out = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: clear.subscriberId, sk },
+          UpdateExpression: `REMOVE ${paths.join(', ')} ADD #v :one`,
+          ConditionExpression: conditions,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      return { saved: true, writeUnits: out.ConsumedCapacity?.CapacityUnits ?? 1 };
+    } catch (e: unknown) {
+      // None of them is there any more (another writer cleared them first): nothing to do.
+      if (isConditionalCheckFailed(e)) return { saved: false, writeUnits: 1 };
+      throw e;
+    }
+  }
+
+  async readClaim(subscriberId: string, eventKey: string): Promise<StoredClaim | undefined> {
+    const out = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: subscriberId, sk: claimSk(eventKey) }, ConsistentRead: true }),
+    );
+    const item = out.Item;
+    if (item === undefined || typeof item.claimedBy !== 'string') return undefined;
+    return { claimedBy: item.claimedBy, ...(typeof item.pd === 'string' && { period: item.pd }) };
+  }
+
+  async holdForRedrive(hold: RedriveHold): Promise<HoldOutcome> {
+    const values: Record<string, unknown> = { ':me': hold.claimedBy, ':hold': hold.marker, ':exp': hold.expiresAt };
+    let condition = 'attribute_not_exists(pk) OR claimedBy = :me OR claimedBy = :hold';
+    if (hold.claimedByLegacy !== undefined) {
+      values[':legacy'] = hold.claimedByLegacy;
+      condition += ' OR claimedBy = :legacy';
+    }
+    const size = itemSize(claimItem({ subscriberId: hold.subscriberId, eventKey: hold.eventKey, claimedBy: hold.marker, expiresAt: hold.expiresAt }));
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: hold.subscriberId, sk: claimSk(hold.eventKey) },
+          // The hold outlives the quarantine's retention: the later expiry wins.
+          UpdateExpression: 'SET claimedBy = :hold, expiresAt = if_not_exists(expiresAt, :exp)',
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return { held: true, writeUnits: writeUnitsOf(size) };
+    } catch (e: unknown) {
+      if (isConditionalCheckFailed(e)) return { held: false, writeUnits: writeUnitsOf(size) };
+      throw e;
+    }
+  }
+
+  async countFailure(subscriberId: string, position: string, expiresAt: number): Promise<number> {
+    const out = await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: subscriberId, sk: failureSk(position) },
+        UpdateExpression: 'ADD n :one SET expiresAt = :exp',
+        ExpressionAttributeValues: { ':one': 1, ':exp': expiresAt },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const count = out.Attributes?.n;
+    return typeof count === 'number' ? count : 1;
   }
 
   async saveCounters(write: CountersWrite): Promise<WriteOutcome> {

@@ -6,7 +6,7 @@ import {
   type CarrierCommandRequest,
   type CarrierGateway,
 } from '../ports/carrier-gateway.js';
-import { errorNameOf, isTransientAwsError } from '../policy/aws-errors.js';
+import { errorNameOf, isTransientAwsError } from './aws-faults.js';
 
 export const CARRIER_EVENT_SOURCE = 'spendcap';
 export const CARRIER_EVENT_DETAIL_TYPE = 'spendcap.carrier-command';

@@ -6,7 +6,7 @@ import {
   type CarrierCommandRequest,
   type CarrierGateway,
 } from '../ports/carrier-gateway.js';
-import { errorNameOf, isTransientAwsError } from '../policy/aws-errors.js';
+import { errorNameOf, isTransientAwsError } from './aws-faults.js';
 
 /**
  * Credentials of the provisioning endpoint, as a JSON secret: `{ "token": "..." }` (Bearer) or

@@ -6,7 +6,7 @@
  * (its recordIds make that harmless).
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import type { StreamRecordOut, UsageRecordSink } from '../ports/feed-files.js';
+import type { StreamRecordOut, UsageRecordSink } from '../ports/usage-stream.js';
 
 const MAX_RECORDS = 500;
 const MAX_BYTES = 5 * 1024 * 1024 - 64 * 1024;

@@ -5,6 +5,7 @@
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { UsageEvent } from '../domain/model.js';
+import { streamNameOf } from '../ingest/positions.js';
 import type { PublishedUsage, UsagePublisher } from '../ports/usage-publisher.js';
 
 export interface KinesisUsagePublisherOptions {
@@ -19,7 +20,11 @@ export interface KinesisUsagePublisherOptions {
 const MAX_RECORDS = 500;
 
 export class KinesisUsagePublisher implements UsagePublisher {
-  constructor(private readonly options: KinesisUsagePublisherOptions) {}
+  private readonly streamName: string;
+
+  constructor(private readonly options: KinesisUsagePublisherOptions) {
+    this.streamName = streamNameOf('arn' in options.stream ? options.stream.arn : options.stream.name);
+  }
 
   async publish(events: readonly UsageEvent[]): Promise<PublishedUsage[]> {
     const published: PublishedUsage[] = [];
@@ -41,7 +46,7 @@ export class KinesisUsagePublisher implements UsagePublisher {
         const item = pending[i];
         if (item === undefined) return;
         if (result.ErrorCode !== undefined || result.ShardId === undefined || result.SequenceNumber === undefined) refused.push(item);
-        else published.push({ recordId: item.event.recordId, shardId: result.ShardId, sequenceNumber: result.SequenceNumber });
+        else published.push({ recordId: item.event.recordId, stream: this.streamName, shardId: result.ShardId, sequenceNumber: result.SequenceNumber });
       });
       pending = refused;
     }

@@ -1,6 +1,6 @@
 import { SendEmailCommand, type MessageTag, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { EmailRejectedError, EmailTransientError, type EmailSender, type OutboundEmail, type SentEmail } from '../ports/email-sender.js';
-import { errorNameOf, isTransientAwsError } from '../policy/aws-errors.js';
+import { errorNameOf, isTransientAwsError } from './aws-faults.js';
 
 export interface SesEmailSenderOptions {
   readonly client: SESv2Client;

@@ -8,7 +8,7 @@ import {
   type OutboundNotification,
   type SentNotification,
 } from '../ports/notifier.js';
-import { errorNameOf, isTransientAwsError } from '../policy/aws-errors.js';
+import { errorNameOf, isTransientAwsError } from './aws-faults.js';
 
 export interface SnsNotifierOptions {
   readonly client: SNSClient;

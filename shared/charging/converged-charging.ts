@@ -44,7 +44,8 @@ import type { ChargingSession, ChargingStore, CommittedUsage, SessionGrant, Stor
 import type { Clock } from '../ports/clock.js';
 import type { ProfileStore } from '../ports/profile-store.js';
 import type { PublishedUsage, UsagePublisher } from '../ports/usage-publisher.js';
-import { compareSequenceNumbers, type StoredCounters, type UsageStore } from '../ports/usage-store.js';
+import { isAtOrBelow, shardKeyOf } from '../ingest/positions.js';
+import type { StoredCounters, UsageStore } from '../ports/usage-store.js';
 import { jsonResponse, SbiError, type SbiResponse } from '../sbi/http.js';
 import { plmnText } from '../sbi/common-data.js';
 import {
@@ -330,7 +331,8 @@ export class ConvergedCharging {
             chargeMicros: u.estimateMicros,
             allowanceBytes: u.allowanceBytes,
             period,
-            ...(p !== undefined ? { shardId: p.shardId, sequenceNumber: p.sequenceNumber } : {}),
+            // Kept under the key of the watermark that will hold it (per stream and shard).
+            ...(p !== undefined ? { shardId: shardKeyOf(p.stream, p.shardId), sequenceNumber: p.sequenceNumber } : {}),
           };
         }
         let next: Budget = { ...budget, reservations, uncounted };
@@ -468,8 +470,7 @@ function grantsOf(budget: Budget, ref: string, seq: number, period: string): Ses
 /** The counters hold a record once their watermark for its shard is at or past its position. */
 function isCounted(usage: UncountedUsage, counters: StoredCounters | undefined): boolean {
   if (usage.shardId === undefined || usage.sequenceNumber === undefined || counters === undefined) return false;
-  const watermark = counters.applied[usage.shardId];
-  return watermark !== undefined && compareSequenceNumbers(usage.sequenceNumber, watermark) <= 0;
+  return isAtOrBelow(counters.applied, undefined, usage.shardId, usage.sequenceNumber);
 }
 
 function countedOf(counters: PeriodCounters): CountedSpend {

@@ -50,9 +50,10 @@ export const ENV = {
   sbiNotificationQueueUrl: 'SBI_NOTIFICATION_QUEUE_URL',
   /** JSON of the realtime settings (quota sizes, validity, final unit action); see shared/charging/realtime-settings.ts. */
   realtimeSettings: 'REALTIME_SETTINGS',
+  /** JSON of the ingest limits (time and size bounds of a record, attempts); see shared/config/ingest-limits.ts. */
+  ingestLimits: 'INGEST_LIMITS',
   /** Powertools service name. */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
-  /** Usage files: the usage stream the file-ingest function puts records on. */
   /** Usage files: progress of each landed file (DynamoDB). */
   feedLedgerTable: 'FEED_LEDGER_TABLE_NAME',
   /** Usage files: the file-event queue, where large files queue their continuation. */

@@ -55,6 +55,32 @@ export function addCharge(bucket: SpendBucket, chargeMicros: Micros, capped: boo
   };
 }
 
+/**
+ * A counter would leave the range where doubles hold integers exactly (2^53 - 1). Per-record bounds keep
+ * real feeds far from it (shared/domain/bounds.ts); this refuses what gets past them instead of storing
+ * a sum that is no longer exact.
+ */
+export class CounterRangeError extends Error {
+  override readonly name = 'CounterRangeError';
+
+  constructor(readonly counter: string, period: string) {
+    super(`${counter}: the period ${period} total would exceed ${Number.MAX_SAFE_INTEGER}, beyond exact integer arithmetic`);
+  }
+}
+
+function checkRange(after: PeriodCounters, bucketName: SpendBucketName): PeriodCounters {
+  const bucket = after[bucketName];
+  const fields: ReadonlyArray<readonly [string, number]> = [
+    ['dataBytes', after.dataBytes],
+    ['voiceSeconds', after.voiceSeconds],
+    ['smsCount', after.smsCount],
+    [`${bucketName}.chargeMicros`, bucket.chargeMicros],
+  ];
+  // The other counters are parts of these (roaming data, allowance, billable, written off): no larger.
+  for (const [name, value] of fields) if (!Number.isSafeInteger(value)) throw new CounterRangeError(name, after.period);
+  return after;
+}
+
 /** Applies one rated usage event: one new counters object per event, buckets copied only when charged. */
 export function applyRated(counters: PeriodCounters, rated: RatedUsage, profile: SubscriberProfile): PeriodCounters {
   const bucketName = rated.bucket;
@@ -64,7 +90,7 @@ export function applyRated(counters: PeriodCounters, rated: RatedUsage, profile:
     isCapped(counters, profile, bucketName),
     capOf(profile, bucketName).limitMicros,
   );
-  return {
+  return checkRange({
     subscriberId: counters.subscriberId,
     period: counters.period,
     dataBytes: counters.dataBytes + rated.dataBytes,
@@ -79,7 +105,7 @@ export function applyRated(counters: PeriodCounters, rated: RatedUsage, profile:
     eventsApplied: counters.eventsApplied + 1,
     lateEvents: counters.lateEvents,
     lateWrittenOff: counters.lateWrittenOff,
-  };
+  }, bucketName);
 }
 
 /** Applies one rated event that arrived after its period ended: the same counting, and its write-off marked late. */

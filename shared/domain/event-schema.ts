@@ -99,7 +99,7 @@ export function parseCarrierEventJson(text: string): ParseResult<CarrierEvent> {
  * V8 quotes a piece of the text in some JSON errors (`Unexpected token '+', ..."msisdn": +336111"...`); reasons
  * end up in logs and quarantine metadata, where an MSISDN or e-mail address must not appear, so that piece goes.
  */
-function jsonErrorWithoutExcerpt(e: unknown): string {
+export function jsonErrorWithoutExcerpt(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   return message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
 }

@@ -16,7 +16,7 @@ import { applyLateRated, applyRated, emptyCounters, totalChargeMicros } from './
 import type { CarrierEvent, PeriodCounters, PolicyRequest, PolicySettings, RecordPosition, SubscriberProfile } from './model.js';
 import { eventKey } from './model.js';
 import { homePlmnOf, mccOf } from './networks.js';
-import { billingPeriodOf } from './periods.js';
+import { billingPeriodOf, nextPeriodStart } from './periods.js';
 import { bucketOfKind, isRoamingWelcome, thresholdCrossings, withFired } from './policy.js';
 import { rateUsage } from './rating.js';
 
@@ -39,6 +39,11 @@ export interface TimedEvent {
   readonly knownAtMs?: number;
   /** The stream record it came in, carried by the requests it causes. */
   readonly cause?: RecordPosition;
+  /**
+   * The period the event was first counted in, when that is known (a record re-applied after a crash keeps
+   * the period its claim recorded, even if the plan's cycle day or time zone changed since).
+   */
+  readonly period?: string;
 }
 
 export interface AppliedEvents {
@@ -73,6 +78,11 @@ function periodFinder(plan: SubscriberProfile['plan']): (eventMs: number, eventT
   };
 }
 
+/** A period known by its id only: it ends where the current plan's next period starts after it. */
+function recordedPeriod(id: string, plan: SubscriberProfile['plan']): KnownPeriod {
+  return { id, startMs: Date.parse(`${id}T00:00:00Z`), endMs: Date.parse(nextPeriodStart(id, plan)) };
+}
+
 type MutableRequest = { -readonly [K in keyof PolicyRequest]: PolicyRequest[K] };
 
 export function applyEvents(
@@ -92,9 +102,10 @@ export function applyEvents(
   let latestEventMs = state.latestEventMs;
   let lateEvents = 0;
 
-  for (const { event, knownAtMs, cause } of events) {
+  for (const { event, knownAtMs, cause, period: recorded } of events) {
     const eventMs = Date.parse(event.eventTime);
-    const found = periodOf(eventMs, event.eventTime);
+    let found = periodOf(eventMs, event.eventTime);
+    if (recorded !== undefined && recorded !== found.id) found = recordedPeriod(recorded, profile.plan);
     const period = found.id;
     const ended = knownAtMs !== undefined && knownAtMs >= found.endMs;
     const servingPlmn = event.servingPlmn;

@@ -27,18 +27,8 @@ import { DelayHistogram } from './delay-histogram.js';
 import { VersionGone } from './file-errors.js';
 
 export { VersionGone };
-import type {
-  BadLine,
-  FeedFileRef,
-  FeedMetrics,
-  FeedReport,
-  FileLedger,
-  FileProgress,
-  FeedFileSource,
-  FileQuarantine,
-  StreamRecordOut,
-  UsageRecordSink,
-} from '../ports/feed-files.js';
+import type { BadLine, FeedFileRef, FeedMetrics, FeedReport, FileLedger, FileProgress, FeedFileSource, FileQuarantine } from '../ports/feed-files.js';
+import type { StreamRecordOut, UsageRecordSink } from '../ports/usage-stream.js';
 
 export interface IngestFileDeps {
   /** The validated mapping of a feed by name; undefined when no feed of that name is configured. */

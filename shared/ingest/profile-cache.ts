@@ -5,7 +5,7 @@
  * Unknown subscribers are not cached: a profile provisioned a moment later must be seen at once.
  */
 import type { SubscriberProfile } from '../domain/model.js';
-import type { ProfileStore } from '../ports/profile-store.js';
+import type { ProfileLookup, ProfileStore } from '../ports/profile-store.js';
 
 export class CachedProfiles implements Pick<ProfileStore, 'getMany'> {
   private readonly entries = new Map<string, { profile: SubscriberProfile; until: number }>();
@@ -27,7 +27,7 @@ export class CachedProfiles implements Pick<ProfileStore, 'getMany'> {
     this.capacity = options.capacity ?? 50_000;
   }
 
-  async getMany(subscriberIds: readonly string[]): Promise<ReadonlyMap<string, SubscriberProfile>> {
+  async getMany(subscriberIds: readonly string[]): Promise<ProfileLookup> {
     const now = this.now();
     const found = new Map<string, SubscriberProfile>();
     const missing: string[] = [];
@@ -36,9 +36,9 @@ export class CachedProfiles implements Pick<ProfileStore, 'getMany'> {
       if (entry !== undefined && entry.until > now) found.set(id, entry.profile);
       else missing.push(id);
     }
-    if (missing.length === 0) return found;
+    if (missing.length === 0) return { profiles: found, unusable: new Map() };
     const loaded = await this.store.getMany(missing);
-    for (const [id, profile] of loaded) {
+    for (const [id, profile] of loaded.profiles) {
       found.set(id, profile);
       if (this.ttlMs <= 0) continue;
       this.entries.delete(id);
@@ -49,6 +49,7 @@ export class CachedProfiles implements Pick<ProfileStore, 'getMany'> {
       if (oldest.done === true) break;
       this.entries.delete(oldest.value);
     }
-    return found;
+    // An unusable profile is not cached: once fixed, it must be used at once.
+    return { profiles: found, unusable: loaded.unusable };
   }
 }

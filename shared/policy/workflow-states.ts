@@ -40,7 +40,7 @@ export const POLICY_ERRORS = {
   unknownSubscriber: 'UnknownSubscriberError',
   /** Another execution holds the subscriber's line: wait and retry. */
   lineBusy: 'LineBusyError',
-  /** DynamoDB / service errors that outlasted the SDK's retries (see shared/policy/aws-errors.ts). */
+  /** DynamoDB / service errors that outlasted the SDK's retries (see shared/adapters/aws-faults.ts). */
   transient: 'PolicyTransientError',
   lineFailed: 'LineReconcileFailed',
   notificationFailed: 'NotificationFailed',

@@ -65,17 +65,6 @@ export interface FileLedger {
   save(progress: FileProgress, expectedVersion: number): Promise<boolean>;
 }
 
-/** One record for the usage stream. */
-export interface StreamRecordOut {
-  readonly partitionKey: string;
-  readonly data: string;
-}
-
-/** Puts records on the usage stream (Kinesis). Resolves once every record is accepted; throws otherwise. */
-export interface UsageRecordSink {
-  put(records: readonly StreamRecordOut[]): Promise<void>;
-}
-
 export interface BadLine {
   readonly line: number;
   readonly reason: string;

@@ -12,12 +12,20 @@ export class RevisionConflictError extends Error {
   override readonly name = 'RevisionConflictError';
 }
 
+/** The profiles of a set of subscribers, as ingest reads them. */
+export interface ProfileLookup {
+  /** The ids that have a valid profile (unknown ids are simply absent). */
+  readonly profiles: ReadonlyMap<string, SubscriberProfile>;
+  /** Ids whose stored profile no longer validates, with the reason (naming the field). */
+  readonly unusable: ReadonlyMap<string, string>;
+}
+
 /** Subscriber profiles (subscriber.v1, defaults applied). Used by ingest (read) and the API (read/write). */
 export interface ProfileStore {
   get(subscriberId: string): Promise<SubscriberProfile | undefined>;
   getVersioned(subscriberId: string): Promise<VersionedProfile | undefined>;
-  /** Profiles of the ids that exist, by subscriber id (unknown ids are simply absent). */
-  getMany(subscriberIds: readonly string[]): Promise<ReadonlyMap<string, SubscriberProfile>>;
+  /** Profiles of the ids that exist; a stored profile that no longer validates is reported, not thrown. */
+  getMany(subscriberIds: readonly string[]): Promise<ProfileLookup>;
   /**
    * Creates or replaces a profile and answers its new revision. With `expectedRevision` (0 = must not
    * exist yet) the write happens only if the stored revision is that one, else `RevisionConflictError`.

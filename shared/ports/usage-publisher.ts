@@ -3,6 +3,8 @@ import type { StreamPosition } from './usage-store.js';
 
 export interface PublishedUsage extends StreamPosition {
   readonly recordId: string;
+  /** The stream's name: watermarks are kept per stream and shard. */
+  readonly stream: string;
 }
 
 /**

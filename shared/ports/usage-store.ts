@@ -6,11 +6,11 @@ import type { PeriodCounters, PolicyRequest } from '../domain/model.js';
  */
 export interface StreamPosition {
   readonly shardId: string;
-  /** Kinesis sequence number: a decimal string of up to 128 digits (compare with `compareSequenceNumbers`). */
+  /** Kinesis sequence number: a decimal string of up to 128 digits (ordered by `compareSequenceNumbers` in shared/ingest/positions.ts). */
   readonly sequenceNumber: string;
 }
 
-/** Highest sequence number applied to one item, by shard id. */
+/** Highest sequence number applied to one item, by `<stream>:<shardId>` (bare shard ids in items written before streams were named). */
 export type Watermarks = Readonly<Record<string, string>>;
 
 /** One billing period's counters as stored, with what makes their update exactly once. */
@@ -48,8 +48,20 @@ export interface StoredUsage {
 export interface EventClaim {
   readonly subscriberId: string;
   readonly eventKey: string;
-  /** `<shardId>/<sequenceNumber>`: the same record may claim again (redelivery after a crash), no other may. */
+  /**
+   * `<stream>:<shardId>/<sequenceNumber>`: the same record may claim again (redelivery after a crash), no
+   * other may.
+   */
   readonly claimedBy: string;
+  /** The same record as named before streams were part of positions (`<shardId>/<sequenceNumber>`). */
+  readonly claimedByLegacy?: string;
+  /**
+   * Holds for redrive (see `FailureLedger.holdForRedrive`) this claim may take over: the record's own (left
+   * by a quarantine that could not be stored), and for a redriven record its original's.
+   */
+  readonly takesOver?: readonly string[];
+  /** The period the record is counted in: recorded, so that a re-claim by the same record keeps it. */
+  readonly period: string;
   /** Epoch seconds (DynamoDB TTL). */
   readonly expiresAt: number;
 }
@@ -58,6 +70,42 @@ export interface ClaimOutcome {
   /** false: another record (a carrier duplicate) holds the key. */
   readonly claimed: boolean;
   readonly writeUnits: number;
+  /** When the same record had claimed the key before: the period it recorded then. */
+  readonly period?: string;
+}
+
+/** Who holds an event key, as stored. */
+export interface StoredClaim {
+  readonly claimedBy: string;
+  readonly period?: string;
+}
+
+/**
+ * A record sent to the quarantine keeps its event key held under a marker, so that only its redrive
+ * counts it: a stream redelivery of the same record then finds the key held and changes nothing.
+ */
+export interface RedriveHold {
+  readonly subscriberId: string;
+  readonly eventKey: string;
+  /** The record's own claim name (and its legacy form): its claim, if it made one, becomes the hold. */
+  readonly claimedBy: string;
+  readonly claimedByLegacy?: string;
+  /** The marker the redriven record presents (`takesOver`). */
+  readonly marker: string;
+  readonly expiresAt: number;
+}
+
+export interface HoldOutcome {
+  /** false: another record holds the key (the quarantined record is a carrier duplicate of it). */
+  readonly held: boolean;
+  readonly writeUnits: number;
+}
+
+/** Outbox entries known started: removed from one item (the STATE item when `period` is absent). */
+export interface OutboxClear {
+  readonly subscriberId: string;
+  readonly period?: string;
+  readonly crossingIds: readonly string[];
 }
 
 export interface CountersWrite {
@@ -94,10 +142,25 @@ export interface UsageStore {
   claim(claim: EventClaim): Promise<ClaimOutcome>;
   saveCounters(write: CountersWrite): Promise<WriteOutcome>;
   saveState(write: StateWrite): Promise<WriteOutcome>;
+  /**
+   * Removes started requests from an item's outbox, bumping its version (a writer that read the item
+   * before reloads instead of writing them back). Nothing to do when the item has none of them.
+   */
+  clearOutbox(clear: OutboxClear): Promise<WriteOutcome>;
 }
 
-/** Orders Kinesis sequence numbers (decimal strings without leading zeros, longer than a double holds). */
-export function compareSequenceNumbers(a: string, b: string): number {
-  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * The usage table as ingest uses it when records fail: bounded attempts and holds for redrive. Rarely
+ * called (only on the failure path), so kept apart from the hot path's port.
+ */
+export interface FailureLedger {
+  /** Strongly consistent read of who holds an event key. */
+  readClaim(subscriberId: string, eventKey: string): Promise<StoredClaim | undefined>;
+  /** Holds the event key for the record's redrive, unless another record holds it. */
+  holdForRedrive(hold: RedriveHold): Promise<HoldOutcome>;
+  /**
+   * Counts one more failed attempt at a subscriber's records starting at `position` and answers the
+   * count: how ingest bounds the attempts at a record that fails for an unexpected reason.
+   */
+  countFailure(subscriberId: string, position: string, expiresAt: number): Promise<number>;
 }

@@ -84,11 +84,29 @@ describe('ingest: Kinesis event source mapping', () => {
       Environment: { Variables: Match.objectLike({ [ENV.quarantineQueueUrl]: { Ref: quarantineId } }) },
     });
     expect(Object.keys(quarantine).sort()).toEqual([logicalIdOf(stack.ingest.failedBatchQueue), quarantineId].sort());
-    for (const queue of Object.values(quarantine)) {
-      expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 5 });
+    for (const [id, queue] of Object.entries(quarantine)) {
+      // The quarantine is read by every dry run of the redrive: it tolerates many receives.
+      const receives = id === quarantineId ? 100 : 5;
+      expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: receives });
       expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
       expect(queue.DeletionPolicy).toBe('Retain');
     }
+  });
+
+  it('hands ingest its limits (time and size bounds, attempts) from the deployment config, and keeps the quarantine as long as asked', () => {
+    // Arrange
+    const { stack: tuned } = buildStack({ ingest: { limits: { maxAheadSeconds: 600, duplicateWindowDays: 60 }, quarantineRetentionDays: 7 } });
+    const tunedTemplate = Template.fromStack(tuned);
+
+    // Act
+    const variables = tunedTemplate.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { [ENV.ingestLimits]: Match.anyValue() } } } });
+
+    // Assert: ingest and the redrive judge records by the same limits
+    expect(Object.keys(variables).sort()).toEqual([logicalIdOf(tuned.ingest.function), logicalIdOf(tuned.redrive.function)].sort());
+    for (const fn of Object.values(variables)) {
+      expect(JSON.parse(fn.Properties.Environment.Variables[ENV.ingestLimits] as string)).toMatchObject({ maxAheadSeconds: 600, duplicateWindowDays: 60, maxRecordAttempts: 3 });
+    }
+    tunedTemplate.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 7 * 24 * 3600, VisibilityTimeout: 900 });
   });
 });
 
@@ -181,8 +199,8 @@ describe('store', () => {
 describe('functions', () => {
   it('run Node.js 22 on arm64 with active tracing, source maps, their own log group and the validated settings', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    // ingest, five policy tasks, the self-care API and the inbound SMS keyword.
-    expect(functions).toHaveLength(8);
+    // ingest, five policy tasks, the self-care API, the inbound SMS keyword and the quarantine redrive.
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       const { Runtime, Architectures, TracingConfig, Environment, LoggingConfig, MemorySize, Timeout } = fn.Properties;
       expect(Runtime).toBe('nodejs22.x');
@@ -224,7 +242,7 @@ describe('IAM least privilege', () => {
     const auditId = logicalIdOf(stack.store.auditTable);
     const writes = statements.filter((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
     expect(writes).toHaveLength(1);
-    expect(actionsOf(writes[0]!).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(actionsOf(writes[0]!).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     const onProfiles = statements.filter((s) => mentions(s, profilesId));
     expect(allActions(onProfiles).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
     expect(mentions(writes[0]!, usageId)).toBe(true);
@@ -333,6 +351,27 @@ describe('IAM least privilege', () => {
     ]);
   });
 
+  it('lets the redrive read the quarantine and put records on the stream, and read (never write) claims and profiles', () => {
+    // Arrange
+    const statements = roleStatements(stack.redrive.function.role as never);
+    const actions = allActions(statements);
+
+    // Assert
+    for (const forbidden of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'states:StartExecution', 'sns:Publish', 'sqs:SendMessage']) {
+      expect(actions).not.toContain(forbidden);
+    }
+    expect(actions.some((a) => a.includes('*'))).toBe(false);
+    const quarantineArn = { 'Fn::GetAtt': [logicalIdOf(stack.ingest.quarantineQueue), 'Arn'] };
+    const consumes = statements.filter((s) => actionsOf(s).includes('sqs:ReceiveMessage'));
+    expect(consumes.flatMap(resourcesOf)).toEqual([quarantineArn]);
+    expect(actionsOf(consumes[0]!).sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage']);
+    const puts = statements.filter((s) => actionsOf(s).includes('kinesis:PutRecords'));
+    expect(puts.flatMap(resourcesOf)).toEqual([{ 'Fn::GetAtt': [logicalIdOf(stack.stream.stream), 'Arn'] }]);
+    expect(allActions(statements.filter((s) => mentions(s, logicalIdOf(stack.store.usageTable))))).toEqual(['dynamodb:GetItem']);
+    expect(allActions(statements.filter((s) => mentions(s, logicalIdOf(stack.store.profilesTable))))).toEqual(['dynamodb:BatchGetItem']);
+    template.hasOutput('RedriveFunctionName', { Value: { Ref: logicalIdOf(stack.redrive.function) } });
+  });
+
   it('sweeps overdue bars every 15 minutes through the sparse index only, starting the workflow and nothing else', () => {
     const sweep = stack.functions.SweepOverdueBars!;
     const statements = roleStatements(sweep.role as never);
@@ -378,6 +417,12 @@ describe('monitoring', () => {
     expect(onQueue(stack.ingest.deadLetterQueue)).toHaveLength(1);
     expect(onQueue(stack.notifications.deadLetterQueue)).toHaveLength(1);
     expect(onQueue(stack.ingest.quarantineQueue)).toHaveLength(1);
+    expect(alarms.filter((a) => a.MetricName === 'ApproximateAgeOfOldestMessage')).toEqual([
+      expect.objectContaining({
+        Threshold: 72 * 3600,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(stack.ingest.quarantineQueue), 'QueueName'] } }],
+      }),
+    ]);
     for (const fn of Object.values(stack.functions)) {
       const dims = JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalIdOf(fn) } }]);
       expect(onMetric('AWS/Lambda', 'Errors').filter((a) => JSON.stringify(a.Dimensions) === dims).length).toBeGreaterThanOrEqual(1);

@@ -13,7 +13,7 @@ import { reportPeriods } from '../../local/replay-report.js';
 import { startEmulators, type LocalEmulators } from '../../local/emulators.js';
 import { compileMapping } from '../../shared/feeds/map-line.js';
 import type { FeedMapping } from '../../shared/feeds/mapping-schema.js';
-import type { StreamRecordOut, UsageRecordSink } from '../../shared/ports/feed-files.js';
+import type { StreamRecordOut, UsageRecordSink } from '../../shared/ports/usage-stream.js';
 import {
   cdrFile,
   cdrProfiles,
@@ -91,6 +91,7 @@ async function countersOfCleanPass(records: readonly string[], profiles: readonl
   const usage = new MemoryUsageStore(false);
   const ingest = createIngestHandler({
     usage,
+    ledger: usage,
     profiles: new MemoryProfiles(new Map(profiles.map((p) => [p.subscriberId, p]))),
     quarantine: new MemoryQuarantine(),
     workflows: new RecordingWorkflowStarter(),

@@ -27,7 +27,7 @@ import { createHandler, type IngestHandler } from '../../functions/ingest-events
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
 import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
-import { compareSequenceNumbers } from '../../shared/ports/usage-store.js';
+import { compareSequenceNumbers } from '../../shared/ingest/positions.js';
 import { Crash, invoke, oracle, SETTINGS, story, type Story } from './ingest-support.js';
 
 let tables: LocalTables;
@@ -53,6 +53,7 @@ function rig(workflows: PolicyWorkflowStarter, store: UsageStore = usage): Rig {
   const results: IngestResult[] = [];
   const handler = createHandler({
     usage: store,
+    ledger: usage,
     profiles,
     quarantine: new MemoryQuarantine(),
     workflows,
@@ -162,6 +163,7 @@ describe('ingest is exactly once', () => {
       load: (id, periods) => usage.load(id, periods),
       claim: (c) => usage.claim(c),
       saveState: (w) => usage.saveState(w),
+      clearOutbox: (c) => usage.clearOutbox(c),
       saveCounters: async (w) => {
         if (!throttled && w.counters.subscriberId === s.ids.home) {
           throttled = true;

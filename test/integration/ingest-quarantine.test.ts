@@ -73,6 +73,7 @@ describe('bad events go to the quarantine and the rest of the batch applies', ()
     const results: IngestResult[] = [];
     const handler = createHandler({
       usage,
+      ledger: usage,
       profiles,
       quarantine,
       workflows: new RecordingWorkflowStarter(),
@@ -89,7 +90,8 @@ describe('bad events go to the quarantine and the rest of the batch applies', ()
     const json = bySeq.get(bad.json?.sequenceNumber);
     expect(json?.reason).toMatch(/^not valid JSON/);
     expect(json?.raw).toBe(bad.json?.payload);
-    expect(json?.position).toEqual({ shardId: SHARD, sequenceNumber: bad.json?.sequenceNumber });
+    expect(json?.position).toEqual({ stream: 'usage', shardId: SHARD, sequenceNumber: bad.json?.sequenceNumber, arrivalTime: expect.any(Number) });
+    expect(json?.fault).toBe('record');
     const schema = bySeq.get(bad.schema?.sequenceNumber);
     expect(schema?.reason).toContain('volumeBytes');
     expect(schema?.recordId).toBe('neg');
@@ -112,7 +114,7 @@ describe('bad events go to the quarantine and the rest of the batch applies', ()
         await kept.reject(items);
       },
     };
-    const handler = createHandler({ usage, profiles, quarantine: flaky, workflows: new RecordingWorkflowStarter(), settings: SETTINGS });
+    const handler = createHandler({ usage, ledger: usage, profiles, quarantine: flaky, workflows: new RecordingWorkflowStarter(), settings: SETTINGS });
     const { inputs, bad } = batchFor(subscriberId);
 
     const response = await handler(kinesisEventOf(inputs));

@@ -39,7 +39,7 @@ describe('the line item beside the STATE item', () => {
     await profiles.put(profileOf({ subscriberId, msisdn: '+33677777777', plan: { dataAllowanceBytes: 1_000_000_000 } }));
     const bars = new DynamoBarStore({ client: tables.documents, tableName: tables.usageTable });
     const starter = new RecordingWorkflowStarter();
-    const handler = createHandler({ usage, profiles, quarantine: new MemoryQuarantine(), workflows: starter, settings: SETTINGS });
+    const handler = createHandler({ usage, ledger: usage, profiles, quarantine: new MemoryQuarantine(), workflows: starter, settings: SETTINGS });
     const attach = (n: number, plmn: string) => ({
       shardId: SHARD,
       sequenceNumber: sequenceNumberOf(n),
@@ -68,8 +68,8 @@ describe('DynamoProfileStore', () => {
     const one = await profiles.get('pstore-7');
     await profiles.delete('pstore-7');
 
-    expect(many.size).toBe(130);
-    expect(many.get('pstore-129')?.plan.dataAllowanceBytes).toBe(129);
+    expect(many.profiles.size).toBe(130);
+    expect(many.profiles.get('pstore-129')?.plan.dataAllowanceBytes).toBe(129);
     expect(one?.plan).toEqual({ dataAllowanceBytes: 7, monthlyFeeMicros: 0, billingCycleDay: 1, timeZone: 'Europe/Paris' });
     expect(await profiles.get('pstore-7')).toBeUndefined();
   });

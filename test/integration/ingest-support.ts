@@ -81,7 +81,7 @@ export function story(prefix: string, options: { shardId?: string; firstSequence
   return {
     profiles,
     ids: { roamer, home, boundary },
-    inputs: events.map((payload) => ({ shardId, sequenceNumber: sequenceNumberOf(seq++), payload, arrivalTime: 1_790_000_000 })),
+    inputs: events.map((payload) => ({ shardId, sequenceNumber: sequenceNumberOf(seq++), payload })),
   };
 }
 
@@ -116,13 +116,21 @@ export interface Expected {
   readonly uniqueEvents: number;
 }
 
-/** What exactly-once means: the pure domain applied once to each unique event, in stream order. */
-export function oracle(inputs: readonly StreamInput[], profiles: readonly SubscriberProfile[]): Expected {
+/**
+ * What exactly-once means: the pure domain applied once to each unique valid event, in stream order (in the
+ * period `periodOf` says it was counted in, when a plan change makes that a matter of which delivery came first).
+ */
+export function oracle(
+  inputs: readonly StreamInput[],
+  profiles: readonly SubscriberProfile[],
+  options: { readonly valid?: (event: CarrierEvent) => boolean; readonly periodOf?: (event: CarrierEvent) => string | undefined } = {},
+): Expected {
   const bySubscriber = new Map<string, CarrierEvent[]>();
   const seen = new Set<string>();
   for (const input of inputs) {
     if (typeof input.payload === 'string') continue;
     const e = input.payload;
+    if (options.valid !== undefined && !options.valid(e)) continue;
     const key = `${e.subscriberId}\u0000${e.type}\u0000${eventKey(e)}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -132,7 +140,11 @@ export function oracle(inputs: readonly StreamInput[], profiles: readonly Subscr
   const requests: PolicyRequest[] = [];
   for (const profile of profiles) {
     const events = bySubscriber.get(profile.subscriberId) ?? [];
-    const applied = applyEvents({ counters: new Map() }, events.map((event) => ({ event })), profile, SETTINGS);
+    const timed = events.map((event) => {
+      const period = options.periodOf?.(event);
+      return period === undefined ? { event } : { event, period };
+    });
+    const applied = applyEvents({ counters: new Map() }, timed, profile, SETTINGS);
     counters.set(profile.subscriberId, new Map(applied.counters));
     requests.push(...applied.requests);
   }
@@ -168,6 +180,10 @@ export class Crash {
       saveState: async (w) => {
         this.tick();
         return inner.saveState(w);
+      },
+      clearOutbox: async (c) => {
+        this.tick();
+        return inner.clearOutbox(c);
       },
     };
   }

@@ -12,7 +12,7 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 });
 
-import { createHandler as createIngestHandler } from '../../functions/ingest-events/handler.js';
+import { createHandler as createIngestHandler, withLedger } from '../../functions/ingest-events/handler.js';
 import { startEmulators, type LocalEmulators } from '../../local/emulators.js';
 import { startRealtimeServer, type RealtimeServer } from '../../local/realtime-server.js';
 import { PcfSimulator, SmfSimulator } from '../../local/sbi-simulator.js';
@@ -60,7 +60,7 @@ beforeAll(async () => {
   });
   // The one pipeline: the charging function's usage is counted by the real ingest, from the stream.
   const ingest = createIngestHandler({
-    usage: new DynamoUsageStore({ client: documents, tableName: emulators.tableNames.usage }),
+    ...withLedger(new DynamoUsageStore({ client: documents, tableName: emulators.tableNames.usage })),
     profiles,
     quarantine: new MemoryQuarantine(),
     workflows: starts,

@@ -4,17 +4,8 @@
  * DynamoDB one, a sink that can die part-way through a put, and a quarantine that keeps what it is given.
  */
 import { VersionGone } from '../../shared/feeds/file-errors.js';
-import type {
-  BadLine,
-  FeedFileInfo,
-  FeedFileRef,
-  FeedFileSource,
-  FileLedger,
-  FileProgress,
-  FileQuarantine,
-  StreamRecordOut,
-  UsageRecordSink,
-} from '../../shared/ports/feed-files.js';
+import type { BadLine, FeedFileInfo, FeedFileRef, FeedFileSource, FileLedger, FileProgress, FileQuarantine } from '../../shared/ports/feed-files.js';
+import type { StreamRecordOut, UsageRecordSink } from '../../shared/ports/usage-stream.js';
 
 export class MemoryFileSource implements FeedFileSource {
   readonly files = new Map<string, { body: Buffer; lastModifiedMs: number }>();

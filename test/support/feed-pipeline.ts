@@ -19,7 +19,7 @@ import type { FileOutcome } from '../../shared/feeds/ingest-file.js';
 import type { FeedMapping } from '../../shared/feeds/mapping-schema.js';
 import { MemoryUsageStore } from './memory-usage-store.js';
 import { MemoryProfiles, MemoryQuarantine, RecordingWorkflowStarter } from './ingest-harness.js';
-import type { UsageRecordSink } from '../../shared/ports/feed-files.js';
+import type { UsageRecordSink } from '../../shared/ports/usage-stream.js';
 import { kinesisRecord } from '../../local/kinesis-event.js';
 import { RecordingContinuations, RecordingFeedMetrics } from './feed-files.js';
 import type { LocalS3 } from './local-s3.js';
@@ -102,6 +102,7 @@ export async function ingestRecords(
   let duplicates = 0;
   const ingest = createIngestHandler({
     usage,
+    ledger: usage,
     profiles: new MemoryProfiles(new Map(profiles.map((p) => [p.subscriberId, p]))),
     quarantine,
     workflows: new RecordingWorkflowStarter(),

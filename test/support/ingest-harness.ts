@@ -27,18 +27,19 @@ import { parseSubscriberProfile } from '../../shared/domain/subscriber-schema.js
 import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
 import type { PolicyRequest } from '../../shared/domain/model.js';
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
-import type { ProfileStore } from '../../shared/ports/profile-store.js';
+import type { ProfileLookup, ProfileStore } from '../../shared/ports/profile-store.js';
 import type {
   ClaimOutcome,
   CountersWrite,
+  FailureLedger,
+  HoldOutcome,
   StoredCounters,
   StoredUsage,
   UsageStore,
   WriteOutcome,
 } from '../../shared/ports/usage-store.js';
 import type { Quarantine, RejectedInput } from '../../shared/ports/quarantine.js';
-import { ingestBatch, type IngestStats, type StreamRecord } from '../../shared/ingest/ingest-batch.js';
-import { StartedRequests } from '../../shared/ingest/started-requests.js';
+import { emptyStats, ingestBatch, type IngestStats, type StreamRecord } from '../../shared/ingest/ingest-batch.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Local tables
@@ -146,15 +147,20 @@ export class MemoryQuarantine implements Quarantine {
 
 export class MemoryProfiles implements Pick<ProfileStore, 'getMany'> {
   reads = 0;
+  /** Stored profiles that no longer validate, by id, with their reason. */
+  readonly unusable = new Map<string, string>();
   constructor(private readonly profiles: ReadonlyMap<string, SubscriberProfile>) {}
-  async getMany(ids: readonly string[]): Promise<ReadonlyMap<string, SubscriberProfile>> {
+  async getMany(ids: readonly string[]): Promise<ProfileLookup> {
     this.reads += 1;
     const found = new Map<string, SubscriberProfile>();
+    const unusable = new Map<string, string>();
     for (const id of ids) {
       const profile = this.profiles.get(id);
-      if (profile !== undefined) found.set(id, profile);
+      const reason = this.unusable.get(id);
+      if (reason !== undefined) unusable.set(id, reason);
+      else if (profile !== undefined) found.set(id, profile);
     }
-    return found;
+    return { profiles: found, unusable };
   }
 }
 
@@ -163,7 +169,7 @@ export class MemoryProfiles implements Pick<ProfileStore, 'getMany'> {
  * use case does its real work on real state) and accepts every claim without keeping it, so that the
  * measurement is not a measurement of a growing in-memory table and its garbage collection.
  */
-export class StubUsageStore implements UsageStore {
+export class StubUsageStore implements UsageStore, FailureLedger {
   private readonly latest = new Map<string, Map<string, StoredCounters>>();
 
   async load(subscriberId: string, periods: readonly string[]): Promise<StoredUsage> {
@@ -195,6 +201,26 @@ export class StubUsageStore implements UsageStore {
   async saveState(): Promise<WriteOutcome> {
     return { saved: true, writeUnits: 1 };
   }
+
+  async clearOutbox(): Promise<WriteOutcome> {
+    return { saved: true, writeUnits: 1 };
+  }
+
+  async readClaim(): Promise<undefined> {
+    return undefined;
+  }
+
+  async holdForRedrive(): Promise<HoldOutcome> {
+    return { held: true, writeUnits: 1 };
+  }
+
+  async countFailure(): Promise<number> {
+    return 1;
+  }
+}
+
+function withStubLedger(store: StubUsageStore): { usage: StubUsageStore; ledger: StubUsageStore } {
+  return { usage: store, ledger: store };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -298,9 +324,9 @@ export async function measureIngest(options: MeasureIngestOptions): Promise<Inge
     let counting = false;
     // Loaded here, not at the top: the handler brings the X-Ray SDK (through the Powertools tracer),
     // whose promise-tracking async hook would otherwise weigh on measureIngestCpu in the same process.
-    const { createHandler } = await import('../../functions/ingest-events/handler.js');
+    const { createHandler, withLedger } = await import('../../functions/ingest-events/handler.js');
     const handler = createHandler({
-      usage: new DynamoUsageStore({ client: tables.documents, tableName: tables.usageTable }),
+      ...withLedger(new DynamoUsageStore({ client: tables.documents, tableName: tables.usageTable })),
       profiles,
       quarantine: new MemoryQuarantine(),
       workflows: new RecordingWorkflowStarter(),
@@ -366,12 +392,11 @@ export async function measureIngestCpu(
   });
   const profiles = new MemoryProfiles(new Map(subscribers.map((id) => [id, benchProfile(id)])));
   const deps = {
-    usage: new StubUsageStore(),
+    ...withStubLedger(new StubUsageStore()),
     profiles,
     quarantine: new MemoryQuarantine(),
     workflows: new RecordingWorkflowStarter(),
     settings: DEFAULT_SETTINGS,
-    started: new StartedRequests(),
   };
   // Records arrive base64-encoded; decoding them is part of the work measured.
   const all = batches.map((batch) => kinesisEventOf(batch).Records);
@@ -398,7 +423,7 @@ export async function measureIngestCpu(
       for (const k of Object.keys(a) as Array<keyof IngestStats>) a[k] += s[k];
       return a;
     },
-    { records: 0, applied: 0, duplicates: 0, redelivered: 0, rejected: 0, crossings: 0, lateEvents: 0, starts: 0, writeUnits: 0, conflicts: 0, failedSubscribers: 0 },
+    emptyStats(),
   );
   return { events, elapsedMs, eventsPerSecond: (events / elapsedMs) * 1000, cpuMs, eventsPerCpuSecond: (events / cpuMs) * 1000, stats: merged };
 }

@@ -7,7 +7,7 @@ import type { LineBars } from '../../shared/domain/caps.js';
 import type { Bar, SpendBucketName, SubscriberProfile } from '../../shared/domain/model.js';
 import type { ActionKey, AuditEntry, AuditLog } from '../../shared/ports/audit-log.js';
 import type { BarStore, LineState, OverdueLine, PendingCommand } from '../../shared/ports/bar-store.js';
-import { RevisionConflictError, type ProfileStore, type VersionedProfile } from '../../shared/ports/profile-store.js';
+import { RevisionConflictError, type ProfileLookup, type ProfileStore, type VersionedProfile } from '../../shared/ports/profile-store.js';
 
 interface LineItem {
   bars: { [B in SpendBucketName]?: Bar };
@@ -130,13 +130,13 @@ export class MemoryProfileStore implements ProfileStore {
     return this.byId.get(subscriberId);
   }
 
-  async getMany(subscriberIds: readonly string[]): Promise<ReadonlyMap<string, SubscriberProfile>> {
+  async getMany(subscriberIds: readonly string[]): Promise<ProfileLookup> {
     const found = new Map<string, SubscriberProfile>();
     for (const id of subscriberIds) {
       const p = this.byId.get(id);
       if (p !== undefined) found.set(id, p.profile);
     }
-    return found;
+    return { profiles: found, unusable: new Map() };
   }
 
   async put(profile: SubscriberProfile, expectedRevision?: number): Promise<number> {

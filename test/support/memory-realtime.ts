@@ -136,13 +136,16 @@ export class MemoryStream implements UsagePublisher {
   readonly records: Array<{ readonly event: UsageEvent; readonly shardId: string; readonly sequenceNumber: string }> = [];
   private next = 1;
 
-  constructor(readonly shardId = 'shardId-000000000000') {}
+  constructor(
+    readonly shardId = 'shardId-000000000000',
+    readonly stream = 'usage',
+  ) {}
 
   async publish(events: readonly UsageEvent[]): Promise<PublishedUsage[]> {
     return events.map((event) => {
       const sequenceNumber = sequenceNumberOf(this.next++);
       this.records.push({ event, shardId: this.shardId, sequenceNumber });
-      return { recordId: event.recordId, shardId: this.shardId, sequenceNumber };
+      return { recordId: event.recordId, stream: this.stream, shardId: this.shardId, sequenceNumber };
     });
   }
 }

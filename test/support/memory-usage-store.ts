@@ -6,7 +6,12 @@ import type {
   ClaimOutcome,
   CountersWrite,
   EventClaim,
+  FailureLedger,
+  HoldOutcome,
+  OutboxClear,
+  RedriveHold,
   StateWrite,
+  StoredClaim,
   StoredCounters,
   StoredUsage,
   UsageStore,
@@ -15,6 +20,8 @@ import type {
 import {
   STATE_SK,
   claimItem,
+  claimSk,
+  failureSk,
   countersItem,
   countersSk,
   itemSize,
@@ -25,7 +32,7 @@ import {
   type Item,
 } from '../../shared/adapters/dynamo-usage-store-items.js';
 
-export class MemoryUsageStore implements UsageStore {
+export class MemoryUsageStore implements UsageStore, FailureLedger {
   readonly items = new Map<string, Item>();
   /** When false, write units are not computed (pure CPU measurement of the use case). */
   constructor(private readonly countUnits = true) {}
@@ -45,13 +52,53 @@ export class MemoryUsageStore implements UsageStore {
   }
 
   async claim(claim: EventClaim): Promise<ClaimOutcome> {
-    const item = claimItem(claim);
-    const key = this.key(claim.subscriberId, String(item.sk));
+    const key = this.key(claim.subscriberId, claimSk(claim.eventKey));
     const existing = this.items.get(key);
+    const recorded = typeof existing?.pd === 'string' ? existing.pd : undefined;
+    const item = claimItem({ ...claim, period: recorded ?? claim.period });
     const units = this.units(item, existing);
-    if (existing !== undefined && existing.claimedBy !== claim.claimedBy) return { claimed: false, writeUnits: units };
+    const holders = [claim.claimedBy, claim.claimedByLegacy, ...(claim.takesOver ?? [])];
+    if (existing !== undefined && !holders.includes(String(existing.claimedBy))) return { claimed: false, writeUnits: units };
     this.items.set(key, item);
-    return { claimed: true, writeUnits: units };
+    return { claimed: true, writeUnits: units, ...(recorded !== undefined && { period: recorded }) };
+  }
+
+  async clearOutbox(clear: OutboxClear): Promise<WriteOutcome> {
+    const key = this.key(clear.subscriberId, clear.period === undefined ? STATE_SK : countersSk(clear.period));
+    const existing = this.items.get(key);
+    const pending = existing?.p;
+    if (existing === undefined || typeof pending !== 'object' || pending === null || Array.isArray(pending)) return { saved: false, writeUnits: 1 };
+    if (!clear.crossingIds.some((id) => id in pending)) return { saved: false, writeUnits: 1 };
+    const rest = { ...pending };
+    for (const id of clear.crossingIds) delete rest[id];
+    const next: Item = { ...existing, p: rest, v: Number(existing.v ?? 0) + 1 };
+    this.items.set(key, next);
+    return { saved: true, writeUnits: this.units(next, existing) };
+  }
+
+  async readClaim(subscriberId: string, eventKey: string): Promise<StoredClaim | undefined> {
+    const item = this.items.get(this.key(subscriberId, claimSk(eventKey)));
+    if (item === undefined) return undefined;
+    return { claimedBy: String(item.claimedBy), ...(typeof item.pd === 'string' && { period: item.pd }) };
+  }
+
+  async holdForRedrive(hold: RedriveHold): Promise<HoldOutcome> {
+    const key = this.key(hold.subscriberId, claimSk(hold.eventKey));
+    const existing = this.items.get(key);
+    const next: Item = { ...(existing ?? claimItem({ ...hold, claimedBy: hold.marker })), claimedBy: hold.marker };
+    const units = this.units(next, existing);
+    if (existing !== undefined && ![hold.claimedBy, hold.claimedByLegacy, hold.marker].includes(String(existing.claimedBy))) {
+      return { held: false, writeUnits: units };
+    }
+    this.items.set(key, next);
+    return { held: true, writeUnits: units };
+  }
+
+  async countFailure(subscriberId: string, position: string): Promise<number> {
+    const key = this.key(subscriberId, failureSk(position));
+    const count = Number(this.items.get(key)?.n ?? 0) + 1;
+    this.items.set(key, { pk: subscriberId, sk: failureSk(position), n: count });
+    return count;
   }
 
   async saveCounters(write: CountersWrite): Promise<WriteOutcome> {

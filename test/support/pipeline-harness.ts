@@ -8,7 +8,6 @@
 import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
 import type { CarrierEvent, PolicyRequest, PolicySettings, SubscriberProfile } from '../../shared/domain/model.js';
 import { ingestBatch, type IngestStats } from '../../shared/ingest/ingest-batch.js';
-import { StartedRequests } from '../../shared/ingest/started-requests.js';
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
 import { SelfCare } from '../../shared/selfcare/use-cases.js';
 import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
@@ -34,7 +33,6 @@ export class MemoryPipeline {
   readonly selfCare: SelfCare;
   private readonly lifts: ScheduledUnbar[] = [];
   private readonly started = new Set<string>();
-  private readonly startedRequests = new StartedRequests();
   private readonly workflow;
   private sequence = 0;
 
@@ -111,11 +109,11 @@ export class MemoryPipeline {
     }));
     const { stats, failed } = await ingestBatch(records, {
       usage: this.usage,
+      ledger: this.usage,
       profiles: this.profiles,
       quarantine: this.quarantine,
       workflows: this.starter,
       settings: this.settings,
-      started: this.startedRequests,
     });
     if (failed.size > 0) throw new Error(`ingest failed ${failed.size} records`);
     return stats;

@@ -24,6 +24,7 @@ function rejects(n: number): RejectedInput[] {
     raw: `{"recordId":"r${i}"}`,
     position: { shardId: 'shardId-000000000000', sequenceNumber: String(100 + i) },
     recordId: `r${i}`,
+    fault: 'record' as const,
   }));
 }
 
@@ -45,6 +46,7 @@ describe('SqsQuarantine', () => {
       raw: '{"recordId":"r22"}',
       position: { shardId: 'shardId-000000000000', sequenceNumber: '122' },
       recordId: 'r22',
+      fault: 'record',
       rejectedAt: '2026-09-10T07:00:00.000Z',
     });
   });
@@ -74,7 +76,7 @@ describe('SqsQuarantine', () => {
     sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
     const quarantine = new SqsQuarantine({ client: new SQSClient({}), queueUrl: QUEUE, now: fixedNow });
 
-    await quarantine.reject([{ reason: 'not valid JSON', raw: 'x'.repeat(500_000) }]);
+    await quarantine.reject([{ reason: 'not valid JSON', raw: 'x'.repeat(500_000), fault: 'record' }]);
 
     const body = JSON.parse(sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries?.[0]?.MessageBody ?? '') as {
       raw: string;

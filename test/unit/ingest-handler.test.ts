@@ -63,7 +63,7 @@ function records(): StreamInput[] {
 }
 
 function handlerWith(usage: UsageStore, workflows: PolicyWorkflowStarter = new RecordingWorkflowStarter()) {
-  return createHandler({ usage, profiles: new MemoryProfiles(new Map([[alice.subscriberId, alice], [bob.subscriberId, bob]])), quarantine: new MemoryQuarantine(), workflows, settings: SETTINGS });
+  return createHandler({ usage, ledger: new MemoryUsageStore(), profiles: new MemoryProfiles(new Map([[alice.subscriberId, alice], [bob.subscriberId, bob]])), quarantine: new MemoryQuarantine(), workflows, settings: SETTINGS });
 }
 
 function failingFor(subscriberId: string, inner: UsageStore): UsageStore {
@@ -71,6 +71,7 @@ function failingFor(subscriberId: string, inner: UsageStore): UsageStore {
     load: (id, p) => inner.load(id, p),
     claim: (c) => inner.claim(c),
     saveState: (w) => inner.saveState(w),
+    clearOutbox: (c) => inner.clearOutbox(c),
     saveCounters: async (w) => {
       if (w.counters.subscriberId === subscriberId) throw Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ThrottlingException' });
       return inner.saveCounters(w);
@@ -161,9 +162,9 @@ describe('profile cache', () => {
     const unknown = await cache.getMany(['nobody']);
     await cache.getMany(['nobody']);
 
-    expect(hit.get(alice.subscriberId)).toEqual(alice);
+    expect(hit.profiles.get(alice.subscriberId)).toEqual(alice);
     expect(readsWhileFresh).toBe(1);
     expect(store.reads).toBe(4);
-    expect(unknown.size).toBe(0);
+    expect(unknown.profiles.size).toBe(0);
   });
 });

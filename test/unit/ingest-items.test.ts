@@ -18,7 +18,7 @@ import {
 import { emptyCounters } from '../../shared/domain/counters.js';
 import type { PeriodCounters } from '../../shared/domain/model.js';
 import type { PolicyRequest } from '../../shared/domain/model.js';
-import { compareSequenceNumbers } from '../../shared/ports/usage-store.js';
+import { compareSequenceNumbers } from '../../shared/ingest/positions.js';
 
 const require = createRequire(import.meta.url);
 const dynaliteDb = require('dynalite/db/index.js') as { itemSize(item: unknown): number };

@@ -112,6 +112,7 @@ class World {
   async ingest(): Promise<void> {
     const end = this.stream.records.length;
     const records: StreamRecord[] = this.stream.records.slice(this.cursor, end).map((r) => ({
+      stream: this.stream.stream,
       shardId: r.shardId,
       sequenceNumber: r.sequenceNumber,
       data: JSON.stringify(r.event),
@@ -120,7 +121,8 @@ class World {
     if (records.length === 0) return;
     const result = await ingestBatch(records, {
       usage: this.usage,
-      profiles: { getMany: async (ids) => new Map(ids.includes(SUBSCRIBER) ? [[SUBSCRIBER, this.profile]] : []) },
+      ledger: this.usage,
+      profiles: { getMany: async (ids) => ({ profiles: new Map(ids.includes(SUBSCRIBER) ? [[SUBSCRIBER, this.profile]] : []), unusable: new Map() }) },
       quarantine: new MemoryQuarantine(),
       workflows: new RecordingWorkflowStarter(),
       settings: DEFAULT_SETTINGS,

@@ -1,4 +1,8 @@
+import { PolicyTransientError } from '../policy/policy-errors.js';
+
 /**
+ * How AWS SDK errors are told apart, in one place for every adapter and handler.
+ *
  * Whether an AWS SDK error may succeed on retry: throttling, server faults, timeouts and network errors.
  * The SDK has already retried a few times by then; the state machine's Retry adds the long backoff.
  */
@@ -38,23 +42,9 @@ export function isTransientAwsError(e: unknown): boolean {
   return typeof status === 'number' && (status === 429 || status >= 500);
 }
 
-/** `Name: message` of an error, for audit entries and ops alerts (our adapters put no personal data in messages). */
-export function describeError(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
-  return String(e);
-}
-
 /** The error's name only: provider messages may quote the phone number, address or subscriber id. */
 export function errorNameOf(e: unknown): string {
   return e instanceof Error ? e.name : typeof e;
-}
-
-/**
- * A store or service error (DynamoDB throttling, a 5xx) that outlasted the SDK's own retries. Named so that
- * the state machine's Retry can back off and try the task again: every task is idempotent (guards).
- */
-export class PolicyTransientError extends Error {
-  override readonly name = 'PolicyTransientError';
 }
 
 /** Runs a task, turning transient AWS errors into PolicyTransientError; every other error keeps its name. */
