@@ -96,7 +96,7 @@ export class MemoryUsageStore implements UsageStore, FailureLedger {
     const claims = this.of(claim.subscriberId).claims;
     const held = claims.get(claim.eventKey);
     const period = held?.period ?? claim.period;
-    const units = writeUnitsOf(itemSize(claimItem({ ...claim, period })));
+    const units = claimUnits(claimItem({ ...claim, period }), claim.subscriberId, claim.eventKey, held);
     if (held !== undefined && !isHolder(held.claimedBy, [claim.claimedBy, claim.claimedByLegacy, ...(claim.takesOver ?? [])])) {
       return { claimed: false, writeUnits: units };
     }
@@ -131,7 +131,14 @@ export class MemoryUsageStore implements UsageStore, FailureLedger {
   async holdForRedrive(hold: RedriveHold): Promise<HoldOutcome> {
     const claims = this.of(hold.subscriberId).claims;
     const held = claims.get(hold.eventKey);
-    const units = writeUnitsOf(itemSize(claimItem({ ...hold, claimedBy: hold.marker })));
+    const next = claimItem({
+      subscriberId: hold.subscriberId,
+      eventKey: hold.eventKey,
+      claimedBy: hold.marker,
+      expiresAt: held?.expiresAt ?? hold.expiresAt,
+      ...(held?.period !== undefined && { period: held.period }),
+    });
+    const units = claimUnits(next, hold.subscriberId, hold.eventKey, held);
     if (held !== undefined && !isHolder(held.claimedBy, [hold.claimedBy, hold.claimedByLegacy, hold.marker])) return { held: false, writeUnits: units };
     if (held === undefined) this.claimCount++;
     claims.set(hold.eventKey, {
@@ -353,6 +360,11 @@ export class MemoryProfileStore implements ProfileStore {
   async delete(subscriberId: string): Promise<void> {
     this.byId.delete(subscriberId);
   }
+}
+
+/** A write costs the larger of the item's size before and after, as in DynamoDB. */
+function claimUnits(next: Item, subscriberId: string, eventKey: string, held: Claim | undefined): number {
+  return writeUnitsOf(itemSize(next), held === undefined ? 0 : itemSize(claimItem({ subscriberId, eventKey, ...held })));
 }
 
 function isHolder(claimedBy: string, names: ReadonlyArray<string | undefined>): boolean {
