@@ -13,9 +13,12 @@ import type { PolicySettings } from '../shared/domain/model.js';
 import { formatIssues, isPlainObject, EMAIL_PATTERN } from '../shared/domain/validation.js';
 import { parseSettings } from '../shared/config/settings.js';
 import { DEPLOYMENT_WARNING_NAMES } from './deployment-warnings.js';
-import { quotaSettingsSchema } from '../shared/charging/realtime-settings.js';
+import { quotaSettingsSchema } from '../shared/config/realtime-settings.js';
 import { feedsConfigSchema, resolveFeeds, type FeedsConfig } from './feeds-config.js';
 import { DEFAULT_INGEST_LIMITS, ingestLimitsSchema } from '../shared/config/ingest-limits.js';
+import { INGEST_DEFAULTS } from './constructs/ingest.js';
+import { ALARM_DEFAULTS } from './constructs/monitoring.js';
+import { LOG_RETENTION_DEFAULT } from './constructs/spendcap-function.js';
 
 /** Context keys the app reads. */
 export const CONFIG_CONTEXT_KEY = 'spendcap';
@@ -88,32 +91,32 @@ const streamSchema = z
 
 const ingestSchema = z.strictObject({
   /** Records per invocation (Kinesis allows up to 10,000). */
-  batchSize: int(1, 10_000).default(500),
+  batchSize: int(1, 10_000).default(INGEST_DEFAULTS.batchSize),
   /** Waits up to this long to fill a batch: fewer, larger writes per subscriber. */
-  maxBatchingWindowSeconds: int(0, 300).default(1),
+  maxBatchingWindowSeconds: int(0, 300).default(INGEST_DEFAULTS.maxBatchingWindowSeconds),
   /** Concurrent batches per shard (1-10); ordering per subscriber still holds (partition key = subscriberId). */
-  parallelizationFactor: int(1, 10).default(2),
+  parallelizationFactor: int(1, 10).default(INGEST_DEFAULTS.parallelizationFactor),
   /** Retries of a failing batch before its records go to the on-failure queue (bisected on each error). */
-  retryAttempts: int(0, 10_000).default(10_000),
+  retryAttempts: int(0, 10_000).default(INGEST_DEFAULTS.retryAttempts),
   /** Records older than this go to the on-failure queue instead of being retried (60 s to 7 days). */
-  maxRecordAgeSeconds: int(60, 604_800).default(86_400),
-  memorySizeMb: int(128, 10_240).default(1_024),
-  timeoutSeconds: int(1, 900).default(60),
+  maxRecordAgeSeconds: int(60, 604_800).default(INGEST_DEFAULTS.maxRecordAgeSeconds),
+  memorySizeMb: int(128, 10_240).default(INGEST_DEFAULTS.memorySizeMb),
+  timeoutSeconds: int(1, 900).default(INGEST_DEFAULTS.timeoutSeconds),
   /** Time and size bounds of a record, and attempts at a failing one before the quarantine (docs/architecture.md, "Bounds"). */
   limits: ingestLimitsSchema.default(DEFAULT_INGEST_LIMITS),
   /** Days a quarantined record stays there, redrivable (SQS keeps a message 14 days at most). */
-  quarantineRetentionDays: int(1, 14).default(14),
+  quarantineRetentionDays: int(1, 14).default(INGEST_DEFAULTS.quarantineRetentionDays),
 });
 
 const alarmsSchema = z.strictObject({
   /** Iterator age above which events are late enough for an operator to look (ms). */
-  iteratorAgeMs: int(1_000, 86_400_000).default(60_000),
+  iteratorAgeMs: int(1_000, 86_400_000).default(ALARM_DEFAULTS.iteratorAgeMs),
   /** Failed SMS deliveries per 5 minutes before the ops team is told. */
-  smsFailuresPer5Min: int(1, 1_000_000).default(5),
+  smsFailuresPer5Min: int(1, 1_000_000).default(ALARM_DEFAULTS.smsFailuresPer5Min),
   /** Quarantined events (visible messages) that alarm: 1 = every rejected event gets looked at. */
-  quarantineDepth: int(1, 1_000_000).default(1),
+  quarantineDepth: int(1, 1_000_000).default(ALARM_DEFAULTS.quarantineDepth),
   /** Age of the oldest quarantined record that alarms: redrive or decide before the retention drops it. */
-  quarantineAgeHours: int(1, 336).default(72),
+  quarantineAgeHours: int(1, 336).default(ALARM_DEFAULTS.quarantineAgeHours),
 });
 
 /**
@@ -166,7 +169,7 @@ const cidrSchema = z
 
 /**
  * The real-time path for operators with a 5G core (docs/realtime.md): off unless enabled. The quota keys are
- * those of shared/charging/realtime-settings.ts (validated by the same schema the functions use).
+ * those of shared/config/realtime-settings.ts (validated by the same schema the functions use).
  */
 const realtimeSchema = z
   .strictObject({
@@ -243,9 +246,9 @@ const deploymentConfigInputSchema = z.strictObject({
       retentionDays: z
         .number({ error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
         .refine((d) => LOG_RETENTION_DAYS.includes(d), { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
-        .default(30),
+        .default(LOG_RETENTION_DEFAULT),
     })
-    .default({ retentionDays: 30 }),
+    .default({ retentionDays: LOG_RETENTION_DEFAULT }),
   stream: streamSchema.default({ capacityMode: 'onDemand', retentionHours: 24 }),
   ingest: ingestSchema.default(ingestSchema.parse({})),
   alarms: alarmsSchema.default(alarmsSchema.parse({})),

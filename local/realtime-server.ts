@@ -22,9 +22,9 @@ import { DynamoUsageStore } from '../shared/adapters/dynamo-usage-store.js';
 import { Http2SbiClient } from '../shared/adapters/http2-sbi-client.js';
 import { KinesisUsagePublisher } from '../shared/adapters/kinesis-usage-publisher.js';
 import { REALTIME_TABLE } from '../shared/adapters/realtime-items.js';
-import { SpendingLimitCarrier } from '../shared/adapters/spending-limit-carrier.js';
+import { SpendingLimitCarrier } from '../shared/spending-limit/spending-limit-carrier.js';
 import { ConvergedCharging } from '../shared/charging/converged-charging.js';
-import { parseRealtimeSettings, type RealtimeSettingsInput } from '../shared/charging/realtime-settings.js';
+import { parseRealtimeSettings, type RealtimeSettingsInput } from '../shared/config/realtime-settings.js';
 import { ChargingReauthorization } from '../shared/charging/reauthorize.js';
 import { CHARGING_SCOPE, chargingRoutes } from '../shared/charging/routes.js';
 import type { CarrierCommand, PolicySettings } from '../shared/domain/model.js';
@@ -182,7 +182,7 @@ async function serve(service: SbiService, req: Http2ServerRequest, res: Http2Ser
     response = problemResponse(e instanceof SbiError ? e : new SbiError(500, 'SYSTEM_FAILURE', 'the request could not be processed; retry'));
   }
   const payload = response.body === undefined || response.status === 204 ? undefined : JSON.stringify(response.body);
-  res.writeHead(response.status, { ...(response.headers ?? {}), ...(payload !== undefined ? { 'content-length': String(Buffer.byteLength(payload)) } : {}) });
+  res.writeHead(response.status, { ...response.headers, ...(payload !== undefined ? { 'content-length': String(Buffer.byteLength(payload)) } : {}) });
   if (payload === undefined) res.end();
   else res.end(payload);
 }

@@ -13,7 +13,7 @@ import { SfnWorkflowStarter } from '../../shared/adapters/sfn-workflow-starter.j
 import { SqsQuarantine } from '../../shared/adapters/sqs-quarantine.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
 import { ingestBatch, positionKey, type IngestResult, type StreamRecord } from '../../shared/ingest/ingest-batch.js';
-import { streamNameOf } from '../../shared/ingest/positions.js';
+import { streamNameOf } from '../../shared/adapters/kinesis-stream-name.js';
 import { isTransientAwsError } from '../../shared/adapters/aws-faults.js';
 import { boundsOf, DEFAULT_INGEST_LIMITS, type IngestLimits } from '../../shared/config/ingest-limits.js';
 import { CachedProfiles } from '../../shared/ingest/profile-cache.js';

@@ -12,7 +12,7 @@ import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { KinesisUsagePublisher } from '../../shared/adapters/kinesis-usage-publisher.js';
 import { chargingConfigFromEnv } from '../../shared/charging/config.js';
 import { ConvergedCharging } from '../../shared/charging/converged-charging.js';
-import { realtimeSettingsFromEnv, type SbiAuthMode } from '../../shared/charging/realtime-settings.js';
+import { realtimeSettingsFromEnv, type SbiAuthMode } from '../../shared/config/realtime-settings.js';
 import { CHARGING_SCOPE, chargingRoutes } from '../../shared/charging/routes.js';
 import { settingsFromEnv } from '../../shared/config/settings.js';
 import { systemClock } from '../../shared/ports/clock.js';

@@ -10,7 +10,7 @@ import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.j
 import { DynamoSpendingLimitStore } from '../../shared/adapters/dynamo-spending-limit-store.js';
 import { SqsSbiNotificationQueue } from '../../shared/adapters/sqs-sbi-notification-queue.js';
 import { spendingLimitConfigFromEnv } from '../../shared/charging/config.js';
-import { realtimeSettingsFromEnv, type SbiAuthMode } from '../../shared/charging/realtime-settings.js';
+import { realtimeSettingsFromEnv, type SbiAuthMode } from '../../shared/config/realtime-settings.js';
 import { settingsFromEnv } from '../../shared/config/settings.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { DynamoSubscriberDirectory } from '../../shared/selfcare/dynamo-subscriber-directory.js';

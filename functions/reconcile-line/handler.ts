@@ -16,7 +16,7 @@ import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.j
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { EventBridgeCarrier } from '../../shared/adapters/eventbridge-carrier.js';
 import { HttpsCarrier } from '../../shared/adapters/https-carrier.js';
-import { spendingLimitCarrierFromEnv } from '../../shared/adapters/spending-limit-carrier-env.js';
+import { spendingLimitCarrierFromEnv } from '../../shared/spending-limit/config.js';
 import { SchedulerUnbar } from '../../shared/adapters/scheduler-unbar.js';
 import type { LineOutcome } from '../../shared/domain/caps.js';
 import { logger, maskSubscriber } from '../../shared/observability.js';

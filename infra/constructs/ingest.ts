@@ -14,34 +14,53 @@ import type { EventStream } from './event-stream.js';
 import { bindQueue, bindStateMachine, bindTable, SpendcapFunction } from './spendcap-function.js';
 import type { Store } from './store.js';
 
+/**
+ * The safe defaults of ingest, written once: the construct falls back to them and the deployment
+ * configuration (infra/config.ts) takes its defaults from here. The retry bounds are the largest Lambda
+ * allows on purpose: a record skipped by the event source mapping would be a silent under-count
+ * (docs/architecture.md, "Assumptions and limits"), while a stuck shard pages through the iterator age.
+ */
+export const INGEST_DEFAULTS = Object.freeze({
+  batchSize: 500,
+  maxBatchingWindowSeconds: 1,
+  parallelizationFactor: 2,
+  retryAttempts: 10_000,
+  /** The stream's default retention (24 h): ingest retries through any outage the stream survives. */
+  maxRecordAgeSeconds: 86_400,
+  memorySizeMb: 1_024,
+  timeoutSeconds: 60,
+  /** The longest SQS retention: a quarantined record stays redrivable for two weeks. */
+  quarantineRetentionDays: 14,
+});
+
 export interface IngestProps {
   readonly stream: EventStream;
   readonly store: Store;
   readonly policyStateMachine: sfn.IStateMachine;
   readonly settings: PolicySettings;
   readonly logRetention: logs.RetentionDays;
-  /** @default 500 */
+  /** @default INGEST_DEFAULTS.batchSize (500) */
   readonly batchSize?: number;
-  /** @default Duration.seconds(1) */
+  /** @default INGEST_DEFAULTS.maxBatchingWindowSeconds (1 s) */
   readonly maxBatchingWindow?: Duration;
-  /** @default 2 */
+  /** @default INGEST_DEFAULTS.parallelizationFactor (2) */
   readonly parallelizationFactor?: number;
-  /** @default 10 */
+  /** @default INGEST_DEFAULTS.retryAttempts (10,000, the maximum) */
   readonly retryAttempts?: number;
-  /** @default Duration.hours(1) */
+  /** @default INGEST_DEFAULTS.maxRecordAgeSeconds (24 h) */
   readonly maxRecordAge?: Duration;
-  /** @default 1024 */
+  /** @default INGEST_DEFAULTS.memorySizeMb (1,024) */
   readonly memorySize?: number;
-  /** @default Duration.seconds(60) */
+  /** @default INGEST_DEFAULTS.timeoutSeconds (60 s) */
   readonly timeout?: Duration;
   /** Bounds of a record and attempts before the quarantine. @default DEFAULT_INGEST_LIMITS */
   readonly limits?: IngestLimits;
-  /** How long a quarantined record stays redrivable (SQS keeps a message 14 days at most). @default Duration.days(14) */
+  /** How long a quarantined record stays redrivable (SQS keeps a message 14 days at most). @default INGEST_DEFAULTS.quarantineRetentionDays (14 days) */
   readonly quarantineRetention?: Duration;
 }
 
-/** Longest SQS retention: a quarantined event or a failed batch stays readable for two weeks. */
-const FOURTEEN_DAYS = Duration.days(14);
+/** Longest SQS retention: a failed batch's position stays readable for two weeks. */
+const FOURTEEN_DAYS = Duration.days(INGEST_DEFAULTS.quarantineRetentionDays);
 
 /**
  * The ingest path: the function that validates, rates, de-duplicates and counts carrier events, its Kinesis
@@ -83,7 +102,7 @@ export class Ingest extends Construct {
     const deadLetterQueue = { queue: this.deadLetterQueue, maxReceiveCount: 5 };
     this.quarantineQueue = new sqs.Queue(this, 'Quarantine', {
       ...queueDefaults,
-      retentionPeriod: props.quarantineRetention ?? FOURTEEN_DAYS,
+      retentionPeriod: props.quarantineRetention ?? Duration.days(INGEST_DEFAULTS.quarantineRetentionDays),
       // The redrive reads a few messages at a time and keeps them hidden for its whole run.
       visibilityTimeout: Duration.minutes(15),
       // Every dry run of the redrive receives the messages it reports on: only a message that keeps
@@ -97,8 +116,8 @@ export class Ingest extends Construct {
       description: 'Validates, rates, de-duplicates and counts carrier events; starts the cap policy on threshold crossings',
       settings: props.settings,
       logRetention: props.logRetention,
-      memorySize: props.memorySize ?? 1_024,
-      timeout: props.timeout ?? Duration.seconds(60),
+      memorySize: props.memorySize ?? INGEST_DEFAULTS.memorySizeMb,
+      timeout: props.timeout ?? Duration.seconds(INGEST_DEFAULTS.timeoutSeconds),
     });
     this.function.addEnvironment(ENV.ingestLimits, JSON.stringify(props.limits ?? DEFAULT_INGEST_LIMITS));
     // Exactly the calls of the profile and usage store adapters: no Scan, no Query, no DeleteItem (GetItem
@@ -112,12 +131,12 @@ export class Ingest extends Construct {
 
     this.eventSource = new KinesisEventSource(props.stream.stream, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      batchSize: props.batchSize ?? 500,
-      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
-      parallelizationFactor: props.parallelizationFactor ?? 2,
+      batchSize: props.batchSize ?? INGEST_DEFAULTS.batchSize,
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(INGEST_DEFAULTS.maxBatchingWindowSeconds),
+      parallelizationFactor: props.parallelizationFactor ?? INGEST_DEFAULTS.parallelizationFactor,
       bisectBatchOnError: true,
-      retryAttempts: props.retryAttempts ?? 10,
-      maxRecordAge: props.maxRecordAge ?? Duration.hours(1),
+      retryAttempts: props.retryAttempts ?? INGEST_DEFAULTS.retryAttempts,
+      maxRecordAge: props.maxRecordAge ?? Duration.seconds(INGEST_DEFAULTS.maxRecordAgeSeconds),
       reportBatchItemFailures: true,
       onFailure: new QueueFailureDestination(this.failedBatchQueue),
     });

@@ -32,17 +32,28 @@ export interface MonitoringProps {
   readonly quarantineQueue: sqs.IQueue;
   /** SMS that SNS could not deliver. */
   readonly smsFailures: cloudwatch.IMetric;
-  /** @default 60_000 */
+  /** @default ALARM_DEFAULTS.iteratorAgeMs */
   readonly iteratorAgeThresholdMs?: number;
-  /** @default 5 */
+  /** @default ALARM_DEFAULTS.smsFailuresPer5Min */
   readonly smsFailuresThreshold?: number;
-  /** @default 1 */
+  /** @default ALARM_DEFAULTS.quarantineDepth */
   readonly quarantineDepthThreshold?: number;
-  /** Age of the oldest quarantined record that alarms. @default Duration.hours(72) */
+  /** Age of the oldest quarantined record that alarms. @default ALARM_DEFAULTS.quarantineAgeHours */
   readonly quarantineAgeThreshold?: Duration;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+/** Alarm thresholds when the deployment says nothing, written once (infra/config.ts takes its defaults from here). */
+export const ALARM_DEFAULTS = Object.freeze({
+  /** A minute behind: events are late enough for an operator to look. */
+  iteratorAgeMs: 60_000,
+  smsFailuresPer5Min: 5,
+  /** Every rejected record gets looked at. */
+  quarantineDepth: 1,
+  /** Three days: redrive or dismiss well before the quarantine's 14-day retention drops a record. */
+  quarantineAgeHours: 72,
+});
 
 /**
  * What an operator needs to sleep at night: alarms on everything that means an event was not counted, a
@@ -60,7 +71,7 @@ export class Monitoring extends Construct {
 
     this.alarm('IngestIteratorAge', {
       metric: props.ingestFunction.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
-      threshold: props.iteratorAgeThresholdMs ?? 60_000,
+      threshold: props.iteratorAgeThresholdMs ?? ALARM_DEFAULTS.iteratorAgeMs,
       evaluationPeriods: 5,
       datapointsToAlarm: 3,
       alarmDescription: 'Carrier events wait on the stream: counters (and caps) lag behind real usage.',
@@ -74,12 +85,12 @@ export class Monitoring extends Construct {
     }
     this.alarm('QuarantineDepth', {
       metric: props.quarantineQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
-      threshold: props.quarantineDepthThreshold ?? 1,
+      threshold: props.quarantineDepthThreshold ?? ALARM_DEFAULTS.quarantineDepth,
       alarmDescription: 'Rejected carrier events wait in the quarantine with their reason: they were not counted.',
     });
     this.alarm('QuarantineAge', {
       metric: props.quarantineQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
-      threshold: (props.quarantineAgeThreshold ?? Duration.hours(72)).toSeconds(),
+      threshold: (props.quarantineAgeThreshold ?? Duration.hours(ALARM_DEFAULTS.quarantineAgeHours)).toSeconds(),
       alarmDescription: 'A quarantined record has waited long: fix its cause and redrive it (npm run redrive) before the retention drops it.',
     });
     for (const [name, fn] of Object.entries(props.functions)) this.watchFunction(name, fn);
@@ -140,7 +151,7 @@ export class Monitoring extends Construct {
     });
     this.alarm('SmsDeliveryFailures', {
       metric: props.smsFailures,
-      threshold: props.smsFailuresThreshold ?? 5,
+      threshold: props.smsFailuresThreshold ?? ALARM_DEFAULTS.smsFailuresPer5Min,
       alarmDescription: 'SMS to subscribers are failing (SMS sandbox, spend limit, sender ID refused, carrier).',
     });
 

@@ -6,6 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { PolicyKind } from '../../shared/domain/model.js';
 import { POLICY_ERRORS, POLICY_STATES } from '../../shared/policy/workflow-states.js';
+import { LOG_RETENTION_DEFAULT } from './spendcap-function.js';
 
 export { POLICY_ERRORS, POLICY_STATES };
 
@@ -24,7 +25,7 @@ export interface PolicyWorkflowProps {
   readonly tasks: PolicyWorkflowTasks;
   /**
    * Retention of the state machine's log group.
-   * @default logs.RetentionDays.ONE_YEAR
+   * @default LOG_RETENTION_DEFAULT (30 days, the deployment's `logs.retentionDays` default)
    */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -201,7 +202,7 @@ export class PolicyWorkflow extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       // The vendedlogs prefix keeps CloudWatch Logs' resource policy small however many state machines log.
       logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 80 })}`,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      retention: props.logRetention ?? LOG_RETENTION_DEFAULT,
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

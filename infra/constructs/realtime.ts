@@ -16,7 +16,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { REALTIME_TABLE } from '../../shared/adapters/realtime-items.js';
-import type { RealtimeSettingsInput } from '../../shared/charging/realtime-settings.js';
+import type { RealtimeSettingsInput } from '../../shared/config/realtime-settings.js';
 import { API_ROOT_PATH as CHARGING_PATH } from '../../shared/charging/schemas.js';
 import { ENV } from '../../shared/config/env-names.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
@@ -32,7 +32,7 @@ export interface RealtimeProps {
   /** Where the charging function puts committed usage. */
   readonly stream: EventStream;
   readonly settings: PolicySettings;
-  /** Quota sizes, validity, final unit action (shared/charging/realtime-settings.ts); `auth` is set from `auth.mode`. */
+  /** Quota sizes, validity, final unit action (shared/config/realtime-settings.ts); `auth` is set from `auth.mode`. */
   readonly realtimeSettings: Omit<RealtimeSettingsInput, 'auth'>;
   readonly certificateArn: string;
   readonly auth: SbiAuth;

@@ -26,6 +26,10 @@ import type { PolicySettings } from '../../shared/domain/model.js';
 import { TABLES, type TableDesign } from '../../shared/adapters/tables.js';
 import { REALTIME_TABLE } from '../../shared/adapters/realtime-items.js';
 
+/** Log retention when the deployment says nothing (`logs.retentionDays`): a month of logs, read for incidents; the
+ * trail the regulation asks for is the audit table, not the logs. */
+export const LOG_RETENTION_DEFAULT = logs.RetentionDays.ONE_MONTH;
+
 /** Repository root: entries, lock file and tsconfig are found from here whatever the working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -1,4 +1,4 @@
-import { PolicyTransientError } from '../policy/policy-errors.js';
+import { PolicyTransientError } from '../ports/policy-errors.js';
 
 /**
  * How AWS SDK errors are told apart, in one place for every adapter and handler.

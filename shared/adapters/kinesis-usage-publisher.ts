@@ -5,7 +5,7 @@
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { UsageEvent } from '../domain/model.js';
-import { streamNameOf } from '../ingest/positions.js';
+import { streamNameOf } from './kinesis-stream-name.js';
 import type { PublishedUsage, UsagePublisher } from '../ports/usage-publisher.js';
 
 export interface KinesisUsagePublisherOptions {

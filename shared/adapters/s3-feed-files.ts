@@ -17,7 +17,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { VersionGone } from '../feeds/file-errors.js';
+import { VersionGone } from '../ports/feed-file-errors.js';
 import type { BadLine, FeedFileInfo, FeedFileRef, FeedFileSource, FileQuarantine } from '../ports/feed-files.js';
 
 export const QUARANTINE_PREFIX = 'quarantine/';

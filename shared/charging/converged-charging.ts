@@ -545,7 +545,7 @@ function toResponse(answer: StoredAnswer): SbiResponse {
 }
 
 function withLocation(response: SbiResponse, location: string): SbiResponse {
-  return { ...response, headers: { ...(response.headers ?? {}), location } };
+  return { ...response, headers: { ...response.headers, location } };
 }
 
 function congestion(): SbiError {

@@ -48,7 +48,7 @@ export const ENV = {
   usageStreamArn: 'USAGE_STREAM_ARN',
   /** SQS queue of notifications to the 5G core (PCF status, SMF re-authorisation). */
   sbiNotificationQueueUrl: 'SBI_NOTIFICATION_QUEUE_URL',
-  /** JSON of the realtime settings (quota sizes, validity, final unit action); see shared/charging/realtime-settings.ts. */
+  /** JSON of the realtime settings (quota sizes, validity, final unit action); see shared/config/realtime-settings.ts. */
   realtimeSettings: 'REALTIME_SETTINGS',
   /** JSON of the ingest limits (time and size bounds of a record, attempts); see shared/config/ingest-limits.ts. */
   ingestLimits: 'INGEST_LIMITS',

@@ -24,7 +24,7 @@ import type { FeedMapping } from './mapping-schema.js';
 import { compileMapping, type LineMapper } from './map-line.js';
 import { decompressed, FileFormatError, readLines, type SourceLine } from './line-reader.js';
 import { DelayHistogram } from './delay-histogram.js';
-import { VersionGone } from './file-errors.js';
+import { VersionGone } from '../ports/feed-file-errors.js';
 
 export { VersionGone };
 import type { BadLine, FeedFileRef, FeedMetrics, FeedReport, FileLedger, FileProgress, FeedFileSource, FileQuarantine } from '../ports/feed-files.js';

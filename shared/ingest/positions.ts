@@ -10,12 +10,6 @@
  */
 import type { Watermarks } from '../ports/usage-store.js';
 
-/** `usage` from `arn:aws:kinesis:eu-west-3:123456789012:stream/usage`; a bare name is returned as is. */
-export function streamNameOf(arnOrName: string): string {
-  const slash = arnOrName.lastIndexOf('/');
-  return slash >= 0 ? arnOrName.slice(slash + 1) : arnOrName;
-}
-
 /** The key of a shard's watermark: `<stream>:<shardId>` (the bare shard id when the stream is unknown). */
 export function shardKeyOf(stream: string | undefined, shardId: string): string {
   return stream === undefined ? shardId : `${stream}:${shardId}`;

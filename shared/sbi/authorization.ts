@@ -6,7 +6,7 @@
  * its `scope` claim must name the service (TS 33.501 13.4.1, the scopes of TS 29.510: e.g.
  * `nchf-convergedcharging`). That check is here; the token is not verified again.
  */
-import type { SbiAuthMode } from '../charging/realtime-settings.js';
+import type { SbiAuthMode } from '../config/realtime-settings.js';
 import { SbiError, type SbiRequest } from './http.js';
 
 export function claimsOf(token: string): Record<string, unknown> | undefined {

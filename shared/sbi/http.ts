@@ -183,7 +183,7 @@ export function requestOfAlbEvent(event: ALBEvent): SbiRequest {
 
 /** The Lambda result the load balancer turns into the HTTP response. */
 export function albResultOf(response: SbiResponse): ALBResult {
-  const headers: Record<string, string> = { ...(response.headers ?? {}) };
+  const headers: Record<string, string> = { ...response.headers };
   const hasBody = response.body !== undefined && response.status !== 204;
   return {
     statusCode: response.status,

@@ -2,7 +2,7 @@
  * One service-based interface endpoint: authorization under the deployment's mode, then the routes, with
  * every failure as problem details. The Lambda handlers and the local h2c server both serve through it.
  */
-import type { SbiAuthMode } from '../charging/realtime-settings.js';
+import type { SbiAuthMode } from '../config/realtime-settings.js';
 import { authorize, bearerChallenge } from './authorization.js';
 import { dispatch, problemResponse, SbiError, type Route, type SbiLog, type SbiRequest, type SbiResponse } from './http.js';
 

@@ -111,7 +111,7 @@ describe('pipeline example (CDK Pipelines)', () => {
       // Arrange
       const projects = template.findResources('AWS::CodeBuild::Project');
       const [, project] = Object.entries(projects).find(([id]) => id.includes(name)) ?? [];
-      const roleId = (project?.Properties.ServiceRole as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const roleId = (project!.Properties.ServiceRole as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 
       // Act
       const assumes = statementsOfRole(template, roleId).filter((s) => actionsOf(s).includes('sts:AssumeRole'));

@@ -3,7 +3,7 @@
  * property tests: files served in chunks of a chosen size, a ledger with the same optimistic lock as the
  * DynamoDB one, a sink that can die part-way through a put, and a quarantine that keeps what it is given.
  */
-import { VersionGone } from '../../shared/feeds/file-errors.js';
+import { VersionGone } from '../../shared/ports/feed-file-errors.js';
 import type { BadLine, FeedFileInfo, FeedFileRef, FeedFileSource, FileLedger, FileProgress, FileQuarantine } from '../../shared/ports/feed-files.js';
 import type { StreamRecordOut, UsageRecordSink } from '../../shared/ports/usage-stream.js';
 

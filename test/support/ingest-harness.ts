@@ -12,12 +12,9 @@
  * tracer without AWS_XRAY_MANUAL_MODE=true pays an async hook on every promise (about 15% here); the
  * local runtime sets it, and so should a benchmark that loads the handlers before measuring CPU.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { documentClientOf } from '../../shared/adapters/dynamo-client.js';
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { startTestTables } from './dynalite.js';

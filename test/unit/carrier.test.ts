@@ -121,7 +121,7 @@ describe('HttpsCarrier', () => {
     expect(received[0]?.headers['idempotency-key']).toBe(request.idempotencyKey);
     expect(received[0]?.headers.authorization).toBe('Bearer s3cret');
     expect(received[0]?.body).toEqual({ command: 'BAR_DATA_ROAMING', ...request });
-    expect((received[1]?.body as { command: string }).command).toBe('UNBAR_DATA_ROAMING');
+    expect((received[1]!.body as { command: string }).command).toBe('UNBAR_DATA_ROAMING');
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });
 

@@ -201,7 +201,7 @@ async function runScenario(scenario: Scenario, s: fc.Scheduler): Promise<void> {
   const invoke = async (path: string, body: Record<string, unknown>): Promise<{ status: number; headers: Record<string, string>; body: unknown }> => {
     for (let attempt = 1; attempt <= 40; attempt++) {
       const response = await dispatch(routes, { method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (response.status < 300) return { status: response.status, headers: { ...(response.headers ?? {}) }, body: response.body };
+      if (response.status < 300) return { status: response.status, headers: { ...response.headers }, body: response.body };
       expect([503]).toContain(response.status);
     }
     throw new Error(`no answer after 40 attempts: ${path}`);

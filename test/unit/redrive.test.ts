@@ -39,7 +39,7 @@ function fakeLambda(answer: { payload: string; functionError?: string }) {
   const sent: Array<{ functionName: string | undefined; payload: unknown }> = [];
   const client = {
     send: async (command: InvokeCommand) => {
-      sent.push({ functionName: command.input.FunctionName, payload: JSON.parse(new TextDecoder().decode(command.input.Payload)) });
+      sent.push({ functionName: command.input.FunctionName, payload: JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array)) });
       return { StatusCode: 200, Payload: new TextEncoder().encode(answer.payload), ...(answer.functionError !== undefined && { FunctionError: answer.functionError }) };
     },
   } as unknown as Pick<LambdaClient, 'send'>;

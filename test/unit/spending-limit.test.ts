@@ -10,7 +10,7 @@ vi.hoisted(() => {
 import type { SQSEvent } from 'aws-lambda';
 import { createHandler as createNotifyHandler, queueUrlOf } from '../../functions/nchf-notify/handler.js';
 import { createHandler as createRemovedHandler } from '../../functions/nchf-subscriber-removed/handler.js';
-import { SpendingLimitCarrier } from '../../shared/adapters/spending-limit-carrier.js';
+import { SpendingLimitCarrier } from '../../shared/spending-limit/spending-limit-carrier.js';
 import { ChargingReauthorization } from '../../shared/charging/reauthorize.js';
 import type { SubscriberProfile } from '../../shared/domain/model.js';
 import { emptyBudget } from '../../shared/domain/quota.js';
@@ -142,7 +142,7 @@ describe('carrier mode nchf: bars as policy counter status changes', () => {
         'spendcap-overage-cap': { currentStatus: 'valid' },
       },
     });
-    expect((client.posts[1]?.body as { statusInfos: Record<string, unknown> }).statusInfos['spendcap-roaming-cap']).toEqual({ policyCounterId: 'spendcap-roaming-cap', currentStatus: 'valid' });
+    expect((client.posts[1]!.body as { statusInfos: Record<string, unknown> }).statusInfos['spendcap-roaming-cap']).toEqual({ policyCounterId: 'spendcap-roaming-cap', currentStatus: 'valid' });
   });
 
   it('sends the status as it is at delivery: a late notification never tells an outdated status', async () => {

@@ -7,12 +7,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { spendingLimitCarrierConfigFromEnv } from '../charging/config.js';
 import { ChargingReauthorization } from '../charging/reauthorize.js';
 import { systemClock } from '../ports/clock.js';
-import { SpendingLimitControl } from '../spending-limit/spending-limit-control.js';
-import { DynamoChargingStore } from './dynamo-charging-store.js';
-import { DynamoProfileStore } from './dynamo-profile-store.js';
-import { DynamoSpendingLimitStore } from './dynamo-spending-limit-store.js';
+import { SpendingLimitControl } from './spending-limit-control.js';
+import { DynamoChargingStore } from '../adapters/dynamo-charging-store.js';
+import { DynamoProfileStore } from '../adapters/dynamo-profile-store.js';
+import { DynamoSpendingLimitStore } from '../adapters/dynamo-spending-limit-store.js';
 import { SpendingLimitCarrier } from './spending-limit-carrier.js';
-import { SqsSbiNotificationQueue } from './sqs-sbi-notification-queue.js';
+import { SqsSbiNotificationQueue } from '../adapters/sqs-sbi-notification-queue.js';
 
 export function spendingLimitCarrierFromEnv(env: NodeJS.ProcessEnv, client: DynamoDBDocumentClient): SpendingLimitCarrier {
   const config = spendingLimitCarrierConfigFromEnv(env);

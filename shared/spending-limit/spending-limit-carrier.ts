@@ -10,7 +10,7 @@ import type { CarrierCommand, SpendBucketName } from '../domain/model.js';
 import { COUNTER_STATUS, type CounterStatusValue, type PendingStatus } from '../domain/policy-counters.js';
 import type { ChargingReauthorization } from '../charging/reauthorize.js';
 import { CarrierTransientError, type CarrierCommandRequest, type CarrierGateway } from '../ports/carrier-gateway.js';
-import type { SpendingLimitControl } from '../spending-limit/spending-limit-control.js';
+import type { SpendingLimitControl } from './spending-limit-control.js';
 
 export interface SpendingLimitCarrierOptions {
   readonly control: Pick<SpendingLimitControl, 'counterChanged'>;

@@ -4,7 +4,7 @@
  * validates the same object at synth. Unknown keys are refused.
  */
 import { z } from 'zod';
-import { ENV } from '../config/env-names.js';
+import { ENV } from './env-names.js';
 import { DEFAULT_QUOTA_SETTINGS, type QuotaSettings } from '../domain/quota.js';
 import { formatIssues, isPlainObject } from '../domain/validation.js';
 
