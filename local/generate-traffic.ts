@@ -59,7 +59,6 @@ export function seededRandom(seed: number): () => number {
 const TRIP_PLMNS = ['21407', '26201', '22210', '22801', '23415', '310260', '60400', '90112'];
 const HOME_PLMN = '20801';
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 /** Sessions open at once: each emits interim usage records a few minutes apart, as mediation does. */
 const OPEN_SESSIONS = 64;
 const EUR = 1_000_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { after, attach, commandsOf, data, EUR, GB, MB, notesOf, periodOf, profile, replay, subscriberOf } from './support/replay-scenario.js';
+import { after, attach, commandsOf, data, EUR, MB, notesOf, periodOf, profile, replay, subscriberOf } from './support/replay-scenario.js';
 
 const SWISS = '22801';
 const SPAIN = '21407';
