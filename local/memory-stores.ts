@@ -4,7 +4,8 @@
  * middleware, no emulator between the use cases and their data. Each store keeps the conditions of its
  * DynamoDB adapter (versions, claims held by one record, the lease), and the usage store goes through the
  * same item encoding (`dynamo-usage-store-items.ts`), so what ingest reads back is what DynamoDB would give.
- * `test/e2e/replay-stores-property.test.ts` proves the replay report identical on both.
+ * `test/e2e/replay-waves-property.test.ts` proves the replay report identical on both, and
+ * `test/unit/local-memory-stores.test.ts` holds the usage store to the reference store call by call.
  *
  * Claims are dropped once their duplicate window has passed (`expireClaims`), as DynamoDB's TTL deletes
  * them in AWS (dynalite has no TTL): what the replay holds follows the window, not the file.
