@@ -20,7 +20,8 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000 },
+        // Every handler's logs on, scanned for raw subscriber identifiers (test/support/identifier-scan-setup.ts).
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, setupFiles: ['test/support/identifier-scan-setup.ts'] },
       },
       {
         extends: true,
@@ -28,7 +29,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000 },
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000, setupFiles: ['test/support/identifier-scan-setup.ts'] },
       },
     ],
   },

@@ -16,13 +16,13 @@
  * the same conditions (marker first: a duplicate stops there, as a cancelled transaction would), and
  * its write units are counted at transaction prices: 2 per KB of each item, a cancelled transaction
  * included (DynamoDB bills the capacity a transaction consumed even when a condition cancels it).
- * Items reuse spendcap's shapes (claimItem, countersItem), so sizes and therefore units are comparable.
+ * The counters item is spendcap's (countersItem); the marker is one item per event key, as spendcap's claims
+ * were before they were grouped by hour, so sizes and therefore units are comparable.
  */
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import {
   STATE_SK,
-  claimItem,
   countersItem,
   countersSk,
   itemSize,
@@ -106,7 +106,7 @@ export function createNaiveHandler(deps: NaiveIngestDeps): NaiveHandler {
     const applied = applyEvents({ counters: before, ...(servingMcc !== undefined ? { servingMcc } : {}) }, [{ event }], profile, deps.settings);
 
     const key = `${event.type === 'attach' ? 'A' : 'U'}#${eventKey(event)}`;
-    const marker = claimItem({
+    const marker = markerItem({
       subscriberId,
       eventKey: key,
       claimedBy: `${position.shardId}/${position.sequenceNumber}`,
@@ -154,4 +154,9 @@ export function createNaiveHandler(deps: NaiveIngestDeps): NaiveHandler {
     return { batchItemFailures: [] };
   };
   return Object.assign(handler, { stats });
+}
+
+/** The de-duplication marker of one event key: `R#<key>`, the record that holds it, a TTL. */
+function markerItem(claim: { subscriberId: string; eventKey: string; claimedBy: string; expiresAt: number }): Item {
+  return { pk: claim.subscriberId, sk: `R#${claim.eventKey}`, claimedBy: claim.claimedBy, expiresAt: claim.expiresAt };
 }

@@ -130,7 +130,9 @@ export function buildWorkload(options: WorkloadOptions): Workload {
     });
     // Interleave subscribers the way a shard does: one event of each in turn.
     const lambdaRecords: KinesisStreamRecord[] = [];
-    const arrival = Date.now();
+    // The batch reaches the stream a second after its last event: ingest refuses records that arrive
+    // long after their eventTime (older than the duplicate window) or before it.
+    const arrival = start + b * 60_000 + k * 50 + 1_000;
     for (let e = 0; e < k; e++) {
       perSubscriber.forEach((payloads, s) => {
         const payload = payloads[e];

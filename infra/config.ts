@@ -228,8 +228,13 @@ const deploymentConfigInputSchema = z.strictObject({
   sms: z
     .strictObject({
       senderId: senderIdSchema.default('Spendcap'),
+      /**
+       * Whether the stack creates SNS's SMS delivery status log groups (they record destination numbers) with the
+       * log retention: false when they already exist in the account and region (another stack's, or created by SNS).
+       */
+      createDeliveryLogGroups: z.boolean({ error: 'must be true or false' }).default(true),
     })
-    .default({ senderId: 'Spendcap' }),
+    .default({ senderId: 'Spendcap', createDeliveryLogGroups: true }),
   carrier: carrierSchema.default({ mode: 'eventbridge' }),
   ops: z
     .strictObject({

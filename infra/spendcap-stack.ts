@@ -16,6 +16,7 @@ import { QuarantineRedrive } from './constructs/quarantine-redrive.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Notifications } from './constructs/notifications.js';
 import { PolicyWorkflow } from './constructs/policy-workflow.js';
+import { PseudonymKey } from './constructs/pseudonym-key.js';
 import { Realtime } from './constructs/realtime.js';
 import { SelfCareApi } from './constructs/self-care-api.js';
 import { SesMailer } from './constructs/ses-mailer.js';
@@ -37,6 +38,8 @@ export interface SpendcapStackProps extends StackProps {
 export class SpendcapStack extends Stack {
   public readonly config: DeploymentConfig;
   public readonly store: Store;
+  /** The key of subscriber pseudonyms (logs, alerts, execution and schedule names), retained with the tables. */
+  public readonly pseudonymKey: PseudonymKey;
   public readonly stream: EventStream;
   public readonly notifications: Notifications;
   public readonly carrierGateway: CarrierGateway;
@@ -70,6 +73,7 @@ export class SpendcapStack extends Stack {
     addDeploymentWarnings(this, config);
 
     this.store = new Store(this, 'Store', { profilesStream: config.realtime.enabled });
+    this.pseudonymKey = new PseudonymKey(this, 'PseudonymKey');
     this.stream = new EventStream(this, 'EventStream', {
       capacityMode: config.stream.capacityMode,
       ...(config.stream.shardCount === undefined ? {} : { shardCount: config.stream.shardCount }),
@@ -78,6 +82,8 @@ export class SpendcapStack extends Stack {
     this.notifications = new Notifications(this, 'Notifications', {
       smsSenderId: config.sms.senderId,
       opsEmails: config.ops.emails,
+      smsDeliveryLogRetention: config.logs.retentionDays,
+      createSmsDeliveryLogGroups: config.sms.createDeliveryLogGroups,
     });
     this.carrierGateway = new CarrierGateway(
       this,
@@ -206,6 +212,8 @@ export class SpendcapStack extends Stack {
       policyStateMachine: this.workflow.stateMachine,
       settings: config.policy,
       logRetention: config.logs.retentionDays,
+      pseudonymKey: this.pseudonymKey,
+      messages: { emailTopic, bindSmsSender: (fn) => this.notifications.bindSmsSender(fn) },
     });
     Object.assign(this.functions, this.selfCareApi.functions);
 
@@ -267,6 +275,11 @@ export class SpendcapStack extends Stack {
 
     if (this.feeds !== undefined) this.monitoring.addSection('Usage files (feeds)', this.feeds.dashboardRows(), this.feeds.alarms);
 
+    // Every function that logs, names or alerts about a subscriber reads the pseudonym key (the API's own
+    // functions are bound by their construct); a function without it fails rather than use the public key.
+    for (const fn of [reconcile, plan, notify, reportFailure, sweep, this.ingest.function]) this.pseudonymKey.bindTo(fn);
+    if (this.realtime !== undefined) this.pseudonymKey.bindTo(this.realtime.subscriberRemovedFunction);
+
     this.outputs();
   }
 
@@ -327,11 +340,27 @@ export class SpendcapStack extends Stack {
     new CfnOutput(this, 'EmailTopicArn', { value: this.notifications.emailTopic.topicArn, description: 'E-mail warnings, each with a recipient attribute: the mailer or your own subscription delivers them' });
     new CfnOutput(this, 'SmsDeliveryStatusRoleArn', {
       value: this.notifications.smsDeliveryStatusRole.roleArn,
-      description: 'aws sns set-sms-attributes --attributes DeliveryStatusIAMRole=<this>,DeliveryStatusSuccessSamplingRate=100',
+      description: 'aws sns set-sms-attributes --attributes DeliveryStatusIAMRole=<this>,DeliveryStatusSuccessSamplingRate=0 (failures only; the stack sets the retention of the log groups)',
     });
     new CfnOutput(this, 'SelfCareApiUrl', {
       value: this.selfCareApi.url,
-      description: 'Self-care and admin API (IAM auth, SigV4): docs/api.md',
+      description: 'The API (IAM auth, SigV4), /v1: self-care, operator and pseudonym lookup routes (docs/api.md)',
+    });
+    new CfnOutput(this, 'SelfCareApiInvokePolicyArn', {
+      value: this.selfCareApi.invokePolicies.subscriber.managedPolicyArn,
+      description: 'Attach to the role of the subscriber-facing portal backend: the /v1/self-care routes only',
+    });
+    new CfnOutput(this, 'OperatorApiInvokePolicyArn', {
+      value: this.selfCareApi.invokePolicies.operator.managedPolicyArn,
+      description: 'Attach to the roles of provisioning and support: the /v1/subscribers routes (any subscriber)',
+    });
+    new CfnOutput(this, 'PseudonymLookupInvokePolicyArn', {
+      value: this.selfCareApi.invokePolicies.pseudonymLookup.managedPolicyArn,
+      description: 'Attach to the few who may go from a pseudonym (logs, alerts) back to a subscriber: /v1/pseudonyms',
+    });
+    new CfnOutput(this, 'PseudonymKeySecretArn', {
+      value: this.pseudonymKey.secret.secretArn,
+      description: 'Key of the subscriber pseudonyms (generated, retained; docs/deploy.md before rotating it)',
     });
     new CfnOutput(this, 'InboundSmsTopicArn', {
       value: this.selfCareApi.inboundSmsTopic.topicArn,

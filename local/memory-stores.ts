@@ -7,8 +7,11 @@
  * `test/e2e/replay-waves-property.test.ts` proves the replay report identical on both, and
  * `test/unit/local-memory-stores.test.ts` holds the usage store to the reference store call by call.
  *
- * Claims are dropped once their duplicate window has passed (`expireClaims`), as DynamoDB's TTL deletes
- * them in AWS (dynalite has no TTL): what the replay holds follows the window, not the file.
+ * Claims are kept as the DynamoDB adapter keeps them: grouped by subscriber and hour of `eventTime`, a head
+ * item and its archives per group, written by the same helpers (`claim-groups.ts`), so outcomes and write
+ * units are the adapter's. A group is dropped once its expiry (the latest of its keys') has passed
+ * (`expireClaims`), as DynamoDB's TTL deletes its items in AWS (dynalite has no TTL): what the replay holds
+ * follows the duplicate window, not the file.
  */
 import type { LineBars } from '../shared/domain/caps.js';
 import type { Bar, PeriodCounters, SpendBucketName, SubscriberProfile } from '../shared/domain/model.js';
@@ -16,9 +19,9 @@ import type { ActionKey, AuditEntry, AuditLog } from '../shared/ports/audit-log.
 import type { BarStore, LineState, OverdueLine, PendingCommand } from '../shared/ports/bar-store.js';
 import { RevisionConflictError, type ProfileLookup, type ProfileStore, type VersionedProfile } from '../shared/ports/profile-store.js';
 import type {
-  ClaimOutcome,
+  ClaimsOutcome,
   CountersWrite,
-  EventClaim,
+  EventClaims,
   FailureLedger,
   HoldOutcome,
   OutboxClear,
@@ -31,7 +34,15 @@ import type {
   WriteOutcome,
 } from '../shared/ports/usage-store.js';
 import {
-  claimItem,
+  archiveIdsOf,
+  claimArchiveSk,
+  claimGroupOf,
+  decideClaims,
+  decideHold,
+  planGroupWrite,
+  type ClaimGroupRead,
+} from '../shared/adapters/claim-groups.js';
+import {
   countersItem,
   STATE_SK,
   itemSize,
@@ -43,20 +54,16 @@ import {
   type ItemValue,
 } from '../shared/adapters/dynamo-usage-store-items.js';
 
-interface Claim {
-  readonly claimedBy: string;
-  /** The period the claiming record is counted in (`pd`), kept by a re-claim of the same record. */
-  readonly period?: string;
-  /** Epoch seconds. */
-  readonly expiresAt: number;
-}
-
 interface SubscriberUsage {
   state?: Item;
   /** Counters items by period. */
   readonly counters: Map<string, Item>;
-  /** Held event keys: one small map per subscriber (a single Map holds at most 2^24 entries). */
-  readonly claims: Map<string, Claim>;
+  /**
+   * Claims groups: the head item of each group by group (small maps per subscriber: a single Map holds at
+   * most 2^24 entries), and the archive items by sort key.
+   */
+  readonly claimHeads: Map<string, Item>;
+  readonly claimArchives: Map<string, Item>;
   /** Failed attempts by stream position (the failure path only). */
   failures?: Map<string, number>;
 }
@@ -66,13 +73,13 @@ const DAY_SECONDS = 86_400;
 export class MemoryUsageStore implements UsageStore, FailureLedger {
   private readonly subscribers = new Map<string, SubscriberUsage>();
   private claimCount = 0;
-  /** Claims expiring before this (epoch s) have been dropped; sweeps run at most once per virtual day. */
+  /** Claims groups expiring before this (epoch s) have been dropped; sweeps run at most once per virtual day. */
   private sweptUntil = Number.NEGATIVE_INFINITY;
 
   private of(subscriberId: string): SubscriberUsage {
     let usage = this.subscribers.get(subscriberId);
     if (usage === undefined) {
-      usage = { counters: new Map(), claims: new Map() };
+      usage = { counters: new Map(), claimHeads: new Map(), claimArchives: new Map() };
       this.subscribers.set(subscriberId, usage);
     }
     return usage;
@@ -89,21 +96,42 @@ export class MemoryUsageStore implements UsageStore, FailureLedger {
     return { counters, state: storedStateOf(subscriberId, usage?.state) };
   }
 
-  /**
-   * `attribute_not_exists(pk) OR claimedBy IN (me, my legacy name, the holds I take over)`, keeping a period
-   * recorded by an earlier claim, as the DynamoDB adapter's conditional update.
-   */
-  async claim(claim: EventClaim): Promise<ClaimOutcome> {
-    const claims = this.of(claim.subscriberId).claims;
-    const held = claims.get(claim.eventKey);
-    const period = held?.period ?? claim.period;
-    const units = claimUnits(claimItem({ ...claim, period }), claim.subscriberId, claim.eventKey, held);
-    if (held !== undefined && !isHolder(held.claimedBy, [claim.claimedBy, claim.claimedByLegacy, ...(claim.takesOver ?? [])])) {
-      return { claimed: false, writeUnits: units };
+  /** One write of the group's head (and any new archives) when a key changes, as the DynamoDB adapter. */
+  async claim(claims: EventClaims): Promise<ClaimsOutcome> {
+    const read = this.readGroup(claims.subscriberId, claims.group);
+    const decision = decideClaims(read, claims.keys);
+    if (!decision.write) return { saved: true, results: decision.results, writeUnits: 0 };
+    const writeUnits = this.writeGroup(claims.subscriberId, claims.group, read, decision.changes, decision.expiresAt);
+    return { saved: true, results: decision.results, writeUnits };
+  }
+
+  private readGroup(subscriberId: string, group: string): ClaimGroupRead {
+    const usage = this.subscribers.get(subscriberId);
+    const head = usage?.claimHeads.get(group);
+    const archives = new Map<string, Item>();
+    for (const id of archiveIdsOf(head)) {
+      const archive = usage?.claimArchives.get(claimArchiveSk(group, id));
+      if (archive !== undefined) archives.set(id, archive);
     }
-    if (held === undefined) this.claimCount++;
-    claims.set(claim.eventKey, { claimedBy: claim.claimedBy, period, expiresAt: claim.expiresAt });
-    return { claimed: true, writeUnits: units, ...(held?.period !== undefined && { period: held.period }) };
+    return claimGroupOf(head, archives);
+  }
+
+  /** Synchronous from read to write here, so the head's version condition always holds. */
+  private writeGroup(subscriberId: string, group: string, read: ClaimGroupRead, changes: ReadonlyMap<string, StoredClaim>, expiresAt: number): number {
+    const usage = this.of(subscriberId);
+    const plan = planGroupWrite(subscriberId, group, read, changes, expiresAt);
+    let units = 0;
+    for (const archive of plan.archives) {
+      const sk = String(archive.sk);
+      const existing = usage.claimArchives.get(sk);
+      units += writeUnitsOf(itemSize(archive), existing === undefined ? 0 : itemSize(existing));
+      usage.claimArchives.set(sk, archive);
+    }
+    const existing = usage.claimHeads.get(group);
+    units += writeUnitsOf(itemSize(plan.head), existing === undefined ? 0 : itemSize(existing));
+    usage.claimHeads.set(group, plan.head);
+    for (const key of changes.keys()) if (!read.claims.has(key)) this.claimCount++;
+    return units;
   }
 
   /** `REMOVE p.<id>... ADD v 1` on the item (STATE or a period's counters) when it holds any of them. */
@@ -122,32 +150,16 @@ export class MemoryUsageStore implements UsageStore, FailureLedger {
     return { saved: true, writeUnits: writeUnitsOf(itemSize(next), itemSize(existing)) };
   }
 
-  async readClaim(subscriberId: string, eventKey: string): Promise<StoredClaim | undefined> {
-    const held = this.subscribers.get(subscriberId)?.claims.get(eventKey);
-    if (held === undefined) return undefined;
-    return { claimedBy: held.claimedBy, ...(held.period !== undefined && { period: held.period }) };
+  async readClaim(subscriberId: string, group: string, eventKey: string): Promise<StoredClaim | undefined> {
+    return this.readGroup(subscriberId, group).claims.get(eventKey);
   }
 
-  /** The claim becomes the marker's unless another record holds it; an existing expiry is kept. */
+  /** The key becomes the marker's unless another record holds it (the group's expiry only grows). */
   async holdForRedrive(hold: RedriveHold): Promise<HoldOutcome> {
-    const claims = this.of(hold.subscriberId).claims;
-    const held = claims.get(hold.eventKey);
-    const next = claimItem({
-      subscriberId: hold.subscriberId,
-      eventKey: hold.eventKey,
-      claimedBy: hold.marker,
-      expiresAt: held?.expiresAt ?? hold.expiresAt,
-      ...(held?.period !== undefined && { period: held.period }),
-    });
-    const units = claimUnits(next, hold.subscriberId, hold.eventKey, held);
-    if (held !== undefined && !isHolder(held.claimedBy, [hold.claimedBy, hold.claimedByLegacy, hold.marker])) return { held: false, writeUnits: units };
-    if (held === undefined) this.claimCount++;
-    claims.set(hold.eventKey, {
-      claimedBy: hold.marker,
-      expiresAt: held?.expiresAt ?? hold.expiresAt,
-      ...(held?.period !== undefined && { period: held.period }),
-    });
-    return { held: true, writeUnits: units };
+    const read = this.readGroup(hold.subscriberId, hold.group);
+    const decision = decideHold(read, hold);
+    if (!decision.held) return { held: false, writeUnits: 0 };
+    return { held: true, writeUnits: this.writeGroup(hold.subscriberId, hold.group, read, decision.changes, decision.expiresAt) };
   }
 
   async countFailure(subscriberId: string, position: string): Promise<number> {
@@ -184,25 +196,33 @@ export class MemoryUsageStore implements UsageStore, FailureLedger {
   }
 
   /**
-   * Drops the claims whose window ended before `nowMs` (epoch ms), as TTL does. Call it with a time no
-   * later than the arrival of any record still to come: a claim is then dropped only once no record that
-   * could meet it before its expiry is left. Cheap when called often: it sweeps once per day of `nowMs`.
+   * Drops the claims groups (head and archives) whose expiry, the latest of their keys', is before `nowMs`
+   * (epoch ms), as TTL does. Call it with a time no later than the arrival of any record still to come: a
+   * group is then dropped only once no record that could meet one of its keys before its expiry is left.
+   * Cheap when called often: it sweeps once per day of `nowMs`.
    */
   expireClaims(nowMs: number): void {
     const now = Math.floor(nowMs / 1000);
     if (now < this.sweptUntil + DAY_SECONDS) return;
     for (const usage of this.subscribers.values()) {
-      for (const [key, claim] of usage.claims) {
-        if (claim.expiresAt < now) {
-          usage.claims.delete(key);
-          this.claimCount--;
+      for (const [group, head] of usage.claimHeads) {
+        const expiresAt = typeof head.expiresAt === 'number' ? head.expiresAt : 0;
+        if (expiresAt >= now) continue;
+        const archives = new Map<string, Item>();
+        for (const id of archiveIdsOf(head)) {
+          const sk = claimArchiveSk(group, id);
+          const archive = usage.claimArchives.get(sk);
+          if (archive !== undefined) archives.set(id, archive);
+          usage.claimArchives.delete(sk);
         }
+        this.claimCount -= claimGroupOf(head, archives).claims.size;
+        usage.claimHeads.delete(group);
       }
     }
     this.sweptUntil = now;
   }
 
-  /** Claims held now (memory follows this, not the file). */
+  /** Event keys held now (memory follows this, not the file). */
   get claims(): number {
     return this.claimCount;
   }
@@ -361,15 +381,6 @@ export class MemoryProfileStore implements ProfileStore {
   async delete(subscriberId: string): Promise<void> {
     this.byId.delete(subscriberId);
   }
-}
-
-/** A write costs the larger of the item's size before and after, as in DynamoDB. */
-function claimUnits(next: Item, subscriberId: string, eventKey: string, held: Claim | undefined): number {
-  return writeUnitsOf(itemSize(next), held === undefined ? 0 : itemSize(claimItem({ subscriberId, eventKey, ...held })));
-}
-
-function isHolder(claimedBy: string, names: ReadonlyArray<string | undefined>): boolean {
-  return names.includes(claimedBy);
 }
 
 function deepFreeze<T>(value: T): T {

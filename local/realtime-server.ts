@@ -31,7 +31,7 @@ import type { CarrierCommand, PolicySettings } from '../shared/domain/model.js';
 import { systemClock, type Clock } from '../shared/ports/clock.js';
 import { MAX_BODY_BYTES, problemResponse, SbiError, type SbiRequest, type SbiResponse } from '../shared/sbi/http.js';
 import { sbiService, type SbiService } from '../shared/sbi/service.js';
-import { DynamoSubscriberDirectory } from '../shared/selfcare/dynamo-subscriber-directory.js';
+import { DynamoSubscriberDirectory } from '../shared/adapters/dynamo-subscriber-directory.js';
 import { deliver } from '../shared/spending-limit/deliver.js';
 import { SPENDING_LIMIT_SCOPE, spendingLimitRoutes } from '../shared/spending-limit/routes.js';
 import { SpendingLimitControl } from '../shared/spending-limit/spending-limit-control.js';

@@ -8,6 +8,7 @@ import { access, constants, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { SubscriberProfile } from '../shared/domain/model.js';
+import { jsonErrorWithoutExcerpt } from '../shared/domain/event-schema.js';
 import { parseSubscriberProfile } from '../shared/domain/subscriber-schema.js';
 
 /** A problem with an input file: the replay stops with this one-line message and writes no report. */
@@ -38,7 +39,8 @@ export async function loadSubscribers(path: string): Promise<SubscriberProfile[]
   try {
     input = JSON.parse(text);
   } catch (e: unknown) {
-    throw new InputFileError(`subscribers file ${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    // Without V8's excerpt of the text: it would print a subscriber's number or address on the terminal.
+    throw new InputFileError(`subscribers file ${path}: not valid JSON (${jsonErrorWithoutExcerpt(e)})`);
   }
   if (!Array.isArray(input)) {
     throw new InputFileError(`subscribers file ${path}: must be a JSON array of subscriber profiles`);
@@ -47,13 +49,9 @@ export async function loadSubscribers(path: string): Promise<SubscriberProfile[]
   const seen = new Set<string>();
   input.forEach((item: unknown, index) => {
     const parsed = parseSubscriberProfile(item);
-    const id =
-      typeof item === 'object' && item !== null && typeof (item as { subscriberId?: unknown }).subscriberId === 'string'
-        ? ` (${(item as { subscriberId: string }).subscriberId})`
-        : '';
-    if (!parsed.ok) throw new InputFileError(`subscribers file ${path}: profile [${index}]${id}: ${parsed.reason}`);
+    if (!parsed.ok) throw new InputFileError(`subscribers file ${path}: profile [${index}]: ${parsed.reason}`);
     if (seen.has(parsed.value.subscriberId)) {
-      throw new InputFileError(`subscribers file ${path}: profile [${index}]${id}: subscriberId appears twice`);
+      throw new InputFileError(`subscribers file ${path}: profile [${index}]: subscriberId appears twice`);
     }
     seen.add(parsed.value.subscriberId);
     profiles.push(parsed.value);

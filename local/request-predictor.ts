@@ -11,7 +11,7 @@
 import type { CarrierEvent, PeriodCounters, PolicySettings, SubscriberProfile } from '../shared/domain/model.js';
 import { applyEvents } from '../shared/domain/usage.js';
 import { capOfKind } from '../shared/domain/caps.js';
-import type { ClaimOutcome, CountersWrite, EventClaim, StateWrite, StoredUsage, UsageStore, WriteOutcome, OutboxClear } from '../shared/ports/usage-store.js';
+import type { ClaimsOutcome, CountersWrite, EventClaims, StateWrite, StoredUsage, UsageStore, WriteOutcome, OutboxClear } from '../shared/ports/usage-store.js';
 
 /** The counters the pipeline last saved, per subscriber and period. */
 export class SavedUsage {
@@ -42,8 +42,8 @@ export class ObservedUsageStore implements UsageStore {
     return this.inner.load(subscriberId, periods);
   }
 
-  claim(claim: EventClaim): Promise<ClaimOutcome> {
-    return this.inner.claim(claim);
+  claim(claims: EventClaims): Promise<ClaimsOutcome> {
+    return this.inner.claim(claims);
   }
 
   async saveCounters(write: CountersWrite): Promise<WriteOutcome> {

@@ -285,6 +285,7 @@ async function follow(
         workflow: apiStarter,
         clock: apiClock,
         settings: runtime.settings,
+        notifier: runtime.workflows.notifications,
       }),
     ),
     { port: ports.api },
@@ -310,7 +311,7 @@ async function follow(
       `    --stream-name ${emulators.streamName} --partition-key DEMO-LUCAS \\\n` +
       `    --cli-binary-format raw-in-base64-out --data '${example}'\n\n`,
   );
-  out.write(`Then: curl ${api.url}/subscribers/DEMO-LUCAS/usage\n\n`);
+  out.write(`Then: curl ${api.url}/v1/self-care/subscribers/DEMO-LUCAS/usage\n\n`);
   if (mapped !== undefined) {
     // An operator's export through its feed mapping, onto the stream as the file-ingest function would put it.
     const { put, refused } = await putMappedFile(emulators.kinesis, emulators.streamName, mapped.events, mapped.mapping);

@@ -1,36 +1,53 @@
 /**
- * Self-care and admin HTTP API (API Gateway HTTP API, payload 2.0, IAM authorization on every route):
- * routing and error mapping in shared/selfcare/api.ts, the use cases in shared/selfcare/use-cases.ts.
+ * The operator API (API Gateway HTTP API, payload 2.0, IAM authorization on every route): profile lifecycle,
+ * support on any subscriber (usage, caps, consent, channels, resend) and the pseudonym lookup, for the MVNO's
+ * provisioning and support systems. Routing, problem details and ETags in shared/selfcare/api.ts, the use
+ * cases in shared/selfcare/use-cases.ts. The subscriber-facing routes are another function's
+ * (functions/self-care-api/handler.ts), with narrower access to the tables.
+ *
+ * `createHandler` serves every role unless told otherwise: that is what the local server mounts (no IAM
+ * locally, shared/selfcare/http-adapter.ts).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { settingsFromEnv } from '../../shared/config/settings.js';
 import { logger } from '../../shared/observability.js';
-import { handleApiRequest, type ApiObserver, type ApiRequest, type ApiResponse } from '../../shared/selfcare/api.js';
+import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
+import { handleApiRequest, type ApiObserver, type ApiOptions, type ApiRequest, type ApiResponse, type ApiRole } from '../../shared/selfcare/api.js';
 import { productionSelfCare, selfCareConfigFromEnv } from '../../shared/selfcare/config.js';
 import { SelfCare, type SelfCareDeps } from '../../shared/selfcare/use-cases.js';
 
 export type ApiHandlerDeps = SelfCareDeps;
 export type ApiHandler = (event: APIGatewayProxyEventV2 | ApiRequest) => Promise<ApiResponse>;
 
-/** Route and status only: paths carry subscriber ids, bodies carry MSISDNs and e-mail addresses. */
-const logObserver: ApiObserver = {
-  answered(route, statusCode, error) {
+/** The roles the operator function serves. */
+export const OPERATOR_ROLES: readonly ApiRole[] = ['operator', 'pseudonymLookup'];
+
+/**
+ * Route, status and the subscriber's pseudonym only: paths carry subscriber ids, bodies carry MSISDNs and
+ * e-mail addresses; an error's message has had the subscriber id replaced by the pseudonym.
+ */
+export const logObserver: ApiObserver = {
+  answered(route, statusCode, error, subscriber) {
+    const fields = { route, statusCode, ...(subscriber !== undefined && { subscriber }) };
     if (statusCode >= 500) {
-      logger.error('request failed', { route, statusCode, error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+      logger.error('request failed', { ...fields, error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
     } else {
-      logger.info('request answered', { route, statusCode });
+      logger.info('request answered', fields);
     }
   },
 };
 
-export function createHandler(deps: ApiHandlerDeps | SelfCare, observer: ApiObserver = logObserver): ApiHandler {
+export function createHandler(deps: ApiHandlerDeps | SelfCare, options: ApiOptions = {}): ApiHandler {
   const selfCare = deps instanceof SelfCare ? deps : new SelfCare(deps);
-  return (event) => handleApiRequest(selfCare, event, observer);
+  const observer = options.observer ?? logObserver;
+  return (event) => handleApiRequest(selfCare, event, { ...options, observer });
 }
 
 let production: ApiHandler | undefined;
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<ApiResponse> => {
-  production ??= createHandler(productionSelfCare(selfCareConfigFromEnv(process.env), settingsFromEnv(process.env)));
+  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+  await loadPseudonymKey();
+  production ??= createHandler(productionSelfCare(selfCareConfigFromEnv(process.env, { messages: true }), settingsFromEnv(process.env)), { roles: OPERATOR_ROLES });
   return production(event);
 };

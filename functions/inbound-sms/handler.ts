@@ -10,6 +10,7 @@ import { logger } from '../../shared/observability.js';
 import { productionSelfCare, selfCareConfigFromEnv } from '../../shared/selfcare/config.js';
 import { continueByKeyword, type InboundSmsOutcome } from '../../shared/selfcare/inbound-sms.js';
 import { SelfCare, type SelfCareDeps } from '../../shared/selfcare/use-cases.js';
+import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
 
 export type InboundSmsHandler = (event: SNSEvent) => Promise<{ outcomes: InboundSmsOutcome[] }>;
 
@@ -39,9 +40,11 @@ export function createHandler(deps: SelfCareDeps | { selfCare: SelfCare; setting
 let production: InboundSmsHandler | undefined;
 
 export const handler = async (event: SNSEvent): Promise<{ outcomes: InboundSmsOutcome[] }> => {
+  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+  await loadPseudonymKey();
   if (production === undefined) {
     const settings = settingsFromEnv(process.env);
-    production = createHandler({ selfCare: productionSelfCare(selfCareConfigFromEnv(process.env, { auditTable: false }), settings), settings });
+    production = createHandler({ selfCare: productionSelfCare(selfCareConfigFromEnv(process.env), settings), settings });
   }
   return production(event);
 };

@@ -2,7 +2,7 @@
  * Configuration of the ingest function, parsed once at cold start: a missing variable fails the first
  * invocation with its name, never defaults to an empty string.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from '../../shared/config/env-names.js';
 import { parseEnvironment, requiredVariable } from '../../shared/config/environment.js';
 import { ingestLimitsFromEnv, type IngestLimits } from '../../shared/config/ingest-limits.js';

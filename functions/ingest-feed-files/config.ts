@@ -5,7 +5,7 @@
  * expression `process.env.SPENDCAP_FEED_MAPPINGS` by the JSON text). Locally and in tests the same
  * expression reads a real variable.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from '../../shared/config/env-names.js';
 import { parseEnvironment, requiredVariable } from '../../shared/config/environment.js';
 import { parseFeedMapping, type FeedMapping } from '../../shared/feeds/mapping-schema.js';

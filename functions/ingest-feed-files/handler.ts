@@ -19,7 +19,8 @@ import { S3FeedFileSource, S3FileQuarantine } from '../../shared/adapters/s3-fee
 import { SqsFileContinuations } from '../../shared/adapters/sqs-file-continuations.js';
 import { filesOfMessage } from '../../shared/feeds/file-events.js';
 import { ingestFeedFile, type FileOutcome, type IngestFileDeps } from '../../shared/feeds/ingest-file.js';
-import { logger, METRICS_NAMESPACE, tracer } from '../../shared/observability.js';
+import { logger, METRICS_NAMESPACE } from '../../shared/observability.js';
+import { tracer } from '../../shared/tracing.js';
 import type { FileContinuations } from '../../shared/ports/feed-files.js';
 import { feedFilesConfigFromEnv } from './config.js';
 

@@ -13,7 +13,7 @@ import { spendingLimitConfigFromEnv } from '../../shared/charging/config.js';
 import { realtimeSettingsFromEnv, type SbiAuthMode } from '../../shared/config/realtime-settings.js';
 import { settingsFromEnv } from '../../shared/config/settings.js';
 import { systemClock } from '../../shared/ports/clock.js';
-import { DynamoSubscriberDirectory } from '../../shared/selfcare/dynamo-subscriber-directory.js';
+import { DynamoSubscriberDirectory } from '../../shared/adapters/dynamo-subscriber-directory.js';
 import { sbiService } from '../../shared/sbi/service.js';
 import { SPENDING_LIMIT_SCOPE, spendingLimitRoutes } from '../../shared/spending-limit/routes.js';
 import { SpendingLimitControl } from '../../shared/spending-limit/spending-limit-control.js';

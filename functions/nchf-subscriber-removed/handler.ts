@@ -12,6 +12,7 @@ import { subscriberRemovedConfigFromEnv } from '../../shared/charging/config.js'
 import { logger, maskSubscriber, metrics, MetricUnit } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { SpendingLimitControl } from '../../shared/spending-limit/spending-limit-control.js';
+import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
 
 export interface SubscriberRemovedDeps {
   readonly control: Pick<SpendingLimitControl, 'subscriberRemoved'>;
@@ -53,6 +54,8 @@ function productionHandler(): (event: DynamoDBStreamEvent) => Promise<DynamoDBBa
 }
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+  await loadPseudonymKey();
   production ??= productionHandler();
   return production(event);
 };

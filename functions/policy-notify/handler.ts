@@ -11,6 +11,7 @@ import { withTransientErrors } from '../../shared/adapters/aws-faults.js';
 import { notifyConfigFromEnv } from '../../shared/policy/config.js';
 import { sendPlannedNotification, type NotifyDeps } from '../../shared/policy/notify.js';
 import { parseTaskInput, plannedMessageSchema, type NotificationOutcome } from '../../shared/policy/payloads.js';
+import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
 
 export type PolicyNotifyDeps = NotifyDeps;
 
@@ -40,6 +41,8 @@ function productionHandler(): (event: unknown) => Promise<NotificationOutcome> {
 }
 
 export const handler = async (event: unknown): Promise<NotificationOutcome> => {
+  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+  await loadPseudonymKey();
   production ??= productionHandler();
   return production(event);
 };

@@ -12,6 +12,7 @@ import { withTransientErrors } from '../../shared/adapters/aws-faults.js';
 import { planConfigFromEnv } from '../../shared/policy/config.js';
 import { parseTaskInput, planInputSchema, type NotificationPlan } from '../../shared/policy/payloads.js';
 import { planNotifications, type PlanDeps } from '../../shared/policy/plan.js';
+import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
 
 export type PolicyPlanDeps = PlanDeps;
 
@@ -45,6 +46,8 @@ function productionHandler(): (event: unknown) => Promise<NotificationPlan> {
 }
 
 export const handler = async (event: unknown): Promise<NotificationPlan> => {
+  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+  await loadPseudonymKey();
   production ??= productionHandler();
   return production(event);
 };

@@ -12,6 +12,7 @@ import { withTransientErrors } from '../../shared/adapters/aws-faults.js';
 import { reportFailureConfigFromEnv } from '../../shared/policy/config.js';
 import { parseTaskInput, reportFailureInputSchema } from '../../shared/policy/payloads.js';
 import { reportFailure, type ReportFailureDeps } from '../../shared/policy/report-failure.js';
+import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
 
 export type PolicyReportFailureDeps = ReportFailureDeps;
 
@@ -36,6 +37,8 @@ function productionHandler(): (event: unknown) => Promise<'FAILED'> {
 }
 
 export const handler = async (event: unknown): Promise<'FAILED'> => {
+  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+  await loadPseudonymKey();
   production ??= productionHandler();
   return production(event);
 };

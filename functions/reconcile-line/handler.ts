@@ -7,7 +7,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
 import { DynamoAuditLog } from '../../shared/adapters/dynamo-audit-log.js';
@@ -27,6 +27,7 @@ import { withTransientErrors } from '../../shared/adapters/aws-faults.js';
 import { reconcileConfigFromEnv, type CarrierConfig } from '../../shared/policy/config.js';
 import { parseTaskInput, policyRequestSchema } from '../../shared/policy/payloads.js';
 import { reconcileLine, type ReconcileDeps } from '../../shared/policy/reconcile-line.js';
+import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
 
 export interface ReconcileLineHandlerDeps extends Omit<ReconcileDeps, 'scheduler'> {
   /** The scheduler whose lifts start `stateMachineArn` (locally: the schedule outbox, whatever the ARN). */
@@ -87,6 +88,8 @@ function productionHandler(): (event: unknown) => Promise<LineOutcome> {
 }
 
 export const handler = async (event: unknown): Promise<LineOutcome> => {
+  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+  await loadPseudonymKey();
   production ??= productionHandler();
   return production(event);
 };

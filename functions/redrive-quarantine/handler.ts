@@ -5,7 +5,7 @@
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
@@ -13,7 +13,7 @@ import { KinesisRecordSink } from '../../shared/adapters/kinesis-record-sink.js'
 import { SqsQuarantine } from '../../shared/adapters/sqs-quarantine.js';
 import { boundsOf } from '../../shared/config/ingest-limits.js';
 import { formatIssues } from '../../shared/domain/validation.js';
-import { logger, metrics, MetricUnit, tracer } from '../../shared/observability.js';
+import { logger, metrics, MetricUnit } from '../../shared/observability.js';
 import { redriveQuarantine, type RedriveDeps, type RedriveReport } from '../../shared/redrive/redrive-quarantine.js';
 import { redriveConfigFromEnv } from './config.js';
 
@@ -46,10 +46,11 @@ let production: RedriveHandler | undefined;
 
 function productionHandler(): RedriveHandler {
   const config = redriveConfigFromEnv(process.env);
-  const documents = documentClientOf(tracer.captureAWSv3Client(createDynamoClient()));
+  // Not traced: an operator runs it now and then, and the X-Ray SDK would double its bundle's start-up.
+  const documents = documentClientOf(createDynamoClient());
   return createHandler({
-    quarantine: new SqsQuarantine({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.quarantineQueueUrl }),
-    stream: new KinesisRecordSink({ client: tracer.captureAWSv3Client(new KinesisClient({})), stream: { arn: config.usageStreamArn } }),
+    quarantine: new SqsQuarantine({ client: new SQSClient({}), queueUrl: config.quarantineQueueUrl }),
+    stream: new KinesisRecordSink({ client: new KinesisClient({}), stream: { arn: config.usageStreamArn } }),
     profiles: new DynamoProfileStore({ client: documents, tableName: config.profilesTable }),
     ledger: new DynamoUsageStore({ client: documents, tableName: config.usageTable }),
     settings: config.settings,

@@ -11,6 +11,7 @@ import { logger, metrics, MetricUnit } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { sweepConfigFromEnv } from '../../shared/policy/config.js';
 import { sweepOverdueBars, type SweepDeps, type SweepResult } from '../../shared/policy/sweep-overdue-bars.js';
+import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
 
 export function createHandler(deps: SweepDeps): () => Promise<SweepResult> {
   return async () => {
@@ -25,6 +26,8 @@ export function createHandler(deps: SweepDeps): () => Promise<SweepResult> {
 let production: (() => Promise<SweepResult>) | undefined;
 
 export const handler = async (): Promise<SweepResult> => {
+  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+  await loadPseudonymKey();
   if (production === undefined) {
     const config = sweepConfigFromEnv(process.env);
     production = createHandler({

@@ -3,6 +3,7 @@ import { acknowledgeWildcardResource } from '../nag.js';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -15,6 +16,18 @@ export interface NotificationsProps {
   readonly smsSenderId: string;
   /** Addresses subscribed to the ops topic (each confirms by e-mail). @default [] */
   readonly opsEmails?: readonly string[];
+  /**
+   * Retention of the SMS delivery status log groups, which the stack creates itself: SNS would create them
+   * without a retention, and they record destination phone numbers.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly smsDeliveryLogRetention?: logs.RetentionDays;
+  /**
+   * Whether this stack creates those two log groups (their names are SNS's, one pair per account and region):
+   * false for a second stack in the same account and region, whose groups the first one owns.
+   * @default true
+   */
+  readonly createSmsDeliveryLogGroups?: boolean;
 }
 
 /**
@@ -35,6 +48,8 @@ export class Notifications extends Construct {
    * account-level SNS setting (no CloudFormation resource): see docs/deploy.md for the one CLI call.
    */
   public readonly smsDeliveryStatusRole: iam.Role;
+  /** The SMS delivery status log groups (success, failure), with their retention; empty when not created here. */
+  public readonly smsDeliveryLogGroups: readonly logs.LogGroup[];
   public readonly key: kms.Key;
   private readonly smsSenderId: string;
 
@@ -93,14 +108,26 @@ export class Notifications extends Construct {
       }),
       description: 'Lets SNS write SMS delivery status logs (DirectPublishToPhoneNumber) to CloudWatch Logs',
     });
-    // SNS names these log groups itself (sns/<region>/<account>/DirectPublishToPhoneNumber[/Failure]).
-    const smsLogGroups = [
-      `arn:${partition}:logs:${region}:${account}:log-group:sns/${region}/${account}/DirectPublishToPhoneNumber`,
-      `arn:${partition}:logs:${region}:${account}:log-group:sns/${region}/${account}/DirectPublishToPhoneNumber/Failure`,
-    ];
+    // SNS names these log groups itself (sns/<region>/<account>/DirectPublishToPhoneNumber[/Failure]). They
+    // record destination numbers: the stack creates them with a retention (SNS would create them with none),
+    // and the role may not change that retention.
+    const smsLogGroupNames = [`sns/${region}/${account}/DirectPublishToPhoneNumber`, `sns/${region}/${account}/DirectPublishToPhoneNumber/Failure`];
+    const smsLogGroups = smsLogGroupNames.map((name) => `arn:${partition}:logs:${region}:${account}:log-group:${name}`);
+    this.smsDeliveryLogGroups =
+      props.createSmsDeliveryLogGroups === false
+        ? []
+        : smsLogGroupNames.map(
+            (name, i) =>
+              new logs.LogGroup(this, i === 0 ? 'SmsDeliveryLogs' : 'SmsDeliveryFailureLogs', {
+                // The name is SNS's, not ours: SNS writes to the group of that name and no other.
+                logGroupName: name,
+                retention: props.smsDeliveryLogRetention ?? logs.RetentionDays.ONE_MONTH,
+                removalPolicy: RemovalPolicy.DESTROY,
+              }),
+          );
     this.smsDeliveryStatusRole.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [...smsLogGroups, ...smsLogGroups.map((arn) => `${arn}:*`)],
       }),
     );

@@ -1,10 +1,13 @@
 /**
- * The self-care and admin API: an API Gateway HTTP API whose every route requires IAM authorization (SigV4:
- * the MVNO's backend and self-care portal call it with their own roles), one Lambda behind all routes, and
- * the inbound-sms function subscribed to the topic where AWS End User Messaging publishes two-way SMS
- * (the CONTINUER / CONTINUE replies).
+ * The API: an API Gateway HTTP API whose every route requires IAM authorization (SigV4), split by role
+ * (shared/selfcare/api.ts `ROUTES`): the self-care routes (`/v1/self-care/...`, the subscriber-facing portal
+ * backend) go to a function of their own that may read and change only what a subscriber may; the operator
+ * routes (`/v1/subscribers...`, provisioning and support) and the pseudonym lookup (`/v1/pseudonyms/...`) go
+ * to the operator function. Each role has a managed policy allowing execute-api:Invoke on its routes only,
+ * for the MVNO to attach to its callers' roles. And the inbound-sms function, subscribed to the topic where
+ * AWS End User Messaging publishes two-way SMS (the CONTINUER / CONTINUE replies).
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -21,8 +24,11 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
-import { ROUTE_KEYS } from '../../shared/selfcare/api.js';
-import { bindStateMachine, bindTable, SpendcapFunction, type TableAccess } from './spendcap-function.js';
+import { ROUTES, routesOf, type ApiRole, type RouteKey } from '../../shared/selfcare/api.js';
+import { PROFILE_FIELDS_ATTRIBUTES } from '../../shared/adapters/dynamo-profile-fields.js';
+import { acknowledgeWildcardResource } from '../nag.js';
+import type { PseudonymKey } from './pseudonym-key.js';
+import { bindStateMachine, bindTable, bindTopic, SpendcapFunction, type TableAccess } from './spendcap-function.js';
 
 export interface SelfCareApiProps {
   /** The three tables of the Store construct. */
@@ -41,7 +47,14 @@ export interface SelfCareApiProps {
    * @default { rateLimit: 100, burstLimit: 200 }
    */
   readonly throttle?: apigwv2.ThrottleSettings;
+  /** The key of subscriber pseudonyms: every function of the API logs, names and looks up by them. */
+  readonly pseudonymKey: PseudonymKey;
+  /** Where support's resend of a subscriber's last message goes: SMS straight to the number, e-mail through the topic. */
+  readonly messages: { readonly emailTopic: sns.ITopic; bindSmsSender(fn: SpendcapFunction): void };
 }
+
+/** The stage every route is deployed on; the invoke policies name it (never `*`, see `invokeResourceOf`). */
+const STAGE = '$default';
 
 /**
  * Usage table access of both functions: the counters (BatchGetItem to load, a conditional PutItem like ingest's)
@@ -70,7 +83,15 @@ export class SelfCareApi extends Construct {
   public readonly stage: apigwv2.HttpStage;
   /** The API's base URL (the `$default` stage). */
   public readonly url: string;
+  /** The operator function: profile lifecycle, support on any subscriber, pseudonym lookup. */
   public readonly apiFunction: SpendcapFunction;
+  /** The self-care function: the subscriber-facing routes only, with a subscriber's access to the tables. */
+  public readonly selfCareFunction: SpendcapFunction;
+  /**
+   * One managed policy per role, allowing execute-api:Invoke on that role's routes only: attach the self-care
+   * one to the portal backend's role, the operator one to provisioning and support, the lookup one to few.
+   */
+  public readonly invokePolicies: Readonly<Record<ApiRole, iam.ManagedPolicy>>;
   public readonly inboundSmsFunction: SpendcapFunction;
   public readonly inboundSmsTopic: sns.ITopic;
   /** Inbound SMS the function failed to handle after Lambda's asynchronous retries (a consent not yet given). */
@@ -86,13 +107,36 @@ export class SelfCareApi extends Construct {
       functionDir: 'api',
       settings: props.settings,
       logRetention: props.logRetention,
-      description: 'Self-care and admin API: profiles, caps, consent to continue, notification channels, usage and audit trail',
+      description: 'Operator API: profile lifecycle, support on any subscriber (usage, caps, consent, channels, resend), pseudonym lookup',
       timeout: Duration.seconds(15),
     });
+    // Profiles: read, write, delete, and the byMsisdn / byPseudonym indexes (search, lookup).
     bindTable(this.apiFunction, ENV.profilesTable, tables.profiles, 'readWrite');
     bindTable(this.apiFunction, ENV.usageTable, tables.usage, USAGE_ACCESS);
-    bindTable(this.apiFunction, ENV.auditTable, tables.audit, 'read');
+    bindTable(this.apiFunction, ENV.auditTable, tables.audit, { actions: ['dynamodb:Query'] });
+    // Choices changed on a subscriber's behalf and messages sent again are recorded in the trail.
+    bindTable(this.apiFunction, ENV.auditTable, tables.audit, 'append');
     bindStateMachine(this.apiFunction, ENV.policyStateMachineArn, props.policyStateMachine);
+    props.messages.bindSmsSender(this.apiFunction);
+    bindTopic(this.apiFunction, ENV.emailTopicArn, props.messages.emailTopic);
+    props.pseudonymKey.bindTo(this.apiFunction);
+
+    this.selfCareFunction = new SpendcapFunction(this, 'SelfCare', {
+      functionDir: 'self-care-api',
+      settings: props.settings,
+      logRetention: props.logRetention,
+      description: "Self-care API: a subscriber's own usage and audit trail, caps within bounds, consent, notification channels",
+      timeout: Duration.seconds(15),
+    });
+    // A subscriber reads their profile and changes only their own choices (caps, channels): no put, no
+    // delete, no index (no search by number, no lookup), and no other attribute (msisdn, email, plan).
+    bindTable(this.selfCareFunction, ENV.profilesTable, tables.profiles, { actions: ['dynamodb:GetItem'] });
+    bindTable(this.selfCareFunction, ENV.profilesTable, tables.profiles, { actions: ['dynamodb:UpdateItem'], onlyAttributes: PROFILE_FIELDS_ATTRIBUTES });
+    bindTable(this.selfCareFunction, ENV.usageTable, tables.usage, USAGE_ACCESS);
+    bindTable(this.selfCareFunction, ENV.auditTable, tables.audit, { actions: ['dynamodb:Query'] });
+    bindTable(this.selfCareFunction, ENV.auditTable, tables.audit, 'append');
+    bindStateMachine(this.selfCareFunction, ENV.policyStateMachineArn, props.policyStateMachine);
+    props.pseudonymKey.bindTo(this.selfCareFunction);
 
     this.inboundSmsFunction = new SpendcapFunction(this, 'InboundSms', {
       functionDir: 'inbound-sms',
@@ -104,11 +148,14 @@ export class SelfCareApi extends Construct {
     // Read only: the byMsisdn index finds the subscriber, the profile gives the billing period.
     bindTable(this.inboundSmsFunction, ENV.profilesTable, tables.profiles, 'read');
     bindTable(this.inboundSmsFunction, ENV.usageTable, tables.usage, USAGE_ACCESS);
+    // The consent the keyword gives is recorded in the trail (who: the line's number, when, by SMS).
+    bindTable(this.inboundSmsFunction, ENV.auditTable, tables.audit, 'append');
     bindStateMachine(this.inboundSmsFunction, ENV.policyStateMachineArn, props.policyStateMachine);
-    this.functions = { SelfCareApi: this.apiFunction, InboundSms: this.inboundSmsFunction };
+    props.pseudonymKey.bindTo(this.inboundSmsFunction);
+    this.functions = { SelfCareApi: this.apiFunction, SelfCareSubscriberApi: this.selfCareFunction, InboundSms: this.inboundSmsFunction };
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
-      description: 'spendcap self-care and admin API (IAM authorization on every route)',
+      description: 'spendcap API: self-care, operator and pseudonym lookup routes (IAM authorization on every route)',
       createDefaultStage: false,
       defaultAuthorizer: new HttpIamAuthorizer(),
     });
@@ -122,18 +169,24 @@ export class SelfCareApi extends Construct {
     });
     this.url = this.stage.url;
 
-    const integration = new HttpLambdaIntegration('Api', this.apiFunction, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
+    const operatorIntegration = new HttpLambdaIntegration('Api', this.apiFunction, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
+    const selfCareIntegration = new HttpLambdaIntegration('SelfCare', this.selfCareFunction, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
     // The route list is the router's own (shared/selfcare/api.ts): a route cannot exist here and not there.
-    for (const routeKey of ROUTE_KEYS) {
-      const [method, path] = routeKey.split(' ') as [string, string];
+    for (const { key, role } of ROUTES) {
+      const [method, path] = key.split(' ') as [string, string];
       this.httpApi.addRoutes({
         path,
         methods: [method as apigwv2.HttpMethod],
-        integration,
+        integration: role === 'subscriber' ? selfCareIntegration : operatorIntegration,
         // Explicit on each route as well as the default: nothing here may ever be reachable unsigned.
         authorizer: new HttpIamAuthorizer(),
       });
     }
+    this.invokePolicies = {
+      subscriber: this.invokePolicy('SelfCareInvokePolicy', 'subscriber', "spendcap API: the self-care routes, for the subscriber-facing portal backend (a subscriber's own data and choices)"),
+      operator: this.invokePolicy('OperatorInvokePolicy', 'operator', 'spendcap API: the operator routes, for provisioning and support (any subscriber)'),
+      pseudonymLookup: this.invokePolicy('PseudonymLookupInvokePolicy', 'pseudonymLookup', 'spendcap API: the pseudonym lookup, from a log line or an alert back to the subscriber (grant to few)'),
+    };
 
     this.inboundSmsTopic = props.inboundSmsTopic ?? this.newInboundSmsTopic();
     // SQS-managed encryption: SNS and the Lambda destination can write to it without a key grant, whose
@@ -157,6 +210,37 @@ export class SelfCareApi extends Construct {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
     });
+  }
+
+  /**
+   * The execute-api ARN a route's callers need, path parameters as `*`. The stage is named, not `*`: IAM's `*`
+   * also matches `/`, so a `*` stage could let one role's pattern reach into another role's paths; with the
+   * stage and the path's literal prefix fixed, each pattern can only match its own role's paths.
+   */
+  invokeResourceOf(route: RouteKey): string {
+    const [method, path] = route.split(' ') as [string, string];
+    return Stack.of(this).formatArn({
+      service: 'execute-api',
+      resource: this.httpApi.apiId,
+      resourceName: `${STAGE}/${method}${path.replace(/\{[^}]+\}/g, '*')}`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+
+  private invokePolicy(id: string, role: ApiRole, description: string): iam.ManagedPolicy {
+    const resources = [...new Set(routesOf([role]).map((route) => this.invokeResourceOf(route)))];
+    const policy = new iam.ManagedPolicy(this, id, {
+      description,
+      statements: [new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources })],
+    });
+    for (const resource of resources) {
+      acknowledgeWildcardResource(
+        policy,
+        resource,
+        `execute-api:Invoke on one ${role} route: the \`*\` stands for its path parameter (the subscriber id or pseudonym), after a fixed stage and path prefix that no other role's route shares.`,
+      );
+    }
+    return policy;
   }
 
   /**

@@ -6,7 +6,6 @@
  * environment variable never exists without its permission, nor a permission without its use.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -14,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -25,25 +24,19 @@ import { ENV, OBSERVABILITY, type EnvName } from '../../shared/config/env-names.
 import type { PolicySettings } from '../../shared/domain/model.js';
 import { TABLES, type TableDesign } from '../../shared/adapters/tables.js';
 import { REALTIME_TABLE } from '../../shared/adapters/realtime-items.js';
+import { nodejsBundlingOf, PROJECT_ROOT, type LambdaBundleInput } from '../bundling/lambda-bundle.js';
+
+export { PROJECT_ROOT };
 
 /** Log retention when the deployment says nothing (`logs.retentionDays`): a month of logs, read for incidents; the
  * trail the regulation asks for is the audit table, not the logs. */
 export const LOG_RETENTION_DEFAULT = logs.RetentionDays.ONE_MONTH;
-
-/** Repository root: entries, lock file and tsconfig are found from here whatever the working directory. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Powertools metrics namespace of every spendcap function (the dashboard reads it). */
 export const METRICS_NAMESPACE = OBSERVABILITY.metricsNamespace;
 
 /** Default Powertools service name (the `service` dimension of every EMF metric). */
 export const SERVICE_NAME = OBSERVABILITY.serviceName;
-
-/**
- * ESM output needs `require` for the few CommonJS dependencies that call it at run time (esbuild cannot
- * rewrite a dynamic require into an import).
- */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /** Lambda's limit on all environment variables of a function together is 4 KB; the settings must leave room. */
 const MAX_SETTINGS_JSON_LENGTH = 3_000;
@@ -77,12 +70,14 @@ export interface SpendcapFunctionProps {
  * Node.js 22 on arm64 (Graviton: about 20% cheaper per GB-s than x86), X-Ray active tracing, a log group of
  * its own with a retention (no deprecated logRetention custom resource), an execution role with no managed
  * policy (write access to its own log group only), esbuild ESM bundle, minified, with source maps and
- * `@aws-sdk/*` left to the runtime.
+ * `@aws-sdk/*` left to the runtime (infra/bundling/lambda-bundle.ts).
  */
 export class SpendcapFunction extends NodejsFunction {
   /** The function's log group (retention from the deployment config); metric filters attach here. */
   public readonly functionLogGroup: logs.LogGroup;
   public readonly functionDir: string;
+  /** Entry and `define` of the function's bundle: with LAMBDA_ESBUILD_OPTIONS, everything esbuild is given. */
+  public readonly bundle: LambdaBundleInput;
 
   constructor(scope: Construct, id: string, props: SpendcapFunctionProps) {
     const entry = `${PROJECT_ROOT}functions/${props.functionDir}/handler.ts`;
@@ -96,6 +91,7 @@ export class SpendcapFunction extends NodejsFunction {
           '(Lambda allows 4 KB of environment per function); shorten the tariff zones',
       );
     }
+    const bundle: LambdaBundleInput = { entry, ...(props.define !== undefined ? { define: { ...props.define } } : {}) };
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention,
       // Logs expire by retention; what must outlive the stack (the audit trail) lives in DynamoDB.
@@ -127,23 +123,13 @@ export class SpendcapFunction extends NodejsFunction {
         [ENV.settings]: settingsJson,
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        externalModules: ['@aws-sdk/*'],
-        tsconfig: `${PROJECT_ROOT}tsconfig.json`,
-        ...(props.define !== undefined ? { define: { ...props.define } } : {}),
-      },
+      // One description of the bundle (infra/bundling/lambda-bundle.ts), which the bundle-size test and the
+      // start-up benchmark build too.
+      bundling: nodejsBundlingOf(bundle),
     });
     this.functionLogGroup = logGroup;
     this.functionDir = props.functionDir;
+    this.bundle = bundle;
 
     Validations.of(this).acknowledge(
       {

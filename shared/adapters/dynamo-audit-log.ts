@@ -22,7 +22,7 @@ function sortKeyOf(entry: AuditEntry): string {
   const at = iso(entry.at);
   switch (entry.type) {
     case 'NOTIFICATION':
-      return `${at}#${entry.kind}#${entry.channel}#${entry.crossingId}`;
+      return `${at}#${entry.kind}#${entry.channel}#${entry.resend === undefined ? '' : 'RESEND#'}${entry.crossingId}`;
     case 'NOTIFICATION_FAILED':
       return `${at}#${entry.kind}#${entry.channel}#FAILED#${entry.crossingId}`;
     case 'CARRIER_COMMAND':
@@ -31,6 +31,8 @@ function sortKeyOf(entry: AuditEntry): string {
       return `${at}#UNBAR_SCHEDULED#${entry.bucket}#${entry.barId}`;
     case 'LINE_FAILED':
       return `${at}#LINE_FAILED#${entry.crossingId}`;
+    case 'CHOICE_CHANGED':
+      return `${at}#CHOICE_CHANGED#${entry.crossingId}`;
   }
 }
 

@@ -1,17 +1,25 @@
 /**
  * Subscriber profiles in DynamoDB: one item per subscriber, the subscriber.v1 document as attributes
- * (`msisdn` feeds the byMsisdn index). Items are validated on the way out, so a hand-edited item that
- * breaks the contract is reported with the field at fault instead of being rated on wrong data.
+ * (`msisdn` feeds the byMsisdn index), its revision and its pseudonym (`pn`, feeding the byPseudonym index).
+ * Items are validated on the way out, so a hand-edited item that breaks the contract is reported with the
+ * field at fault instead of being rated on wrong data.
  */
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SubscriberProfile } from '../domain/model.js';
 import { parseSubscriberProfile } from '../domain/subscriber-schema.js';
 import { RevisionConflictError, type ProfileLookup, type ProfileStore, type VersionedProfile } from '../ports/profile-store.js';
 import type { ParseResult } from '../domain/validation.js';
+import { pseudonymOf } from '../privacy/pseudonym.js';
 import { isConditionalCheckFailed } from './dynamo-client.js';
 
 /** The revision attribute kept beside the subscriber.v1 document (not part of it). */
 export const REVISION_ATTRIBUTE = 'rev';
+
+/**
+ * The subscriber's pseudonym, kept beside the document for the byPseudonym index: written with every write
+ * of the profile (a profile written before pseudonyms existed gets it at its next change).
+ */
+export const PSEUDONYM_ATTRIBUTE = 'pn';
 
 /** BatchGetItem reads at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
@@ -81,7 +89,7 @@ export class DynamoProfileStore implements ProfileStore {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...profile, [REVISION_ATTRIBUTE]: expected + 1 },
+          Item: { ...profile, [REVISION_ATTRIBUTE]: expected + 1, [PSEUDONYM_ATTRIBUTE]: pseudonymOf(profile.subscriberId) },
           // A profile written before revisions existed has none: it counts as revision 0.
           ConditionExpression: exists ? '#rev = :rev' : 'attribute_not_exists(#rev)',
           ExpressionAttributeNames: { '#rev': REVISION_ATTRIBUTE },
@@ -95,13 +103,28 @@ export class DynamoProfileStore implements ProfileStore {
     return expected + 1;
   }
 
-  async delete(subscriberId: string): Promise<void> {
-    await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: { subscriberId } }));
+  async delete(subscriberId: string, expectedRevision?: number): Promise<void> {
+    try {
+      await this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { subscriberId },
+          ...(expectedRevision !== undefined && {
+            ConditionExpression: expectedRevision > 0 ? '#rev = :rev' : 'attribute_exists(subscriberId) AND attribute_not_exists(#rev)',
+            ExpressionAttributeNames: { '#rev': REVISION_ATTRIBUTE },
+            ...(expectedRevision > 0 && { ExpressionAttributeValues: { ':rev': expectedRevision } }),
+          }),
+        }),
+      );
+    } catch (e: unknown) {
+      if (isConditionalCheckFailed(e)) throw new RevisionConflictError('the profile changed since it was read');
+      throw e;
+    }
   }
 }
 
 function parsedProfileOf(item: Record<string, unknown>): ParseResult<SubscriberProfile> {
-  const { [REVISION_ATTRIBUTE]: _revision, ...document } = item;
+  const { [REVISION_ATTRIBUTE]: _revision, [PSEUDONYM_ATTRIBUTE]: _pseudonym, ...document } = item;
   return parseSubscriberProfile(document);
 }
 

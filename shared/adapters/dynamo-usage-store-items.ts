@@ -14,7 +14,6 @@ export type Item = Record<string, ItemValue>;
 
 export const STATE_SK = 'STATE';
 export const countersSk = (period: string): string => `P#${period}`;
-export const claimSk = (eventKey: string): string => `R#${eventKey}`;
 
 /** Pending request as stored: the subscriber is the item's key, so it is not repeated. */
 interface PendingEntry {
@@ -186,12 +185,6 @@ export function storedStateOf(subscriberId: string, item: Item | undefined): Sto
   if (typeof item.m === 'string') state.servingMcc = item.m;
   if (typeof item.mt === 'number') state.latestEventMs = item.mt;
   return state;
-}
-
-export function claimItem(claim: { subscriberId: string; eventKey: string; claimedBy: string; period?: string; expiresAt: number }): Item {
-  const item: Item = { pk: claim.subscriberId, sk: claimSk(claim.eventKey), claimedBy: claim.claimedBy, expiresAt: claim.expiresAt };
-  if (claim.period !== undefined) item.pd = claim.period;
-  return item;
 }
 
 /** Failed attempts at a subscriber's records from one position (bounded attempts, then the quarantine). */

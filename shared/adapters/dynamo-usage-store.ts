@@ -1,15 +1,16 @@
 /**
- * The usage table in DynamoDB (keys in tables.ts, items in dynamo-usage-store-items.ts). Each method is
- * one single-item conditional write or one strongly consistent BatchGetItem: no transactions.
+ * The usage table in DynamoDB (keys in tables.ts, items in dynamo-usage-store-items.ts and claim-groups.ts).
+ * Each write is one conditional item write (a claims group that outgrows one item also puts archives
+ * that nothing reads until its head lists them); each read is strongly consistent: no transactions.
  * Write units come from ReturnConsumedCapacity (AWS and dynalite both return it for successful writes);
  * a refused conditional write still costs units in AWS, so those are computed from the item size.
  */
 import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type {
-  ClaimOutcome,
+  ClaimsOutcome,
   CountersWrite,
-  EventClaim,
+  EventClaims,
   FailureLedger,
   HoldOutcome,
   OutboxClear,
@@ -21,11 +22,10 @@ import type {
   UsageStore,
   WriteOutcome,
 } from '../ports/usage-store.js';
+import { archiveIdsOf, claimArchiveSk, claimGroupOf, claimGroupSk, decideClaims, decideHold, planGroupWrite, type ClaimGroupRead } from './claim-groups.js';
 import { isConditionalCheckFailed } from './dynamo-client.js';
 import {
   STATE_SK,
-  claimItem,
-  claimSk,
   countersItem,
   countersSk,
   failureSk,
@@ -38,6 +38,7 @@ import {
 } from './dynamo-usage-store-items.js';
 
 const MAX_UNPROCESSED_ROUNDS = 8;
+const MAX_HOLD_ATTEMPTS = 8;
 
 export class DynamoUsageStore implements UsageStore, FailureLedger {
   private readonly documents: DynamoDBDocumentClient;
@@ -49,19 +50,9 @@ export class DynamoUsageStore implements UsageStore, FailureLedger {
   }
 
   async load(subscriberId: string, periods: readonly string[]): Promise<StoredUsage> {
-    let keys: Array<Record<string, string>> = [{ pk: subscriberId, sk: STATE_SK }];
+    const keys: Array<Record<string, string>> = [{ pk: subscriberId, sk: STATE_SK }];
     for (const period of new Set(periods)) keys.push({ pk: subscriberId, sk: countersSk(period) });
-    const items: Item[] = [];
-    // BatchGetItem may leave keys unprocessed under throttling: ask again with a short backoff.
-    for (let round = 0; keys.length > 0; round++) {
-      if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`usage table: keys still unprocessed after ${round} rounds`);
-      if (round > 0) await sleep(20 * 2 ** round);
-      const out = await this.documents.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      items.push(...((out.Responses?.[this.tableName] ?? []) as Item[]));
-      keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Array<Record<string, string>>;
-    }
+    const items = await this.batchGet(keys);
     const counters = new Map<string, StoredCounters>();
     let state: Item | undefined;
     for (const item of items) {
@@ -74,41 +65,65 @@ export class DynamoUsageStore implements UsageStore, FailureLedger {
     return { counters, state: storedStateOf(subscriberId, state) };
   }
 
-  async claim(claim: EventClaim): Promise<ClaimOutcome> {
-    const item = claimItem(claim);
-    const values: Record<string, unknown> = { ':me': claim.claimedBy, ':exp': claim.expiresAt, ':pd': claim.period };
-    const holders = ['claimedBy = :me'];
-    if (claim.claimedByLegacy !== undefined) {
-      values[':legacy'] = claim.claimedByLegacy;
-      holders.push('claimedBy = :legacy');
+  async claim(claims: EventClaims): Promise<ClaimsOutcome> {
+    const read = await this.readGroup(claims.subscriberId, claims.group);
+    const decision = decideClaims(read, claims.keys);
+    if (!decision.write) return { saved: true, results: decision.results, writeUnits: 0 };
+    const written = await this.writeGroup(claims.subscriberId, claims.group, read, decision.changes, decision.expiresAt);
+    return written.saved ? { saved: true, results: decision.results, writeUnits: written.writeUnits } : { saved: false, results: [], writeUnits: written.writeUnits };
+  }
+
+  /** Strongly consistent: the head, then the archives it lists. */
+  private async readGroup(subscriberId: string, group: string): Promise<ClaimGroupRead> {
+    const out = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { pk: subscriberId, sk: claimGroupSk(group) }, ConsistentRead: true }));
+    const head = out.Item as Item | undefined;
+    const ids = archiveIdsOf(head);
+    const archives = new Map<string, Item>();
+    if (ids.length > 0) {
+      for (const item of await this.batchGet(ids.map((id) => ({ pk: subscriberId, sk: claimArchiveSk(group, id) })))) {
+        archives.set(String(item.sk).slice(claimGroupSk(group).length + 1), item);
+      }
     }
-    (claim.takesOver ?? []).forEach((hold, i) => {
-      values[`:hold${i}`] = hold;
-      holders.push(`claimedBy = :hold${i}`);
-    });
+    return claimGroupOf(head, archives);
+  }
+
+  /** New archives first (each one's content is fixed by its id), then the head under its version. */
+  private async writeGroup(subscriberId: string, group: string, read: ClaimGroupRead, changes: ReadonlyMap<string, StoredClaim>, expiresAt: number): Promise<WriteOutcome> {
+    const plan = planGroupWrite(subscriberId, group, read, changes, expiresAt);
+    let writeUnits = 0;
+    for (const archive of plan.archives) {
+      const out = await this.documents.send(new PutCommand({ TableName: this.tableName, Item: archive, ReturnConsumedCapacity: 'TOTAL' }));
+      writeUnits += unitsOf(out.ConsumedCapacity, itemSize(archive));
+    }
+    const first = read.version === 0;
     try {
-      // An update, not a put: a period recorded by an earlier claim of the same record is kept.
       const out = await this.documents.send(
-        new UpdateCommand({
+        new PutCommand({
           TableName: this.tableName,
-          Key: { pk: claim.subscriberId, sk: claimSk(claim.eventKey) },
-          UpdateExpression: 'SET claimedBy = :me, expiresAt = :exp, pd = if_not_exists(pd, :pd)',
-          ConditionExpression: `attribute_not_exists(pk) OR ${holders.join(' OR ')}`,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_OLD',
+          Item: plan.head,
+          ConditionExpression: first ? 'attribute_not_exists(pk)' : 'v = :v',
+          ExpressionAttributeValues: first ? undefined : { ':v': read.version },
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
-      const recorded = out.Attributes?.pd;
-      return {
-        claimed: true,
-        writeUnits: unitsOf(out.ConsumedCapacity, itemSize(item)),
-        ...(typeof recorded === 'string' && { period: recorded }),
-      };
+      return { saved: true, writeUnits: writeUnits + unitsOf(out.ConsumedCapacity, Math.max(itemSize(plan.head), read.headBytes)) };
     } catch (e: unknown) {
-      if (isConditionalCheckFailed(e)) return { claimed: false, writeUnits: writeUnitsOf(itemSize(item)) };
+      if (isConditionalCheckFailed(e)) return { saved: false, writeUnits: writeUnits + writeUnitsOf(itemSize(plan.head), read.headBytes) };
       throw e;
     }
+  }
+
+  private async batchGet(keys: Array<Record<string, string>>): Promise<Item[]> {
+    const items: Item[] = [];
+    // BatchGetItem may leave keys unprocessed under throttling: ask again with a short backoff.
+    for (let round = 0; keys.length > 0; round++) {
+      if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`usage table: keys still unprocessed after ${round} rounds`);
+      if (round > 0) await sleep(20 * 2 ** round);
+      const out = await this.documents.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+      items.push(...((out.Responses?.[this.tableName] ?? []) as Item[]));
+      keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Array<Record<string, string>>;
+    }
+    return items;
   }
 
   async clearOutbox(clear: OutboxClear): Promise<WriteOutcome> {
@@ -140,38 +155,21 @@ export class DynamoUsageStore implements UsageStore, FailureLedger {
     }
   }
 
-  async readClaim(subscriberId: string, eventKey: string): Promise<StoredClaim | undefined> {
-    const out = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: subscriberId, sk: claimSk(eventKey) }, ConsistentRead: true }),
-    );
-    const item = out.Item;
-    if (item === undefined || typeof item.claimedBy !== 'string') return undefined;
-    return { claimedBy: item.claimedBy, ...(typeof item.pd === 'string' && { period: item.pd }) };
+  async readClaim(subscriberId: string, group: string, eventKey: string): Promise<StoredClaim | undefined> {
+    return (await this.readGroup(subscriberId, group)).claims.get(eventKey);
   }
 
   async holdForRedrive(hold: RedriveHold): Promise<HoldOutcome> {
-    const values: Record<string, unknown> = { ':me': hold.claimedBy, ':hold': hold.marker, ':exp': hold.expiresAt };
-    let condition = 'attribute_not_exists(pk) OR claimedBy = :me OR claimedBy = :hold';
-    if (hold.claimedByLegacy !== undefined) {
-      values[':legacy'] = hold.claimedByLegacy;
-      condition += ' OR claimedBy = :legacy';
-    }
-    const size = itemSize(claimItem({ subscriberId: hold.subscriberId, eventKey: hold.eventKey, claimedBy: hold.marker, expiresAt: hold.expiresAt }));
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: hold.subscriberId, sk: claimSk(hold.eventKey) },
-          // The hold outlives the quarantine's retention: the later expiry wins.
-          UpdateExpression: 'SET claimedBy = :hold, expiresAt = if_not_exists(expiresAt, :exp)',
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return { held: true, writeUnits: writeUnitsOf(size) };
-    } catch (e: unknown) {
-      if (isConditionalCheckFailed(e)) return { held: false, writeUnits: writeUnitsOf(size) };
-      throw e;
+    let writeUnits = 0;
+    // Rare (the failure path): a group that keeps changing under it is read again a few times.
+    for (let attempt = 1; ; attempt++) {
+      const read = await this.readGroup(hold.subscriberId, hold.group);
+      const decision = decideHold(read, hold);
+      if (!decision.held) return { held: false, writeUnits };
+      const written = await this.writeGroup(hold.subscriberId, hold.group, read, decision.changes, decision.expiresAt);
+      writeUnits += written.writeUnits;
+      if (written.saved) return { held: true, writeUnits };
+      if (attempt >= MAX_HOLD_ATTEMPTS) throw new Error(`usage table: claims group still changing after ${attempt} attempts`);
     }
   }
 

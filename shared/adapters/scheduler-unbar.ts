@@ -1,16 +1,17 @@
-import { createHash } from 'node:crypto';
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Bar, PolicyRequest } from '../domain/model.js';
 import type { UnbarScheduler } from '../ports/unbar-scheduler.js';
+import { keyedDigest, pseudonymOf } from '../privacy/pseudonym.js';
 import { executionNameOf } from './sfn-workflow-starter.js';
 
 /**
  * Deterministic schedule name (at most 64 of [0-9A-Za-z-_.]): one schedule per bar, whatever the number of
- * attempts. The subscriber id is hashed (schedule names are visible in the console).
+ * attempts: `unbar-<bucket>-<period>-<pseudonym>-<16 hex>`, 62 characters. The subscriber appears by its
+ * pseudonym only (schedule names are visible in the console); the tail is a keyed digest of subscriber and bar.
  */
 export function unbarScheduleNameOf(subscriberId: string, bar: Bar): string {
-  const digest = createHash('sha256').update(`${subscriberId}\u0000${bar.id}`).digest('hex').slice(0, 40);
-  return `unbar-${bar.bucket}-${bar.period}-${digest}`.slice(0, 64);
+  const digest = keyedDigest([subscriberId, bar.id], 16);
+  return `unbar-${bar.bucket}-${bar.period}-${pseudonymOf(subscriberId)}-${digest}`.slice(0, 64);
 }
 
 /** `at(yyyy-mm-ddThh:mm:ss)` in UTC. */

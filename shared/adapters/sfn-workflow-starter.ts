@@ -3,22 +3,22 @@
  * Step Functions refuses a second execution with the same name (ExecutionAlreadyExists) or returns the
  * running one, so starting twice (outbox recovery, concurrent invocations) still acts once.
  */
-import { createHash } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { PolicyRequest } from '../domain/model.js';
 import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
+import { keyedDigest, pseudonymOf } from '../privacy/pseudonym.js';
 
 /**
- * Deterministic execution name (Step Functions: at most 80 characters of [A-Za-z0-9-_]). The subscriber id
- * (often an IMSI, personal data) is hashed so that it never appears in the console or in logs.
+ * Deterministic execution name (Step Functions: at most 80 characters of [A-Za-z0-9-_]):
+ * `<kind>-<period>-<pseudonym>-<24 hex>`, at most 76 characters. The subscriber appears by its pseudonym
+ * only (the id is often an IMSI, and names show in the console), so an execution can be matched to the
+ * subscriber's log lines and alerts; the tail is a keyed digest of subscriber, period and crossing, unique
+ * per request.
  */
 export function executionNameOf(request: PolicyRequest): string {
-  const digest = createHash('sha256')
-    .update(`${request.subscriberId}\u0000${request.period}\u0000${request.crossingId}`)
-    .digest('hex')
-    .slice(0, 40);
   const kind = request.kind.replace(/[^A-Za-z0-9_-]/g, '');
-  return `${kind}-${request.period}-${digest}`.slice(0, 80);
+  const digest = keyedDigest([request.subscriberId, request.period, request.crossingId], 24);
+  return `${kind}-${request.period}-${pseudonymOf(request.subscriberId)}-${digest}`.slice(0, 80);
 }
 
 export class SfnWorkflowStarter implements PolicyWorkflowStarter {

@@ -14,8 +14,8 @@ export interface SnsNotifierOptions {
   readonly client: SNSClient;
   /** Topic whose e-mail subscriptions filter on `subscriberKey` / `accountId`. Absent: a function that only alerts ops. */
   readonly emailTopicArn?: string;
-  /** Topic of the operations team. */
-  readonly opsTopicArn: string;
+  /** Topic of the operations team. Absent: a function that only sends to subscribers (support's resend). */
+  readonly opsTopicArn?: string;
   /** Alphanumeric sender ID (1-11 characters) where the destination country supports one. */
   readonly smsSenderId?: string;
 }
@@ -78,7 +78,7 @@ export class SnsNotifier implements Notifier {
       case 'ops':
         return this.publish(
           new PublishCommand({
-            TopicArn: this.options.opsTopicArn,
+            TopicArn: this.opsTopic(),
             Subject: emailSubjectOf(notification.subject ?? `spendcap ${notification.kind}`),
             Message: notification.text,
             MessageAttributes: {
@@ -90,12 +90,17 @@ export class SnsNotifier implements Notifier {
     }
   }
 
+  private opsTopic(): string {
+    if (this.options.opsTopicArn === undefined) throw new NotificationRejectedError('no ops topic configured for this function');
+    return this.options.opsTopicArn;
+  }
+
   async alertOps(alert: OpsAlert): Promise<SentNotification> {
     const attributes: Record<string, MessageAttributeValue> = { kind: stringAttribute('OPS_ALERT') };
     if (alert.subscriberKey !== undefined) attributes.subscriberKey = stringAttribute(alert.subscriberKey);
     return this.publish(
       new PublishCommand({
-        TopicArn: this.options.opsTopicArn,
+        TopicArn: this.opsTopic(),
         Subject: emailSubjectOf(alert.subject),
         Message: `${alert.text}\n\nat: ${alert.at}`,
         MessageAttributes: attributes,

@@ -21,7 +21,7 @@ export interface IndexDesign {
 
 export const TABLES = {
   /**
-   * Per subscriber: period counters (sk = `P#<period>`), state (sk = `STATE`), claims (sk = `R#<key>`),
+   * Per subscriber: period counters (sk = `P#<period>`), state (sk = `STATE`), claims grouped by hour of eventTime (sk = `R#T#<hour>`, see claim-groups.ts),
    * the line's bars (sk = `LINE`). `barsDue` is a sparse index of the lines holding a bar, by the time
    * their earliest bar must end (`bd`), spread over a few partitions (`bs`) so that no hot key forms:
    * the sweep that lifts overdue bars reads it, never the whole table.
@@ -32,8 +32,15 @@ export const TABLES = {
     ttlAttribute: 'expiresAt',
     indexes: { barsDue: { partitionKey: 'bs', sortKey: 'bd', keysOnly: true } },
   },
-  /** One item per subscriber profile; `byMsisdn` maps an inbound SMS (two-way keyword) to its subscriber. */
-  profiles: { partitionKey: 'subscriberId', indexes: { byMsisdn: { partitionKey: 'msisdn' } } },
+  /**
+   * One item per subscriber profile; `byMsisdn` maps an inbound SMS (two-way keyword) or a support agent's
+   * search to its subscriber; `byPseudonym` takes operations from a pseudonym seen in a log or an alert back
+   * to the subscriber (keys only: the lookup answers the id, nothing more).
+   */
+  profiles: {
+    partitionKey: 'subscriberId',
+    indexes: { byMsisdn: { partitionKey: 'msisdn' }, byPseudonym: { partitionKey: 'pn', keysOnly: true } },
+  },
   /** Per subscriber: audit entries (sk = `<time>#<action>`) and idempotency guards (sk = `G#<id>`). */
   audit: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' },
 } as const satisfies Record<string, TableDesign>;

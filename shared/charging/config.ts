@@ -2,7 +2,7 @@
  * Configuration of the real-time functions, parsed once at cold start with zod: a missing variable fails the
  * first invocation with its name.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from '../config/env-names.js';
 import { parseEnvironment, requiredVariable } from '../config/environment.js';
 

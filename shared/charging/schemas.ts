@@ -4,7 +4,7 @@
  * with the common data types of TS 29.571 (common-data.ts). The attributes spendcap reads are validated
  * with the definition's types; the others are accepted and ignored (conformance table: docs/realtime.md).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   chargingId,
   dateTime,

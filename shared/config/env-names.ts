@@ -58,6 +58,8 @@ export const ENV = {
   feedLedgerTable: 'FEED_LEDGER_TABLE_NAME',
   /** Usage files: the file-event queue, where large files queue their continuation. */
   feedQueueUrl: 'FEED_QUEUE_URL',
+  /** Secrets Manager secret holding the key of subscriber pseudonyms (shared/privacy/pseudonym.ts), read once per container. */
+  pseudonymKeySecretArn: 'PSEUDONYM_KEY_SECRET_ARN',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -3,7 +3,7 @@
  * variable fails with its name, never defaults to an empty string). Every function's config module uses
  * these two helpers so that the messages read the same everywhere.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A variable that must be present and non-blank; the error names it. */
 export const requiredVariable = (name: string) =>

@@ -4,7 +4,7 @@
  * schema with its defaults, used by the deployment configuration (`ingest.limits`, checked at synth) and by
  * the ingest function (INGEST_LIMITS, parsed at cold start), so the two cannot disagree.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_BOUNDS as D, type IngestBounds } from '../domain/bounds.js';
 import { ENV } from './env-names.js';
 

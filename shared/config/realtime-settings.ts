@@ -3,7 +3,7 @@
  * JSON in REALTIME_SETTINGS and parsed once at cold start; the deployment configuration (infra/config.ts)
  * validates the same object at synth. Unknown keys are refused.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from './env-names.js';
 import { DEFAULT_QUOTA_SETTINGS, type QuotaSettings } from '../domain/quota.js';
 import { formatIssues, isPlainObject } from '../domain/validation.js';

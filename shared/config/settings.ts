@@ -3,7 +3,7 @@
  * a cap), handed to every function as the JSON in SPENDCAP_SETTINGS and parsed once at cold start.
  * Unknown keys are refused, so that a misspelt setting fails the deployment instead of being ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from './env-names.js';
 import type { PolicySettings } from '../domain/model.js';
 import { EU_EEA_MCCS, REST_OF_WORLD_ZONE } from '../domain/networks.js';
@@ -11,6 +11,9 @@ import { DEFAULT_TARIFF } from '../domain/tariff.js';
 import { describeJsonType, formatIssues, integerAtLeast, isPlainObject, rule } from '../domain/validation.js';
 
 const micros = integerAtLeast(0);
+
+/** The default highest spend limit the API accepts: EUR 1,000 per billing period. */
+export const DEFAULT_MAX_CAP_LIMIT_MICROS = 1_000_000_000;
 
 const zonePricesSchema = z.strictObject(
   {
@@ -97,6 +100,9 @@ export const policySettingsSchema = z
         .string(rule('must be an http(s) URL'))
         .refine(isWebUrl, { error: 'must be an http(s) URL' })
         .default('https://selfcare.example.invalid/caps'),
+      // The highest spend limit the API accepts (subscriber or operator): a limit of billions is an opt-out in
+      // all but name, and an opt-out needs the subscriber's recorded consent. EUR 1,000 by default.
+      maxCapLimitMicros: integerAtLeast(1).default(DEFAULT_MAX_CAP_LIMIT_MICROS),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? `must be a JSON object (got ${describeJsonType(issue.input)})` : undefined) },
   )

@@ -3,7 +3,7 @@
  * with its defaults applied (`type: 'usage'`, `currency: 'EUR'`). test/unit/contracts.test.ts holds both to
  * the same verdicts. Built once at module load: this runs on the ingest hot path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AttachEvent, CarrierEvent, UsageEvent } from './model.js';
 import {
   boundedString,

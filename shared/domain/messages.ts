@@ -39,6 +39,7 @@ export interface MessageContext {
   readonly timeZone: string;
   /** Operations messages: the billing period (YYYY-MM-DD), the subscriber and the alert threshold. */
   readonly period?: string;
+  /** The subscriber's pseudonym (never the id, MSISDN or address: an ops alert leaves the account). */
   readonly subscriberRef?: string;
   readonly thresholdMicros?: Micros;
 }
@@ -304,7 +305,13 @@ export function messageSubject(kind: NotificationKind, locale: Locale): string {
 /** What a message is about: a policy request, as the notification kind it is told as. */
 export type MessageRequest = Omit<PolicyRequest, 'kind'> & { readonly kind: NotificationKind };
 
-export function messageContextFor(request: MessageRequest, profile: SubscriberProfile, settings: PolicySettings, servingMcc?: string): MessageContext {
+export function messageContextFor(
+  request: MessageRequest,
+  profile: SubscriberProfile,
+  settings: PolicySettings,
+  servingMcc?: string,
+  subscriberRef?: string,
+): MessageContext {
   const bucket: SpendBucketName = request.bucket ?? bucketOfKind(request.kind) ?? (request.kind.startsWith('DATA_') ? 'overage' : 'roaming');
   const cap = capOf(profile, bucket);
   const homePlmn = homePlmnOf(profile, settings);
@@ -325,8 +332,8 @@ export function messageContextFor(request: MessageRequest, profile: SubscriberPr
     nextPeriodStart: nextPeriodStart(request.period, profile.plan),
     timeZone: profile.plan.timeZone,
     period: request.period,
-    subscriberRef: profile.subscriberId,
   };
+  if (subscriberRef !== undefined) context.subscriberRef = subscriberRef;
   if (request.spentMicros !== undefined) context.spentMicros = request.spentMicros;
   if (request.servingPlmn !== undefined) {
     const name = countryName(mccOf(request.servingPlmn), profile.locale);

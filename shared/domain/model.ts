@@ -114,6 +114,8 @@ export interface PolicySettings {
   /** How a subscriber continues past a cap: SMS keyword and self-care URL, quoted in the cap messages. */
   readonly continueKeyword: { readonly fr: string; readonly en: string };
   readonly selfCareUrl: string;
+  /** The highest spend limit the API accepts (the parsed settings always have it; default EUR 1,000). */
+  readonly maxCapLimitMicros?: Micros;
 }
 
 export const SPEND_BUCKETS = ['roaming', 'overage'] as const;

@@ -6,7 +6,7 @@
  * "string", but a profile with a wrong zone would put every event in the wrong billing period.
  */
 import { IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SubscriberProfile } from './model.js';
 import { boundedString, describeJsonType, EMAIL_PATTERN, formatIssues, integerAtLeast, isPlainObject, rule, type ParseResult } from './validation.js';
 

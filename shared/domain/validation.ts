@@ -3,7 +3,7 @@
  * operator-readable error messages, and the few checks where zod's built-ins disagree with JSON Schema
  * as ajv implements it (string lengths in code points, RFC 3339 date-times, e-mail addresses).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 

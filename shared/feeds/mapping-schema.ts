@@ -6,7 +6,7 @@
  *
  * docs/feeds.md describes every key with two worked examples (docs/feeds/).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues, isPlainObject, describeJsonType } from '../domain/validation.js';
 
 /** A feed name is the S3 prefix of its files, a metric dimension and the prefix of its recordIds. */

@@ -2,9 +2,11 @@
  * One subscriber's records of a batch, applied exactly once (docs/architecture.md, "Exactly once"):
  *  1. one strongly consistent read of the STATE item and of the counters of the periods touched;
  *  2. records at or below an item's watermark for their stream and shard are redeliveries: skipped;
- *  3. every other event claims its key with a conditional write that records the period it is counted
- *     in (a carrier duplicate finds the key held by another record and changes nothing; the same record
- *     may claim again after a crash, and then keeps the period it recorded, whatever the profile says now);
+ *  3. every other event claims its key, recording the period it is counted in, with one conditional write
+ *     per group of keys (the hour of their eventTime; a carrier duplicate has the same eventTime, so it
+ *     meets its original there): a carrier duplicate finds the key held by another record and changes
+ *     nothing; the same record may claim again after a crash, and then keeps the period it recorded,
+ *     whatever the profile says now; a group changed by another invocation is read again;
  *  4. applyEvents (pure) computes the new counters, serving MCC and policy requests;
  *  5. STATE is written first when the serving MCC or welcomes change, then each touched counters item,
  *     once, with a version condition, its new watermark and its outbox of requests; a conflict reloads
@@ -19,7 +21,8 @@ import { homePlmnOf, mccOf } from '../domain/networks.js';
 import { billingPeriodOf } from '../domain/periods.js';
 import { applyEvents, type TimedEvent } from '../domain/usage.js';
 import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
-import type { OutboxClear, StoredUsage, UsageStore, Watermarks } from '../ports/usage-store.js';
+import type { KeyClaim, OutboxClear, StoredUsage, UsageStore, Watermarks } from '../ports/usage-store.js';
+import { claimGroupOf, compactIdOf, holdIdOf, markerIdOf } from './claim-ids.js';
 import { ContentionError } from './fates.js';
 import { compareSequenceNumbers, isAtOrBelow, shardKeyOf } from './positions.js';
 import type { ReadRecord } from './stream-records.js';
@@ -88,20 +91,48 @@ export async function applySubscriber(
       else firstOfKey.set(entry.key, entry);
     }
     const toClaim = [...firstOfKey.values()].filter((e) => !claims.has(e));
-    // Settled, not raced: when one claim fails, none is still in flight while the failure is handled.
-    const outcomes = settledOrThrow(await Promise.allSettled(toClaim.map((e) => deps.usage.claim(claimOf(subscriberId, e, deps.duplicateWindowMs)))));
+    // One claim write per group (hour of eventTime) of the keys still to claim.
+    const groups = new Map<string, Entry[]>();
+    for (const e of toClaim) {
+      const group = claimGroupOf(e.event.eventTime);
+      const members = groups.get(group);
+      if (members === undefined) groups.set(group, [e]);
+      else members.push(e);
+    }
+    const grouped = [...groups];
+    // Settled, not raced: when one write fails, none is still in flight while the failure is handled.
+    const outcomes = settledOrThrow(
+      await Promise.allSettled(grouped.map(([group, members]) => deps.usage.claim({ subscriberId, group, keys: members.map((e) => keyClaimOf(e, deps.duplicateWindowMs)) }))),
+    );
     let moved = false;
-    toClaim.forEach((e, i) => {
-      const outcome = outcomes[i];
+    let contended = false;
+    grouped.forEach(([, members], g) => {
+      const outcome = outcomes[g];
       if (outcome === undefined) return;
-      claims.set(e, outcome.claimed);
       writeUnits += outcome.writeUnits;
-      // Claimed before by the same record, in another period (the plan changed since): that one holds.
-      if (outcome.claimed && outcome.period !== undefined && outcome.period !== e.period) {
-        e.period = outcome.period;
-        moved = true;
+      // Another invocation claimed in the group since it was read: nothing was written; read again.
+      if (!outcome.saved) {
+        contended = true;
+        return;
       }
+      members.forEach((e, i) => {
+        const result = outcome.results[i];
+        if (result === undefined) return;
+        claims.set(e, result.claimed);
+        // Claimed before by the same record, in another period (the plan changed since): that one holds.
+        if (result.claimed && result.period !== undefined && result.period !== e.period) {
+          e.period = result.period;
+          moved = true;
+        }
+      });
     });
+    if (contended) {
+      conflicts += 1;
+      if (attempt >= deps.maxAttempts) throw new ContentionError(`usage: claims still conflicting after ${attempt} attempts`);
+      attempt += 1;
+      await sleep(Math.random() * 10 * attempt);
+      continue;
+    }
     // Each record moves at most once (its recorded period does not change), so this ends.
     if (moved) continue;
     for (const e of firstOfKey.values()) if (claims.get(e) === false) duplicates.add(e);
@@ -132,15 +163,19 @@ export async function applySubscriber(
   }
 }
 
-function claimOf(subscriberId: string, entry: Entry, windowMs: number) {
+/**
+ * The record's claim on its key, with compact ids (a claims item holds dozens of them per write unit). No
+ * legacy name: claims items are only ever written with stream-qualified names.
+ */
+function keyClaimOf(entry: Entry, windowMs: number): KeyClaim {
+  const claimedBy = compactIdOf(entry.claimName);
+  // Its own hold (left by a quarantine whose message could not be stored) is taken back; a redriven
+  // record takes over its original's.
+  const ownHold = holdIdOf(claimedBy);
   return {
-    subscriberId,
-    eventKey: entry.key,
-    claimedBy: entry.claimName,
-    ...(entry.legacyClaimName !== undefined && { claimedByLegacy: entry.legacyClaimName }),
-    // Its own hold (left by a quarantine whose message could not be stored) is taken back; a redriven
-    // record takes over its original's.
-    takesOver: entry.takesOver === undefined ? [entry.ownHold] : [entry.ownHold, entry.takesOver],
+    eventKey: compactIdOf(entry.key),
+    claimedBy,
+    takesOver: entry.takesOver === undefined ? [ownHold] : [ownHold, markerIdOf(entry.takesOver)],
     period: entry.period,
     expiresAt: claimExpiryOf(entry, windowMs),
   };

@@ -17,6 +17,7 @@ import type { FailureLedger, StoredCounters, UsageStore } from '../ports/usage-s
 import type { RejectedInput } from '../ports/quarantine.js';
 import type { Entry, SubscriberProgress } from './apply-subscriber.js';
 import { claimExpiryOf } from './apply-subscriber.js';
+import { claimGroupOf, compactIdOf, holdIdOf, markerIdOf } from './claim-ids.js';
 import { isAtOrBelow } from './positions.js';
 import { rejectionOf, type ReadRecord } from './stream-records.js';
 
@@ -58,13 +59,17 @@ export async function settleForQuarantine(
       continue;
     }
     seenKeys.add(entry.key);
-    const holds = [entry.claimName, entry.legacyClaimName, entry.ownHold, entry.takesOver];
-    const claim = await deps.ledger.readClaim(subscriberId, entry.key);
+    // Claims hold compact ids of keys and names (shared/ingest/claim-ids.ts), never legacy names.
+    const group = claimGroupOf(entry.event.eventTime);
+    const eventKey = compactIdOf(entry.key);
+    const claimedBy = compactIdOf(entry.claimName);
+    const holds = [claimedBy, holdIdOf(claimedBy), entry.takesOver === undefined ? undefined : markerIdOf(entry.takesOver)];
+    const claim = await deps.ledger.readClaim(subscriberId, group, eventKey);
     if (claim !== undefined && !holds.includes(claim.claimedBy)) {
       decision.duplicates += 1;
       continue;
     }
-    const ownClaim = claim !== undefined && (claim.claimedBy === entry.claimName || claim.claimedBy === entry.legacyClaimName);
+    const ownClaim = claim !== undefined && claim.claimedBy === claimedBy;
     const period = claim?.period ?? entry.period;
     if (ownClaim && period !== undefined) {
       const stored = await counters(period);
@@ -77,10 +82,10 @@ export async function settleForQuarantine(
     const holdName = entry.takesOver ?? entry.ownHold;
     const hold = await deps.ledger.holdForRedrive({
       subscriberId,
-      eventKey: entry.key,
-      claimedBy: entry.claimName,
-      ...(entry.legacyClaimName !== undefined && { claimedByLegacy: entry.legacyClaimName }),
-      marker: holdName,
+      group,
+      eventKey,
+      claimedBy,
+      marker: markerIdOf(holdName),
       expiresAt: claimExpiryOf(entry, deps.duplicateWindowMs),
     });
     decision.writeUnits += hold.writeUnits;

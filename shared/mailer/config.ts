@@ -4,7 +4,7 @@
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SesEmailSender } from '../adapters/ses-email-sender.js';
 import { SnsNotifier } from '../adapters/sns-notifier.js';
 import { ENV } from '../config/env-names.js';

@@ -4,7 +4,7 @@
  * the notification kind (the message tags), never by address. SES itself keeps bounced and complained
  * addresses on the suppression list, so the next message to them is not attempted.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from '../domain/validation.js';
 import type { Clock } from '../ports/clock.js';
 import type { Notifier } from '../ports/notifier.js';

@@ -7,6 +7,7 @@ import { EMAIL_PATTERN } from '../domain/validation.js';
 import type { Clock } from '../ports/clock.js';
 import { EmailRejectedError, type EmailSender } from '../ports/email-sender.js';
 import type { Notifier } from '../ports/notifier.js';
+import { redactIdentifiers } from '../privacy/pseudonym.js';
 
 /** The fields of an SNS notification (as Lambda receives it in `Records[].Sns`) that the mailer reads. */
 export interface SnsNotification {
@@ -61,7 +62,8 @@ export async function sendEmailNotification(notification: SnsNotification, deps:
       return { outcome: 'sent', ...(kind !== undefined && { kind }), ...(sent.messageId !== undefined && { messageId: sent.messageId }) };
     } catch (e: unknown) {
       if (!(e instanceof EmailRejectedError)) throw e;
-      reason = e.message;
+      // SES names the address it refused: the reason goes to the ops topic and the log.
+      reason = redactIdentifiers(e.message, { others: [recipient] });
     }
   }
   await deps.notifier.alertOps({

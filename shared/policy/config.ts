@@ -2,7 +2,7 @@
  * Configuration of the policy workflow's functions, parsed once at cold start with zod: a missing variable
  * fails the first invocation with its name, never defaults to an empty string.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from '../config/env-names.js';
 import { parseEnvironment, requiredVariable } from '../config/environment.js';
 

@@ -2,7 +2,7 @@
  * What flows between the states of the policy workflow (JSON in the execution, parsed by each handler).
  * Every task input is validated: a definition and a handler that drifted apart fail loudly, naming the field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LineOutcome } from '../domain/caps.js';
 import { CHANNELS, NOTIFICATION_KINDS, POLICY_KINDS, SPEND_BUCKETS as BUCKETS, type PolicyRequest } from '../domain/model.js';
 

@@ -4,6 +4,7 @@ import { noticesOf, recipientsOf } from '../domain/policy.js';
 import type { Clock } from '../ports/clock.js';
 import type { ProfileStore } from '../ports/profile-store.js';
 import type { UsageStore } from '../ports/usage-store.js';
+import { pseudonymOf } from '../privacy/pseudonym.js';
 import type { NotificationPlan, PlanInput, PlannedMessage } from './payloads.js';
 import { UnknownSubscriberError } from './reconcile-line.js';
 
@@ -35,7 +36,8 @@ export async function planNotifications(input: PlanInput, deps: PlanDeps): Promi
   const notifications: PlannedMessage[] = [];
   for (const notice of notices) {
     const about: MessageRequest = { ...request, kind: notice.kind, ...(notice.bucket !== undefined && { bucket: notice.bucket }) };
-    const context = messageContextFor(about, profile, deps.settings, servingMcc);
+    // Ops messages name the subscriber by its pseudonym: they leave the account by e-mail or chat.
+    const context = messageContextFor(about, profile, deps.settings, servingMcc, pseudonymOf(profile.subscriberId));
     for (const to of recipientsOf(notice.kind, profile, deps.opsAddress)) {
       notifications.push({
         ...origin,

@@ -28,6 +28,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ProfileStore } from '../ports/profile-store.js';
 import type { UnbarScheduler } from '../ports/unbar-scheduler.js';
 import type { UsageStore } from '../ports/usage-store.js';
+import { keyedDigest } from '../privacy/pseudonym.js';
 import { POLICY_ERRORS } from './workflow-states.js';
 
 export interface ReconcileDeps {
@@ -67,9 +68,12 @@ export function bucketsToReconcile(request: PolicyRequest): SpendBucketName[] {
   return cap !== undefined && cap.capKind === request.kind ? [cap.bucket] : [];
 }
 
-/** Deterministic per subscriber, bar and command: what lets the carrier drop a resend. */
+/**
+ * Deterministic per subscriber, bar and command: what lets the carrier drop a resend. Keyed (the carrier's
+ * logs and the audit trail keep it), so that it cannot be traced back to the subscriber id by trying ids.
+ */
 export function idempotencyKeyOf(subscriberId: string, barId: string, command: CarrierCommand): string {
-  return createHash('sha256').update(`${subscriberId}\u0000${barId}\u0000${command}`).digest('hex').slice(0, 32);
+  return keyedDigest([subscriberId, barId, command], 32);
 }
 
 /** The lease owner of a request: one per workflow execution (the execution name is made of the same parts). */

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock } from '../ports/clock.js';
 import { subscriberKeyOf, type Notifier } from '../ports/notifier.js';
+import { redactIdentifiers } from '../privacy/pseudonym.js';
 import type { ReportFailureInput } from './payloads.js';
 
 export interface ReportFailureDeps {
@@ -25,14 +26,18 @@ export function causeMessageOf(cause: string | undefined): string {
 }
 
 /**
- * After the last retry: an ops alert (with the hashed subscriber key, never the id or the number) and, for
+ * After the last retry: an ops alert (with the subscriber's pseudonym, never the id or the number) and, for
  * a message, a failed-notification audit entry, so the failure is visible to operations and in the
  * subscriber's trail. The state machine then fails the execution.
  */
 export async function reportFailure(input: ReportFailureInput, deps: ReportFailureDeps): Promise<'FAILED'> {
   const at = deps.clock.now().toISOString();
-  const error = `${input.error.Error}: ${causeMessageOf(input.error.Cause)}`.slice(0, 1000);
   const origin = input.failure === 'line' ? input.request : input.message;
+  // A provider's error may quote what it refused (the phone number, the address): never past this point.
+  const error = redactIdentifiers(`${input.error.Error}: ${causeMessageOf(input.error.Cause)}`, {
+    subscriberId: origin.subscriberId,
+    others: input.failure === 'notification' ? [input.message.to] : [],
+  }).slice(0, 1000);
   const subscriberKey = subscriberKeyOf(origin.subscriberId);
   if (input.failure === 'line') {
     const { request } = input;

@@ -17,6 +17,8 @@ export interface NotificationAudit extends AuditBase {
   readonly to: string;
   readonly text: string;
   readonly messageId?: string;
+  /** Sent again by an operator (support): when the message it repeats was first sent, and why. */
+  readonly resend?: { readonly of: string; readonly reason: string; readonly caller?: string };
 }
 
 export interface CarrierCommandAudit extends AuditBase {
@@ -54,7 +56,41 @@ export interface LineFailedAudit extends AuditBase {
   readonly error: string;
 }
 
-export type AuditEntry = NotificationAudit | CarrierCommandAudit | UnbarScheduledAudit | NotificationFailedAudit | LineFailedAudit;
+/** The statement of a subscriber's consent (to opt out of a cap, or to continue past it): who gave it, when, how. */
+export interface ConsentStatement {
+  /** Who consented, as the channel identifies them (e.g. `account holder, signed in`, `caller verified by PIN`). */
+  readonly who: string;
+  /** When it was given (ISO 8601). */
+  readonly at: string;
+  readonly channel: 'web' | 'app' | 'sms' | 'voice' | 'store' | 'email' | 'letter';
+  /** The words the subscriber agreed to, when the channel shows them. */
+  readonly text?: string;
+}
+
+/** One value of a subscriber-owned choice that changed: `roamingCap.limitMicros` 50000000 -> 20000000. */
+export interface ChoiceChange {
+  readonly field: string;
+  readonly from: boolean | number;
+  readonly to: boolean | number;
+}
+
+/**
+ * A subscriber-owned choice changed (a cap, the notification channels, consent to continue): by the
+ * subscriber (self-care) or by an operator on their behalf, who must give a reason.
+ */
+export interface ChoiceChangedAudit extends AuditBase {
+  readonly type: 'CHOICE_CHANGED';
+  readonly by: 'subscriber' | 'operator';
+  readonly changes: readonly ChoiceChange[];
+  /** Why an operator changed it (required on the operator side). */
+  readonly reason?: string;
+  /** The subscriber's consent statement, for an opt-out or a consent to continue. */
+  readonly consent?: ConsentStatement;
+  /** The authenticated caller of the API (IAM principal), when known. */
+  readonly caller?: string;
+}
+
+export type AuditEntry = NotificationAudit | CarrierCommandAudit | UnbarScheduledAudit | NotificationFailedAudit | LineFailedAudit | ChoiceChangedAudit;
 
 /** One side effect of one request: the unit of idempotency. */
 export interface ActionKey {

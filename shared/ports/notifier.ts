@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { pseudonymOf } from '../privacy/pseudonym.js';
 import type { Channel, NotificationKind } from '../domain/model.js';
 
 /** One message to a subscriber (or, for BILL_SHOCK_ALERT, about a subscriber to operations). */
@@ -22,7 +22,7 @@ export interface OpsAlert {
   readonly subject: string;
   readonly text: string;
   readonly at: string;
-  /** Hashed, never the raw subscriber id: the alert travels by e-mail/chat outside the audit store. */
+  /** The subscriber's pseudonym, never the raw id: the alert travels by e-mail/chat outside the audit store. */
   readonly subscriberKey?: string;
 }
 
@@ -49,10 +49,10 @@ export class NotificationRejectedError extends Error {
 }
 
 /**
- * Stable pseudonymous key of a subscriber for SNS filter policies and ops alerts: e-mail subscriptions of a
- * subscriber filter on `subscriberKey`, so the raw subscriber id (often an IMSI) never leaves the account.
- * The admin API computes the same key when it subscribes an address.
+ * The `subscriberKey` of SNS message attributes (e-mail subscriptions filter on it) and of ops alerts: the
+ * subscriber's pseudonym, the same token as in the logs and execution names, so that the raw subscriber id
+ * (often an IMSI) never leaves the account and an alert can be matched to its log lines.
  */
 export function subscriberKeyOf(subscriberId: string): string {
-  return createHash('sha256').update(`spendcap-subscriber\u0000${subscriberId}`).digest('hex').slice(0, 32);
+  return pseudonymOf(subscriberId);
 }

@@ -31,5 +31,6 @@ export interface ProfileStore {
    * exist yet) the write happens only if the stored revision is that one, else `RevisionConflictError`.
    */
   put(profile: SubscriberProfile, expectedRevision?: number): Promise<number>;
-  delete(subscriberId: string): Promise<void>;
+  /** Deletes a profile; with `expectedRevision`, only if the stored revision is that one, else `RevisionConflictError`. */
+  delete(subscriberId: string, expectedRevision?: number): Promise<void>;
 }

@@ -44,17 +44,26 @@ export interface StoredUsage {
   readonly state: StoredSubscriberState;
 }
 
-/** A de-duplication claim on an event key (recordId / eventId) by one stream record. */
-export interface EventClaim {
+/**
+ * De-duplication claims of one subscriber's event keys whose events fall in one claims group (the UTC hour
+ * of their `eventTime`, `claimGroupOf` in shared/ingest/claim-ids.ts). The store keeps a group's claims
+ * together and writes them at once, with a version condition: whatever holds for one key's conditional
+ * write holds for each key of the group.
+ */
+export interface EventClaims {
   readonly subscriberId: string;
+  readonly group: string;
+  readonly keys: readonly KeyClaim[];
+}
+
+/** A claim on one event key (recordId / eventId) by one stream record. Keys and names are compact ids. */
+export interface KeyClaim {
   readonly eventKey: string;
   /**
-   * `<stream>:<shardId>/<sequenceNumber>`: the same record may claim again (redelivery after a crash), no
-   * other may.
+   * The record's claim name (`<stream>:<shardId>/<sequenceNumber>`, as a compact id): the same record may
+   * claim again (redelivery after a crash), no other may.
    */
   readonly claimedBy: string;
-  /** The same record as named before streams were part of positions (`<shardId>/<sequenceNumber>`). */
-  readonly claimedByLegacy?: string;
   /**
    * Holds for redrive (see `FailureLedger.holdForRedrive`) this claim may take over: the record's own (left
    * by a quarantine that could not be stored), and for a redriven record its original's.
@@ -62,16 +71,26 @@ export interface EventClaim {
   readonly takesOver?: readonly string[];
   /** The period the record is counted in: recorded, so that a re-claim by the same record keeps it. */
   readonly period: string;
-  /** Epoch seconds (DynamoDB TTL). */
+  /** Epoch seconds: the claim lasts at least until then (DynamoDB TTL of the group). */
   readonly expiresAt: number;
 }
 
 export interface ClaimOutcome {
   /** false: another record (a carrier duplicate) holds the key. */
   readonly claimed: boolean;
-  readonly writeUnits: number;
   /** When the same record had claimed the key before: the period it recorded then. */
   readonly period?: string;
+}
+
+export interface ClaimsOutcome {
+  /**
+   * false: the group changed since it was read (another invocation claimed in it); nothing was written,
+   * `results` is empty: read again and retry.
+   */
+  readonly saved: boolean;
+  /** One per key, in order. */
+  readonly results: readonly ClaimOutcome[];
+  readonly writeUnits: number;
 }
 
 /** Who holds an event key, as stored. */
@@ -86,6 +105,8 @@ export interface StoredClaim {
  */
 export interface RedriveHold {
   readonly subscriberId: string;
+  /** The claims group of the record's event (`claimGroupOf`). */
+  readonly group: string;
   readonly eventKey: string;
   /** The record's own claim name (and its legacy form): its claim, if it made one, becomes the hold. */
   readonly claimedBy: string;
@@ -133,13 +154,14 @@ export interface WriteOutcome {
 }
 
 /**
- * The usage table as ingest sees it. Every write is a single conditional item write (no transactions):
+ * The usage table as ingest sees it. Every write is a conditional item write (no transactions):
  * the algorithm that makes them exactly once is in docs/architecture.md.
  */
 export interface UsageStore {
   /** Strongly consistent read of the subscriber's state and of the counters of the given periods. */
   load(subscriberId: string, periods: readonly string[]): Promise<StoredUsage>;
-  claim(claim: EventClaim): Promise<ClaimOutcome>;
+  /** Claims the keys of one group in one conditional write (none when every key is already the record's). */
+  claim(claims: EventClaims): Promise<ClaimsOutcome>;
   saveCounters(write: CountersWrite): Promise<WriteOutcome>;
   saveState(write: StateWrite): Promise<WriteOutcome>;
   /**
@@ -155,7 +177,7 @@ export interface UsageStore {
  */
 export interface FailureLedger {
   /** Strongly consistent read of who holds an event key. */
-  readClaim(subscriberId: string, eventKey: string): Promise<StoredClaim | undefined>;
+  readClaim(subscriberId: string, group: string, eventKey: string): Promise<StoredClaim | undefined>;
   /** Holds the event key for the record's redrive, unless another record holds it. */
   holdForRedrive(hold: RedriveHold): Promise<HoldOutcome>;
   /**

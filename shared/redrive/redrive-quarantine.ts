@@ -13,6 +13,7 @@
  */
 import { ratedOutOfBounds, type IngestBounds } from '../domain/bounds.js';
 import type { PolicySettings } from '../domain/model.js';
+import { claimGroupOf, compactIdOf, markerIdOf } from '../ingest/claim-ids.js';
 import { encodeRedriveEnvelope } from '../ingest/redrive-envelope.js';
 import { claimNameOf, redriveMarkerOf } from '../ingest/positions.js';
 import { decodeRecord } from '../ingest/stream-records.js';
@@ -160,8 +161,8 @@ async function assess(data: string, claimName: string, deps: RedriveDeps): Promi
   if (profile === undefined) return { verdict: 'would be refused', detail: 'subscriberId: unknown subscriber (no profile)' };
   const rated = ratedOutOfBounds(event, profile, deps.settings, deps.bounds);
   if (rated !== undefined) return { verdict: 'would be refused', detail: rated };
-  const claim = await deps.ledger.readClaim(event.subscriberId, key);
-  if (claim !== undefined && claim.claimedBy !== redriveMarkerOf(claimName)) {
+  const claim = await deps.ledger.readClaim(event.subscriberId, claimGroupOf(event.eventTime), compactIdOf(key));
+  if (claim !== undefined && claim.claimedBy !== markerIdOf(redriveMarkerOf(claimName))) {
     return { verdict: 'would be a duplicate', detail: 'its recordId / eventId is already counted by another record' };
   }
   return { verdict: 'would count' };

@@ -6,7 +6,7 @@
  * Objects accept attributes they do not list (OpenAPI objects allow additional properties unless told
  * otherwise): they are dropped, not refused, so a newer release's optional attributes do not fail a request.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizeDateTime } from '../domain/validation.js';
 
 /** Uint32: integer 0 .. 2^32-1. */

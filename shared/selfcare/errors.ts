@@ -1,8 +1,10 @@
 /**
- * What can go wrong in a self-care request, in the API's terms: the handler maps each kind to one HTTP
- * status (400, 404, 409), so the use cases never speak HTTP and the status rules live in one place.
+ * What can go wrong in a self-care or operator request, in the API's terms: the handler maps each kind to
+ * one problem type (shared/selfcare/problems.ts), so the use cases never speak HTTP and the status rules live
+ * in one place. No message here holds a subscriber id, number or address: messages end up in logs.
  */
 import type { z } from 'zod';
+import type { ProblemCode } from './problems.js';
 
 /** One field at fault: a dotted path into the request (`roamingCap.limitMicros`, `period`) and the rule it breaks. */
 export interface FieldError {
@@ -24,6 +26,28 @@ export class SubscriberNotFoundError extends Error {
     // No subscriber id in the message: it is often an IMSI, and messages end up in logs.
     super('unknown subscriber');
     this.name = 'SubscriberNotFoundError';
+  }
+}
+
+/**
+ * A problem with its own type: an opt-out without consent, a change that would overwrite a subscriber's
+ * choice, an If-Match that no longer matches, nothing to send again...
+ */
+export class ApiProblemError extends Error {
+  readonly code: ProblemCode;
+  readonly fields: readonly FieldError[];
+  constructor(code: ProblemCode, detail: string, fields: readonly FieldError[] = []) {
+    super(detail);
+    this.name = 'ApiProblemError';
+    this.code = code;
+    this.fields = fields;
+  }
+}
+
+/** The If-Match ETag is not the subscriber's current one (another change came first). */
+export class PreconditionFailedError extends ApiProblemError {
+  constructor() {
+    super('precondition-failed', 'the subscriber changed since that ETag: GET it again, then retry with the new ETag');
   }
 }
 

@@ -1,27 +1,30 @@
 /**
- * Serves the self-care API handler on a plain node:http server, for the local runtime (`npm start --
- * --follow`) and curl: each request becomes the HTTP API payload 2.0 event that API Gateway would hand the
- * function, and the function's result becomes the response. No authorization locally (IAM is AWS's job):
- * the server listens on the loopback interface only by default.
+ * Serves the API handler on a plain node:http server, for the local runtime (`npm start -- --follow`) and
+ * curl: each request becomes the HTTP API payload 2.0 event that API Gateway would hand the function, and the
+ * function's result becomes the response. No authorization locally (IAM is AWS's job, and one local server
+ * answers every role's routes): the server listens on the loopback interface only by default.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApiRequest, ApiResponse } from './api.js';
+import { problem, type ApiRequest, type ApiResponse } from './api.js';
 
 export type ApiRequestHandler = (event: ApiRequest) => Promise<ApiResponse>;
 
 /** API Gateway's own limit on a request body. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-export function toApiRequest(method: string, url: string, body: string): ApiRequest {
+export function toApiRequest(method: string, url: string, body: string, headers: Readonly<Record<string, string | string[] | undefined>> = {}): ApiRequest {
   const parsed = new URL(url, 'http://localhost');
   const query: Record<string, string> = {};
-  // API Gateway joins repeated parameters with commas.
+  // API Gateway joins repeated parameters (and headers) with commas, and hands header names in lower case.
   for (const [name, value] of parsed.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const lowered: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) lowered[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   return {
     rawPath: parsed.pathname,
     ...(body === '' ? {} : { body }),
     isBase64Encoded: false,
+    ...(Object.keys(lowered).length > 0 ? { headers: lowered } : {}),
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
     requestContext: { http: { method: method.toUpperCase() } },
   };
@@ -57,11 +60,11 @@ function send(response: ServerResponse, result: ApiResponse): void {
 export function apiRequestListener(handle: ApiRequestHandler): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
     readBody(request)
-      .then((body) => handle(toApiRequest(request.method ?? 'GET', request.url ?? '/', body)))
+      .then((body) => handle(toApiRequest(request.method ?? 'GET', request.url ?? '/', body, request.headers)))
       .then((result) => send(response, result))
       .catch(() => {
         // The handler maps every expected failure itself: this is a broken connection or an oversized body.
-        if (!response.headersSent) send(response, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"error":"internal error"}' });
+        if (!response.headersSent) send(response, problem('internal-error', 'the request could not be read'));
         else response.destroy();
       });
   };

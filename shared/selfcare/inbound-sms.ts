@@ -3,7 +3,7 @@
  * reply arrives on the two-way SMS topic (AWS End User Messaging publishes each inbound message to SNS as a
  * JSON document) and becomes the same consent as POST /subscribers/{id}/consent.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PolicySettings, SpendBucketName } from '../domain/model.js';
 import { formatIssues } from '../domain/validation.js';
 import type { SelfCare } from './use-cases.js';
@@ -59,6 +59,6 @@ export async function continueByKeyword(selfCare: SelfCare, settings: Pick<Polic
   if (subscriberId === undefined) return { outcome: 'unknown-number' };
   const buckets = await selfCare.bucketsAwaitingConsent(subscriberId);
   if (buckets.length === 0) return { outcome: 'nothing-to-continue' };
-  for (const bucket of buckets) await selfCare.consent(subscriberId, bucket);
+  for (const bucket of buckets) await selfCare.consentByKeyword(subscriberId, bucket, parsed.value.messageBody);
   return { outcome: 'consented', buckets };
 }

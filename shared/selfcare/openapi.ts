@@ -1,12 +1,15 @@
 /**
- * The OpenAPI 3.1 document of the self-care and admin API, generated from the zod schemas that the handler
- * validates with (shared/selfcare/schemas.ts). docs/openapi.json is this output; a test regenerates it and
- * compares, so a schema change without `tsx shared/selfcare/openapi.ts --write` fails the build.
+ * The OpenAPI 3.1 document of the self-care and operator API, generated from the route table
+ * (shared/selfcare/api.ts) and the zod schemas that the handler validates with (shared/selfcare/schemas.ts).
+ * docs/openapi.json is this output: a test regenerates it and compares, so a schema change without
+ * `npm run openapi` fails the build, and another test lints it with Redocly's rules.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { periodQuerySchema, REQUEST_COMPONENTS, RESPONSE_COMPONENTS } from './schemas.js';
+import * as z from 'zod';
+import { CHANGE_REASON_HEADER, roleOfRoute, ROUTES, type ApiRole, type RouteKey } from './api.js';
+import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemTypeOf, type ProblemCode } from './problems.js';
+import { msisdnQuerySchema, periodQuerySchema, pseudonymParameterSchema, REQUEST_COMPONENTS, RESPONSE_COMPONENTS } from './schemas.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -16,10 +19,11 @@ const REF = (id: string): string => `#/components/schemas/${id}`;
 
 /**
  * JSON Schema renders a regex without its flags: A's e-mail pattern is case-insensitive, so the bare pattern
- * would refuse upper-case addresses that the API accepts. `format: email` says it well enough.
+ * would refuse upper-case addresses that the API accepts. `format: email` says it well enough; likewise the
+ * long generated pattern of a date-time says no more than `format: date-time`.
  */
 function withoutFlaggedPatterns(ctx: { zodSchema: unknown; jsonSchema: JsonObject }): void {
-  if (ctx.jsonSchema.format === 'email') delete ctx.jsonSchema.pattern;
+  if (ctx.jsonSchema.format === 'email' || ctx.jsonSchema.format === 'date-time') delete ctx.jsonSchema.pattern;
 }
 
 function components(entries: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, JsonObject> {
@@ -34,114 +38,339 @@ function components(entries: Record<string, z.ZodType>, io: 'input' | 'output'):
   return out;
 }
 
-const json = (id: string) => ({ 'application/json': { schema: { $ref: REF(id) } } });
-const errorResponse = (description: string) => ({ description, content: json('Error') });
+function parameterSchema(schema: z.ZodType): { description: string; schema: JsonObject } {
+  const { $schema: _s, description, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as JsonObject;
+  return { description: String(description ?? ''), schema: rest };
+}
+
+const json = (id: string, example?: unknown) => ({
+  'application/json': { schema: { $ref: REF(id) }, ...(example !== undefined && { example }) },
+});
+
+const EXAMPLE_ID = 'imsi-208150000000001';
+
+const ETAG_HEADER = {
+  ETag: {
+    description: "The subscriber's revision: send it back in If-Match to change the subscriber only if nobody changed it since.",
+    schema: { type: 'string', examples: ['"7"'] },
+  },
+};
+
+function problemResponse(description: string, code: ProblemCode, detail: string, extra: JsonObject = {}): JsonObject {
+  const { status, title } = PROBLEMS[code];
+  return {
+    description,
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: REF('Problem') },
+        example: { type: problemTypeOf(code), title, status, detail, code, ...extra },
+      },
+    },
+  };
+}
+
+const invalid = (detail: string, path: string, message: string) =>
+  problemResponse('Invalid request: `errors` names every field at fault (`id` for a subscriber id over the contract`s 64 characters).', 'invalid-request', detail, {
+    errors: [{ path, message }],
+  });
+const FORBIDDEN = {
+  description: 'The caller may not call this route (IAM: its role has no execute-api:Invoke on it), or the route belongs to another role than the function`s (`wrong-role`).',
+  content: {
+    [PROBLEM_CONTENT_TYPE]: {
+      schema: { $ref: REF('Problem') },
+      example: { type: problemTypeOf('wrong-role'), title: PROBLEMS['wrong-role'].title, status: 403, detail: 'this function serves the subscriber routes; this one is a operator route', code: 'wrong-role' },
+    },
+  },
+};
+const UNKNOWN = problemResponse('Unknown subscriber.', 'unknown-subscriber', 'no profile with this subscriber id');
+const METHOD_NOT_ALLOWED = {
+  ...problemResponse('The path exists, the method does not: `Allow` lists the methods it answers.', 'method-not-allowed', 'this route answers PUT'),
+  headers: { Allow: { description: 'The methods the path answers.', schema: { type: 'string', examples: ['PUT, GET, DELETE'] } } },
+};
+const CONCURRENT = problemResponse('The counters kept changing under a concurrent writer (usually ingest); retry.', 'concurrent-change', 'the record changed concurrently; retry the request');
+const PRECONDITION = problemResponse('If-Match named another revision: the subscriber changed since (412).', 'precondition-failed', 'the subscriber changed since that ETag: GET it again, then retry with the new ETag');
+const CONSENT_REQUIRED = problemResponse("An opt-out without the subscriber's consent statement.", 'consent-required', "an opt-out of roamingCap needs the subscriber's consent statement", {
+  errors: [{ path: 'consent', message: "required to opt out of roamingCap: { who, at, channel } of the subscriber's consent" }],
+});
 
 const subscriberIdParameter = {
   name: 'id',
   in: 'path',
   required: true,
-  description: 'The subscriber id (subscriber.v1 `subscriberId`), URL-encoded.',
+  description: 'The subscriber id (subscriber.v1 `subscriberId`, 1 to 64 characters), URL-encoded. Longer ids are refused with 400.',
   schema: { type: 'string', minLength: 1, maxLength: 64 },
+  example: EXAMPLE_ID,
 };
 
-const STANDARD_ERRORS = {
-  '400': errorResponse('Invalid request: `fields` names every field at fault.'),
-  '403': { description: 'The caller is not allowed (IAM authorization, SigV4).' },
-  '404': errorResponse('Unknown subscriber.'),
+const ifMatchParameter = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: "The subscriber's ETag as last read (GET, or the answer of a change): the change is made only if the subscriber is still at that revision, else 412. `*` matches any existing subscriber.",
+  schema: { type: 'string' },
+  example: '"7"',
 };
+
+const TAGS: Record<ApiRole, { name: string; description: string }> = {
+  subscriber: {
+    name: 'Self-care',
+    description:
+      "Called by the MVNO's subscriber-facing portal backend on behalf of a signed-in subscriber: own usage and audit trail, own limit within the deployment's bounds, opt-out/in with a consent statement, consent to continue, notification choices. IAM policy: SelfCareApiInvokePolicyArn.",
+  },
+  operator: {
+    name: 'Operator',
+    description:
+      'Called by the MVNO’s provisioning and support systems: profile lifecycle, MSISDN and e-mail changes, search by MSISDN, and changes of a subscriber’s choices on their behalf (with a reason, kept in the audit trail). IAM policy: OperatorApiInvokePolicyArn.',
+  },
+  pseudonymLookup: {
+    name: 'Pseudonym lookup',
+    description: 'From a pseudonym seen in a log line, an alert or an execution name back to the subscriber: its own permission (PseudonymLookupInvokePolicyArn), granted to few.',
+  },
+};
+
+interface OperationSpec {
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly parameters?: readonly JsonObject[];
+  readonly requestBody?: string;
+  readonly requestExample?: unknown;
+  readonly responses: JsonObject;
+}
+
+function operation(route: RouteKey, spec: OperationSpec): JsonObject {
+  return {
+    operationId: spec.operationId,
+    tags: [TAGS[roleOfRoute(route)].name],
+    summary: spec.summary,
+    ...(spec.description !== undefined && { description: spec.description }),
+    ...(spec.parameters !== undefined && { parameters: [...spec.parameters] }),
+    ...(spec.requestBody !== undefined && { requestBody: { required: true, content: json(spec.requestBody, spec.requestExample) } }),
+    responses: { ...spec.responses, '403': FORBIDDEN },
+  };
+}
+
+const CONSENT_EXAMPLE = { who: 'account holder, signed in', at: '2026-09-15T09:58:00Z', channel: 'web' };
+
+function periodParameter(): JsonObject {
+  const { description, schema } = parameterSchema(periodQuerySchema);
+  return { name: 'period', in: 'query', required: false, description, schema, example: '2026-09-01' };
+}
+
+const usageResponses = (): JsonObject => ({
+  '200': { description: 'The period.', content: json('Usage') },
+  '400': invalid('period: must be a date YYYY-MM-DD', 'period', 'must be a date YYYY-MM-DD'),
+  '404': UNKNOWN,
+});
+
+function capsOperation(route: RouteKey, operator: boolean): JsonObject {
+  return operation(route, {
+    operationId: operator ? 'operatorPutCaps' : 'selfCarePutCaps',
+    summary: operator ? "Change a subscriber's spend caps on their behalf (with a reason)" : 'Change my roaming / out-of-bundle spend caps (takes effect at once)',
+    description:
+      "Lowering a limit to or below the spend of the current period bars that data now (with the cap message); raising it above the spend, or opting out, lifts a bar the cap had put in place. Limits above the deployment's maximum (`maxCapLimitMicros`, default EUR 1,000) are refused. An opt-out (`enabled: false`) needs the subscriber's consent statement in `consent` (who, when, channel)." +
+      (operator ? ' `reason` is required: it is kept in the audit trail with the change and the caller.' : ''),
+    parameters: [ifMatchParameter],
+    requestBody: operator ? 'OperatorCapsChange' : 'CapsChange',
+    requestExample: operator ? { roamingCap: { limitMicros: 20_000_000 }, reason: 'subscriber called support (ticket 4711)' } : { roamingCap: { limitMicros: 20_000_000 } },
+    responses: {
+      '200': { description: 'The caps in force and the carrier commands started.', headers: ETAG_HEADER, content: json('Caps') },
+      '400': { ...CONSENT_REQUIRED, description: "Invalid request (`invalid-request`: a field breaks a rule, a limit above the deployment's maximum), or an opt-out without a consent statement (`consent-required`)." },
+      '404': UNKNOWN,
+      '409': CONCURRENT,
+      '412': PRECONDITION,
+    },
+  });
+}
+
+function consentOperation(route: RouteKey, operator: boolean): JsonObject {
+  return operation(route, {
+    operationId: operator ? 'operatorPostConsent' : 'selfCarePostConsent',
+    summary: operator ? "Record a subscriber's consent to continue past the cap (support)" : 'Continue past the cap for the rest of the billing period (idempotent)',
+    description:
+      'Lifts the bar (ROAMING_RESUMED message); from then on the charges of the bucket are billable. Kept in the audit trail' +
+      (operator ? ' with the consent statement (required: who consented, when, how) and the reason.' : ', with the consent statement when the portal gives one.'),
+    parameters: [ifMatchParameter],
+    requestBody: operator ? 'OperatorConsentToContinue' : 'ConsentToContinue',
+    requestExample: operator ? { bucket: 'roaming', consent: { ...CONSENT_EXAMPLE, who: 'caller verified by PIN', channel: 'voice' }, reason: 'ticket 4712' } : { bucket: 'roaming' },
+    responses: {
+      '200': { description: 'Consent recorded.', headers: ETAG_HEADER, content: json('Consent') },
+      '400': invalid('bucket: must be one of roaming, overage', 'bucket', 'must be one of roaming, overage'),
+      '404': UNKNOWN,
+      '409': CONCURRENT,
+      '412': PRECONDITION,
+    },
+  });
+}
+
+function notificationsOperation(route: RouteKey, operator: boolean): JsonObject {
+  return operation(route, {
+    operationId: operator ? 'operatorPutNotifications' : 'selfCarePutNotifications',
+    summary: operator ? "Switch a subscriber's notification channels on their behalf (with a reason)" : 'Switch my notification channels on or off (idempotent)',
+    parameters: [ifMatchParameter],
+    requestBody: operator ? 'OperatorNotificationChannelsChange' : 'NotificationChannelsChange',
+    requestExample: operator ? { sms: false, reason: 'subscriber asked by letter for e-mail only' } : { email: true },
+    responses: {
+      '200': { description: 'The channels in force.', headers: ETAG_HEADER, content: json('NotificationChannels') },
+      '400': invalid('sms: must be true or false', 'sms', 'must be true or false'),
+      '404': UNKNOWN,
+      '412': PRECONDITION,
+    },
+  });
+}
+
+function operations(): Record<RouteKey, JsonObject> {
+  const msisdn = parameterSchema(msisdnQuerySchema);
+  const pseudonym = parameterSchema(pseudonymParameterSchema);
+  return {
+    'GET /v1/self-care/subscribers/{id}': operation('GET /v1/self-care/subscribers/{id}', {
+      operationId: 'selfCareGetSubscriber',
+      summary: 'My profile: plan, caps, notification channels',
+      responses: { '200': { description: 'The profile.', headers: ETAG_HEADER, content: json('SubscriberProfile') }, '400': invalid('id: must be 1 to 64 characters', 'id', 'must be 1 to 64 characters (subscriber.v1 subscriberId), URL-encoded'), '404': UNKNOWN },
+    }),
+    'GET /v1/self-care/subscribers/{id}/usage': operation('GET /v1/self-care/subscribers/{id}/usage', {
+      operationId: 'selfCareGetUsage',
+      summary: 'My spend against the caps, bars and audit trail of a billing period',
+      parameters: [periodParameter()],
+      responses: usageResponses(),
+    }),
+    'PUT /v1/self-care/subscribers/{id}/caps': capsOperation('PUT /v1/self-care/subscribers/{id}/caps', false),
+    'POST /v1/self-care/subscribers/{id}/consent': consentOperation('POST /v1/self-care/subscribers/{id}/consent', false),
+    'PUT /v1/self-care/subscribers/{id}/notifications': notificationsOperation('PUT /v1/self-care/subscribers/{id}/notifications', false),
+    'GET /v1/subscribers': operation('GET /v1/subscribers', {
+      operationId: 'searchSubscribers',
+      summary: 'Find subscribers by MSISDN (support)',
+      parameters: [{ name: 'msisdn', in: 'query', required: true, description: msisdn.description, schema: msisdn.schema, example: '+33612345678' }],
+      responses: {
+        '200': { description: 'The profiles with this number (none: an empty list).', content: json('SubscriberSearch') },
+        '400': invalid('msisdn: required: the E.164 number to look for', 'msisdn', 'required: the E.164 number to look for'),
+      },
+    }),
+    'PUT /v1/subscribers/{id}': operation('PUT /v1/subscribers/{id}', {
+      operationId: 'putSubscriber',
+      summary: 'Create or replace a subscriber profile (provisioning, idempotent)',
+      description:
+        "The subscriber's own choices (`roamingCap`, `overageCap`, `notifications`) left out of the body are kept as stored (the contract defaults for a new profile). One that differs from the stored value is refused (409 `subscriber-choice`) unless the `Spendcap-Change-Reason` header gives the reason, which is kept in the audit trail; an opt-out is always refused here (400 `consent-required`: PUT .../caps with the consent statement). A changed cap takes effect at once, as with PUT .../caps.",
+      parameters: [
+        ifMatchParameter,
+        { name: 'If-None-Match', in: 'header', required: false, description: '`*`: create only (412 when the subscriber exists).', schema: { type: 'string', enum: ['*'] } },
+        {
+          name: 'Spendcap-Change-Reason',
+          in: 'header',
+          required: false,
+          description: `Why the profile changes a subscriber-owned choice on their behalf (3 to 500 characters), kept in the audit trail (header \`${CHANGE_REASON_HEADER}\`).`,
+          schema: { type: 'string', minLength: 3, maxLength: 500 },
+          example: 'subscriber asked by letter for a EUR 20 limit',
+        },
+      ],
+      requestBody: 'SubscriberProfileInput',
+      requestExample: { msisdn: '+33612345678', plan: { name: 'Travel 10 GB', dataAllowanceBytes: 10_000_000_000, monthlyFeeMicros: 20_000_000 } },
+      responses: {
+        '200': { description: 'Replaced (or unchanged).', headers: ETAG_HEADER, content: json('SubscriberProfile') },
+        '201': {
+          description: 'Created.',
+          headers: { ...ETAG_HEADER, Location: { description: 'The new subscriber.', schema: { type: 'string', examples: [`/v1/subscribers/${EXAMPLE_ID}`] } } },
+          content: json('SubscriberProfile'),
+        },
+        '400': invalid('msisdn: must be an E.164 number', 'msisdn', 'must be an E.164 number: + then 7 to 15 digits, the first not 0 (e.g. +33612345678)'),
+        '409': problemResponse(
+          "A subscriber-owned choice would change without a reason (`subscriber-choice`), or a concurrent update (`concurrent-change`).",
+          'subscriber-choice',
+          'the profile would change choices the subscriber made: leave them out to keep them, or send the Spendcap-Change-Reason header',
+          { errors: [{ path: 'roamingCap.limitMicros', message: "the subscriber's choice is 20000000; leave it out to keep it, or give Spendcap-Change-Reason to change it" }] },
+        ),
+        '412': PRECONDITION,
+      },
+    }),
+    'GET /v1/subscribers/{id}': operation('GET /v1/subscribers/{id}', {
+      operationId: 'getSubscriber',
+      summary: 'Read a subscriber profile',
+      responses: { '200': { description: 'The profile.', headers: ETAG_HEADER, content: json('SubscriberProfile') }, '400': invalid('id: must be 1 to 64 characters', 'id', 'must be 1 to 64 characters (subscriber.v1 subscriberId), URL-encoded'), '404': UNKNOWN },
+    }),
+    'DELETE /v1/subscribers/{id}': operation('DELETE /v1/subscribers/{id}', {
+      operationId: 'deleteSubscriber',
+      summary: 'Delete a subscriber profile (counters and audit trail stay)',
+      parameters: [ifMatchParameter],
+      responses: { '204': { description: 'Deleted.' }, '404': UNKNOWN, '412': PRECONDITION },
+    }),
+    'GET /v1/subscribers/{id}/usage': operation('GET /v1/subscribers/{id}/usage', {
+      operationId: 'getUsage',
+      summary: 'Spend against the caps, bars and audit trail of a billing period (support)',
+      parameters: [periodParameter()],
+      responses: usageResponses(),
+    }),
+    'PUT /v1/subscribers/{id}/caps': capsOperation('PUT /v1/subscribers/{id}/caps', true),
+    'POST /v1/subscribers/{id}/consent': consentOperation('POST /v1/subscribers/{id}/consent', true),
+    'PUT /v1/subscribers/{id}/notifications': notificationsOperation('PUT /v1/subscribers/{id}/notifications', true),
+    'POST /v1/subscribers/{id}/last-message/resend': operation('POST /v1/subscribers/{id}/last-message/resend', {
+      operationId: 'resendLastMessage',
+      summary: 'Send the last message of the billing period again (support)',
+      description: 'To the number or address now in the profile, on the same channel; kept in the audit trail as a resend with its reason. Not idempotent: each call sends once more.',
+      requestBody: 'ResendLastMessage',
+      requestExample: { channel: 'sms', reason: 'subscriber says the cap SMS never arrived' },
+      responses: {
+        '200': { description: 'Sent again.', content: json('Resent') },
+        '400': invalid('reason: required', 'reason', 'required'),
+        '404': problemResponse('Unknown subscriber (`unknown-subscriber`), or no message in the current period (`no-message`).', 'no-message', 'no sms message was sent in the current billing period'),
+        '409': problemResponse('The channel is switched off or has no address, or the provider refused the message.', 'channel-off', 'the subscriber has no email channel switched on (or no address for it)'),
+      },
+    }),
+    'GET /v1/pseudonyms/{pseudonym}': operation('GET /v1/pseudonyms/{pseudonym}', {
+      operationId: 'lookupPseudonym',
+      summary: 'The subscriber behind a pseudonym (operations; its own permission)',
+      parameters: [{ name: 'pseudonym', in: 'path', required: true, description: pseudonym.description, schema: pseudonym.schema, example: 'sub-3f9a0c5e1b2d4c6f' }],
+      responses: {
+        '200': { description: 'The subscriber ids with this pseudonym.', content: json('PseudonymLookup') },
+        '400': invalid('pseudonym: must be a pseudonym: sub- and 16 hex digits', 'pseudonym', 'must be a pseudonym: sub- and 16 hex digits'),
+        '404': problemResponse('No profile has this pseudonym.', 'unknown-pseudonym', 'no profile has this pseudonym'),
+      },
+    }),
+  };
+}
+
+function paths(): JsonObject {
+  const byPath: Record<string, JsonObject> = {};
+  const ops = operations();
+  for (const { key } of ROUTES) {
+    const [method, path] = key.split(' ') as [string, string];
+    const item = (byPath[path] ??= path.includes('{id}') ? { parameters: [subscriberIdParameter] } : {});
+    const op = { ...ops[key] };
+    const responses = op.responses as JsonObject;
+    // Every path answers 405 with Allow for the methods it does not serve: documented once per operation.
+    op.responses = { ...responses, '405': METHOD_NOT_ALLOWED };
+    item[method.toLowerCase()] = op;
+  }
+  return byPath;
+}
 
 export function buildOpenApiDocument(): JsonObject {
   const requests = components(REQUEST_COMPONENTS, 'input');
   const responses = components(RESPONSE_COMPONENTS, 'output');
-  const periodParameter = z.toJSONSchema(periodQuerySchema, { target: 'draft-2020-12', io: 'input' }) as JsonObject;
-  const { $schema: _s, description: periodDescription, ...periodSchema } = periodParameter;
   return {
     openapi: '3.1.0',
     info: {
-      title: 'spendcap self-care and admin API',
+      title: 'spendcap API',
       version: '1.0.0',
+      summary: 'Spend caps per subscriber: self-care, operator and pseudonym lookup routes.',
       description:
-        "Subscriber profiles, spend caps, consent to continue past a cap, notification channels, usage and the audit trail of a billing period. Every route requires IAM authorization (SigV4). Money is integer micro-units (EUR 1 = 1000000), excluding VAT.",
+        "Subscriber profiles, spend caps, consent to continue past a cap, notification channels, usage and the audit trail of a billing period. Three roles, each with its own routes and IAM policy: the subscriber-facing self-care backend (`/v1/self-care/...`), the operator's provisioning and support systems (`/v1/subscribers...`) and the pseudonym lookup (`/v1/pseudonyms/...`). Every route requires IAM authorization (SigV4). Every mutable resource is the subscriber: its ETag is the profile's revision, and every change accepts If-Match (412 when stale). Errors are RFC 9457 problem details with a stable `type`. Money is integer micro-units (EUR 1 = 1000000), excluding VAT. See docs/api.md.",
+      license: { name: 'Apache 2.0', identifier: 'Apache-2.0' },
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [
+      {
+        url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+        description: 'The deployment (stack output SelfCareApiUrl).',
+        variables: {
+          apiId: { default: 'abcdef1234', description: 'The HTTP API id (first label of SelfCareApiUrl).' },
+          region: { default: 'eu-west-3', description: 'The AWS region of the stack.' },
+        },
+      },
+      { url: 'http://127.0.0.1:3000', description: 'The local runtime (`npm start -- --follow`): every role, no authorization.' },
+    ],
     security: [{ sigv4: [] }],
-    paths: {
-      '/subscribers/{id}': {
-        parameters: [subscriberIdParameter],
-        put: {
-          operationId: 'putSubscriber',
-          summary: 'Create or replace a subscriber profile (idempotent)',
-          description:
-            'A change of a cap through the profile takes effect at once, as with PUT /caps (the provisioning system records the consent to opt out itself).',
-          requestBody: { required: true, content: json('SubscriberProfileInput') },
-          responses: {
-            '200': { description: 'Replaced (or unchanged).', content: json('SubscriberProfile') },
-            '201': { description: 'Created.', content: json('SubscriberProfile') },
-            '400': STANDARD_ERRORS['400'],
-            '403': STANDARD_ERRORS['403'],
-            '409': errorResponse('A concurrent update of the same subscriber; retry.'),
-          },
-        },
-        get: {
-          operationId: 'getSubscriber',
-          summary: 'Read a subscriber profile',
-          responses: { '200': { description: 'The profile.', content: json('SubscriberProfile') }, ...STANDARD_ERRORS },
-        },
-        delete: {
-          operationId: 'deleteSubscriber',
-          summary: 'Delete a subscriber profile',
-          responses: { '204': { description: 'Deleted.' }, ...STANDARD_ERRORS },
-        },
-      },
-      '/subscribers/{id}/usage': {
-        parameters: [subscriberIdParameter],
-        get: {
-          operationId: 'getUsage',
-          summary: 'Usage, charges, bars and audit trail of a billing period',
-          parameters: [{ name: 'period', in: 'query', required: false, description: periodDescription, schema: periodSchema }],
-          responses: { '200': { description: 'The period.', content: json('Usage') }, ...STANDARD_ERRORS },
-        },
-      },
-      '/subscribers/{id}/caps': {
-        parameters: [subscriberIdParameter],
-        put: {
-          operationId: 'putCaps',
-          summary: 'Change the roaming / overage spend caps (idempotent, takes effect at once)',
-          description:
-            'Lowering a limit to or below the spend of the current period bars that data now (with the cap message); raising it above the spend, or opting out, lifts a bar the cap had put in place.',
-          requestBody: { required: true, content: json('CapsChange') },
-          responses: {
-            '200': { description: 'The caps in force and the carrier commands started.', content: json('Caps') },
-            ...STANDARD_ERRORS,
-            '409': errorResponse('The counters kept changing concurrently; retry.'),
-          },
-        },
-      },
-      '/subscribers/{id}/consent': {
-        parameters: [subscriberIdParameter],
-        post: {
-          operationId: 'postConsent',
-          summary: 'Continue past the cap for the rest of the billing period (idempotent)',
-          description: 'Lifts the bar (ROAMING_RESUMED message for roaming); from then on the charges of the bucket are billable.',
-          requestBody: { required: true, content: json('ConsentToContinue') },
-          responses: {
-            '200': { description: 'Consent recorded.', content: json('Consent') },
-            ...STANDARD_ERRORS,
-            '409': errorResponse('The counters kept changing concurrently; retry.'),
-          },
-        },
-      },
-      '/subscribers/{id}/notifications': {
-        parameters: [subscriberIdParameter],
-        put: {
-          operationId: 'putNotifications',
-          summary: 'Switch notification channels on or off (idempotent)',
-          requestBody: { required: true, content: json('NotificationChannelsChange') },
-          responses: { '200': { description: 'The channels in force.', content: json('NotificationChannels') }, ...STANDARD_ERRORS },
-        },
-      },
-    },
+    tags: Object.values(TAGS),
+    paths: paths(),
     components: {
       schemas: { ...responses, ...requests },
       securitySchemes: {
@@ -149,7 +378,7 @@ export function buildOpenApiDocument(): JsonObject {
           type: 'apiKey',
           name: 'Authorization',
           in: 'header',
-          description: 'AWS Signature Version 4 (API Gateway IAM authorization).',
+          description: 'AWS Signature Version 4 (API Gateway IAM authorization): the caller needs execute-api:Invoke on the route, which each role`s managed policy grants.',
           'x-amazon-apigateway-authtype': 'awsSigv4',
         },
       },

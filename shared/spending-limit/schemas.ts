@@ -4,7 +4,7 @@
  * /nchf-spendinglimitcontrol/v1), with the common data types of TS 29.571 (common-data.ts). Conformance
  * table: docs/realtime.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { dateTime, extensibleEnum, gpsi, supi, supportedFeatures, uri } from '../sbi/common-data.js';
 
 export const API_ROOT_PATH = '/nchf-spendinglimitcontrol/v1';

@@ -75,9 +75,27 @@ describe('npm run replay (the command)', () => {
       // Assert
       expect(result.code).not.toBe(0);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
-      expect(result.stderr).toContain('profile [1] (X2)');
-      expect(result.stderr).toContain('msisdn');
+      expect(result.stderr).toContain('profile [1]: msisdn');
+      // Located by its index: the id is not repeated on the terminal.
+      expect(result.stderr).not.toContain('X2');
       expect(existsSync(files.report)).toBe(false);
+    } finally {
+      files.cleanup();
+    }
+  });
+
+  it('says where a subscribers file stops being JSON without quoting it (no number or id on the terminal)', async () => {
+    // Arrange: V8's own message would quote the text around the error, number and id included
+    const files = scenarioFiles('[{"subscriberId": "imsi-208150000471337", "msisdn": "+33612340001" "email": "ana@example.org"}]', []);
+    try {
+      // Act
+      const result = await npmReplay(['--subscribers', files.subscribers, '--events', files.events, '--report', files.report]);
+
+      // Assert
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('not valid JSON');
+      expect(result.stderr).toMatch(/position \d+/);
+      for (const identifier of ['208150000471337', '+33612340001', 'ana@example.org']) expect(result.stderr).not.toContain(identifier);
     } finally {
       files.cleanup();
     }

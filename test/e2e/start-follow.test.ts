@@ -61,14 +61,14 @@ describe('npm start -- --follow', () => {
       );
       await waitFor('data roaming BARRED');
       const api = `http://127.0.0.1:${kinesisPort + 2}`;
-      const usage = async () => (await (await fetch(`${api}/subscribers/DEMO-ANNA/usage`)).json()) as UsageBody;
+      const usage = async () => (await (await fetch(`${api}/v1/self-care/subscribers/DEMO-ANNA/usage`)).json()) as UsageBody;
       // The sixth event is ingested after the bar's workflow, and the SMS is sent after the bar: wait for them.
       const barred = await eventually(
         usage,
         (u) => u.roaming.chargeMicros === 60_000_000 && u.audit.some((e) => e.kind === 'ROAMING_CAP_REACHED'),
         'the sixth event and the cap message',
       );
-      const consent = await fetch(`${api}/subscribers/DEMO-ANNA/consent`, {
+      const consent = await fetch(`${api}/v1/self-care/subscribers/DEMO-ANNA/consent`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ bucket: 'roaming' }),

@@ -5,17 +5,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { SpendcapFunction } from '../../infra/constructs/spendcap-function.js';
+import { bundleFunction } from '../support/lambda-bundles.js';
 import { newOutdir, removeOutdirs } from './helpers.js';
 
 afterAll(removeOutdirs);
 
 describe('SpendcapFunction bundling (the one test that runs esbuild)', () => {
-  it('bundles the ingest handler as minified ESM with a source map, leaving the AWS SDK to the runtime', () => {
+  it('bundles the ingest handler as minified ESM with a source map, leaving the AWS SDK to the runtime', async () => {
     // Arrange
     // Asset metadata names the bundle's folder in the cloud assembly (the CLI sets this context itself).
     const app = new App({ outdir: newOutdir(), context: { 'aws:cdk:enable-asset-metadata': true } });
     const stack = new Stack(app, 'BundleProbe');
-    new SpendcapFunction(stack, 'Ingest', {
+    const ingest = new SpendcapFunction(stack, 'Ingest', {
       functionDir: 'ingest-events',
       description: 'bundle probe',
       settings: DEFAULT_SETTINGS,
@@ -41,5 +42,9 @@ describe('SpendcapFunction bundling (the one test that runs esbuild)', () => {
     expect(code).not.toContain('@aws-sdk/client-dynamodb/dist-cjs');
     // Minified: kilobytes per line (only template literals and legal comments keep their newlines).
     expect(code.length / code.split('\n').length).toBeGreaterThan(1_000);
+    // The bundle-size test and the benchmark build with esbuild's API from the same options: same bytes.
+    const outdir = newOutdir();
+    await bundleFunction(ingest.bundle, outdir);
+    expect(readFileSync(join(outdir, 'index.mjs'), 'utf8') === code).toBe(true);
   }, 120_000);
 });

@@ -189,7 +189,11 @@ describe('store', () => {
       }
     }
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byMsisdn', KeySchema: [{ AttributeName: 'msisdn', KeyType: 'HASH' }] })],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'byMsisdn', KeySchema: [{ AttributeName: 'msisdn', KeyType: 'HASH' }] }),
+        // Support's way from a pseudonym (a log line, an alert) back to the subscriber: keys only.
+        Match.objectLike({ IndexName: 'byPseudonym', KeySchema: [{ AttributeName: 'pn', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } }),
+      ],
     });
     // The key outlives the tables it encrypts: a retained table is unreadable without it.
     expect(template.toJSON().Resources[logicalIdOf(stack.store.key)].DeletionPolicy).toBe('Retain');
@@ -199,8 +203,8 @@ describe('store', () => {
 describe('functions', () => {
   it('run Node.js 22 on arm64 with active tracing, source maps, their own log group and the validated settings', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    // ingest, five policy tasks, the self-care API, the inbound SMS keyword and the quarantine redrive.
-    expect(functions).toHaveLength(9);
+    // ingest, five policy tasks, the operator and self-care API functions, the inbound SMS keyword and the quarantine redrive.
+    expect(functions).toHaveLength(10);
     for (const fn of functions) {
       const { Runtime, Architectures, TracingConfig, Environment, LoggingConfig, MemorySize, Timeout } = fn.Properties;
       expect(Runtime).toBe('nodejs22.x');
@@ -232,9 +236,12 @@ describe('IAM least privilege', () => {
     const actions = allActions(statements);
 
     // Assert: what it must not do
-    for (const forbidden of ['sns:Publish', 'events:PutEvents', 'secretsmanager:GetSecretValue', 'scheduler:CreateSchedule', 'iam:PassRole']) {
+    for (const forbidden of ['sns:Publish', 'events:PutEvents', 'scheduler:CreateSchedule', 'iam:PassRole']) {
       expect(actions).not.toContain(forbidden);
     }
+    // The only secret it reads is the pseudonym key (the subscriber in its log lines).
+    const secretReads = statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+    expect(secretReads.flatMap(resourcesOf)).toEqual([{ Ref: logicalIdOf(stack.pseudonymKey.secret) }]);
     expect(actions.some((a) => a.includes('*'))).toBe(false);
     // Assert: what it needs, on exactly those resources
     const usageId = logicalIdOf(stack.store.usageTable);
@@ -302,10 +309,10 @@ describe('IAM least privilege', () => {
     }
   });
 
-  it('lets only the notify task send SMS, to phone numbers only (never a topic through that statement)', () => {
+  it('lets only the notify task and the operator API (support`s resend) send SMS, to phone numbers only (never a topic through that statement)', () => {
     for (const [name, fn] of Object.entries(stack.functions)) {
       const sms = roleStatements(fn.role as never).filter((s) => actionsOf(s).includes('sns:Publish') && s.NotResource !== undefined);
-      if (name === 'PolicyNotify') {
+      if (name === 'PolicyNotify' || name === 'SelfCareApi') {
         expect(sms).toHaveLength(1);
         expect(sms[0]?.Resource).toBeUndefined();
         expect(sms[0]?.NotResource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:*:*:*']] });
@@ -470,11 +477,40 @@ describe('monitoring', () => {
   });
 });
 
+describe('privacy', () => {
+  it('hands the pseudonym key to every function that logs, names or alerts about a subscriber, and to no other', () => {
+    const keyRef = { Ref: logicalIdOf(stack.pseudonymKey.secret) };
+    // The quarantine redrive reports record ids and reasons, never a subscriber; the e-mail mailer sees only rendered messages.
+    const without = new Set(['RedriveQuarantine', 'EmailMailer', 'EmailFeedback', 'IngestFeedFiles']);
+    for (const [name, fn] of Object.entries(stack.functions)) {
+      const reads = roleStatements(fn.role as never).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+      const variables = template.findResources('AWS::Lambda::Function')[logicalIdOf(fn)]?.Properties.Environment.Variables as Record<string, unknown>;
+      if (without.has(name)) {
+        expect(reads, name).toEqual([]);
+        expect(variables[ENV.pseudonymKeySecretArn], name).toBeUndefined();
+      } else {
+        expect(reads.flatMap(resourcesOf), name).toEqual([keyRef]);
+        expect(variables[ENV.pseudonymKeySecretArn], name).toEqual(keyRef);
+      }
+    }
+    expect(template.toJSON().Resources[logicalIdOf(stack.pseudonymKey.secret)].DeletionPolicy).toBe('Retain');
+  });
+
+  it('creates the SMS delivery status log groups (they record phone numbers) with the stack`s retention, which the delivery role cannot change', () => {
+    const groups = stack.notifications.smsDeliveryLogGroups.map((g) => template.toJSON().Resources[logicalIdOf(g)].Properties);
+    expect(groups.map((g) => g.RetentionInDays)).toEqual([30, 30]);
+    expect(JSON.stringify(groups.map((g) => g.LogGroupName))).toMatch(/DirectPublishToPhoneNumber".*DirectPublishToPhoneNumber\/Failure/);
+    const role = statementsOfRole(template, logicalIdOf(stack.notifications.smsDeliveryStatusRole));
+    expect(role.flatMap(actionsOf)).not.toContain('logs:PutRetentionPolicy');
+  });
+});
+
 describe('carrier gateway', () => {
   it('eventbridge mode: a bus with an archive, handed to the line reconcile by name', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: ['spendcap'] }, RetentionDays: 30 });
-    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    // The pseudonym key only: no carrier secret.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({ [ENV.carrierMode]: 'eventbridge', [ENV.carrierBusName]: { Ref: logicalIdOf(stack.carrierGateway.bus!) } }),
@@ -491,7 +527,8 @@ describe('carrier gateway', () => {
 
     // Assert
     httpsTemplate.resourceCountIs('AWS::Events::EventBus', 0);
-    httpsTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    // The carrier's and the pseudonym key.
+    httpsTemplate.resourceCountIs('AWS::SecretsManager::Secret', 2);
     const secretId = logicalIdOf(https.carrierGateway.secret!);
     httpsTemplate.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -504,7 +541,7 @@ describe('carrier gateway', () => {
     });
     for (const [name, fn] of Object.entries(https.functions)) {
       const reads = statementsOfRole(httpsTemplate, logicalIdOf(fn.role as never)).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
-      expect(reads.flatMap(resourcesOf), name).toEqual(name === 'ReconcileLine' ? [{ Ref: secretId }] : []);
+      expect(reads.flatMap(resourcesOf).filter((r) => JSON.stringify(r) === JSON.stringify({ Ref: secretId })), name).toEqual(name === 'ReconcileLine' ? [{ Ref: secretId }] : []);
     }
   });
 });

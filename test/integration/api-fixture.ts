@@ -16,8 +16,8 @@ import type { Clock } from '../../shared/ports/clock.js';
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
 import type { PolicyRequest } from '../../shared/domain/model.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
-import { DynamoProfileFields } from '../../shared/selfcare/dynamo-profile-fields.js';
-import { DynamoSubscriberDirectory } from '../../shared/selfcare/dynamo-subscriber-directory.js';
+import { DynamoProfileFields } from '../../shared/adapters/dynamo-profile-fields.js';
+import { DynamoSubscriberDirectory } from '../../shared/adapters/dynamo-subscriber-directory.js';
 import type { SelfCareDeps } from '../../shared/selfcare/use-cases.js';
 
 export class RecordingStarter implements PolicyWorkflowStarter {

@@ -98,6 +98,15 @@ describe('inbound SMS keyword', () => {
     expect(world.starter.started).toEqual([
       { kind: 'CAPS_CHANGED', subscriberId: SUBSCRIBER, period: PERIOD, crossingId: 'CAPS_CHANGED#consent-roaming', at: new Date(NOW).toISOString(), bucket: 'roaming' },
     ]);
+    // The consent is in the audit trail: who (the line's number), when, through which channel, with the reply.
+    expect(await world.audit.list(SUBSCRIBER, new Date(NOW).toISOString())).toContainEqual(
+      expect.objectContaining({
+        type: 'CHOICE_CHANGED',
+        by: 'subscriber',
+        changes: [{ field: 'consent.roaming', from: false, to: true }],
+        consent: expect.objectContaining({ channel: 'sms', at: new Date(NOW).toISOString(), text: 'CONTINUER' }),
+      }),
+    );
   });
 
   it('accepts the English keyword in any case, with blanks and punctuation around it', async () => {

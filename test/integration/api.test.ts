@@ -1,8 +1,9 @@
 /**
- * The self-care and admin API through the real handler (functions/api/handler.ts createHandler) against
- * dynalite: every endpoint's happy path, the 400s naming the fields at fault, 404 for an unknown subscriber,
- * the cap changes that bar or lift at once, consent, 409 under a concurrent writer, idempotent PUTs; and
- * every response body checked against its schema in docs/openapi.json.
+ * The API through the real handler (functions/api/handler.ts createHandler, every role, as the local server
+ * mounts it) against dynalite: every endpoint's happy path, the 400s naming the fields at fault, 404 for an
+ * unknown subscriber, the cap changes that bar or lift at once, consent, 409 under a concurrent writer,
+ * idempotent PUTs; and every response body checked against its schema in docs/openapi.json. Roles, owned
+ * choices, ETags and the operator's routes: test/integration/api-roles.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -20,6 +21,7 @@ import type { AuditEntry } from '../../shared/ports/audit-log.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
 import type { ApiObserver, ApiResponse } from '../../shared/selfcare/api.js';
 import { OPENAPI_PATH } from '../../shared/selfcare/openapi.js';
+import { pseudonymOf } from '../../shared/privacy/pseudonym.js';
 import { startApiWorld, type ApiWorld } from './api-fixture.js';
 
 const Ajv2020 = Ajv2020Module.default;
@@ -41,6 +43,9 @@ const PERIOD = '2026-09-01';
 const SUBSCRIBER = 'imsi-208150000000001';
 const MSISDN = '+33612345678';
 
+/** A consent statement as the self-care portal records it. */
+const CONSENT = { who: 'account holder, signed in', at: '2026-09-15T09:58:00Z', channel: 'web' as const };
+
 const profileBody = (overrides: Record<string, unknown> = {}) => ({
   subscriberId: SUBSCRIBER,
   msisdn: MSISDN,
@@ -49,14 +54,14 @@ const profileBody = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-function event(method: string, path: string, body?: unknown, query?: Record<string, string>): APIGatewayProxyEventV2 {
+function event(method: string, path: string, body?: unknown, query?: Record<string, string>, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
   const rawQueryString = query === undefined ? '' : new URLSearchParams(query).toString();
   return {
     version: '2.0',
     routeKey: '$default',
     rawPath: path,
     rawQueryString,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     ...(query !== undefined && { queryStringParameters: query }),
     ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     isBase64Encoded: false,
@@ -91,12 +96,12 @@ function overageCharge(chargeMicros: number): RatedUsage {
 describe('self-care API against dynalite', () => {
   let world: ApiWorld;
   let api: ApiHandler;
-  const answered: Array<{ route: string; statusCode: number }> = [];
-  const observer: ApiObserver = { answered: (route, statusCode) => answered.push({ route, statusCode }) };
+  const answered: Array<{ route: string; statusCode: number; subscriber?: string }> = [];
+  const observer: ApiObserver = { answered: (route, statusCode, _error, subscriber) => answered.push({ route, statusCode, ...(subscriber !== undefined && { subscriber }) }) };
 
   beforeAll(async () => {
     world = await startApiWorld(NOW);
-    api = createHandler(world.deps(), observer);
+    api = createHandler(world.deps(), { observer });
   });
 
   afterAll(async () => {
@@ -119,7 +124,7 @@ describe('self-care API against dynalite', () => {
 
   /** Provisions the subscriber (its CAPS_CHANGED start is forgotten: each test looks at what follows). */
   async function provision(overrides: Record<string, unknown> = {}): Promise<SubscriberProfile> {
-    const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody(overrides)));
+    const response = await api(event('PUT', `/v1/subscribers/${SUBSCRIBER}`, profileBody(overrides)));
     expect(response.statusCode).toBe(201);
     world.starter.started.length = 0;
     return bodyOf(response) as unknown as SubscriberProfile;
@@ -152,9 +157,9 @@ describe('self-care API against dynalite', () => {
 
   describe('PUT/GET/DELETE /subscribers/{id}', () => {
     it('creates a profile with the contract defaults (201), answers the same again with 200, and GET returns it', async () => {
-      const created = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody()));
-      const again = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody()));
-      const read = await api(event('GET', `/subscribers/${SUBSCRIBER}`));
+      const created = await api(event('PUT', `/v1/subscribers/${SUBSCRIBER}`, profileBody()));
+      const again = await api(event('PUT', `/v1/subscribers/${SUBSCRIBER}`, profileBody()));
+      const read = await api(event('GET', `/v1/subscribers/${SUBSCRIBER}`));
 
       expect(created.statusCode).toBe(201);
       expect(again.statusCode).toBe(200);
@@ -176,60 +181,60 @@ describe('self-care API against dynalite', () => {
     it('takes the subscriber id from the path when the body leaves it out', async () => {
       const { subscriberId: _omitted, ...body } = profileBody();
 
-      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, body));
+      const response = await api(event('PUT', `/v1/subscribers/${SUBSCRIBER}`, body));
 
       expect(response.statusCode).toBe(201);
       expect((await world.profiles.get(SUBSCRIBER))?.subscriberId).toBe(SUBSCRIBER);
     });
 
     it('refuses a body whose subscriberId differs from the path, naming the field', async () => {
-      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody({ subscriberId: 'someone-else' })));
+      const response = await api(event('PUT', `/v1/subscribers/${SUBSCRIBER}`, profileBody({ subscriberId: 'someone-else' })));
 
       expect(response.statusCode).toBe(400);
-      expect(bodyOf(response).fields).toEqual([{ path: 'subscriberId', message: 'must equal the subscriber id in the path (or be left out)' }]);
+      expect(bodyOf(response).errors).toEqual([{ path: 'subscriberId', message: 'must equal the subscriber id in the path (or be left out)' }]);
       expect(await world.profiles.get(SUBSCRIBER)).toBeUndefined();
       expect(await world.profiles.get('someone-else')).toBeUndefined();
     });
 
     it('answers 400 with every field at fault, and stores nothing', async () => {
       const response = await api(
-        event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody({ msisdn: '0612345678', plan: { dataAllowanceBytes: -1, timeZone: 'Mars/Olympus' }, nickname: 'x' })),
+        event('PUT', `/v1/subscribers/${SUBSCRIBER}`, profileBody({ msisdn: '0612345678', plan: { dataAllowanceBytes: -1, timeZone: 'Mars/Olympus' }, nickname: 'x' })),
       );
 
       expect(response.statusCode).toBe(400);
-      const fields = bodyOf(response).fields as Array<{ path: string; message: string }>;
+      const fields = bodyOf(response).errors as Array<{ path: string; message: string }>;
       expect(fields.map((f) => f.path).sort()).toEqual(['msisdn', 'nickname', 'plan.dataAllowanceBytes', 'plan.timeZone']);
       expect(fields.find((f) => f.path === 'plan.dataAllowanceBytes')?.message).toBe('must be an integer >= 0');
       expect(fields.find((f) => f.path === 'nickname')?.message).toBe('not allowed');
-      expectDocumented('Error', bodyOf(response));
+      expectDocumented('Problem', bodyOf(response));
       expect(await world.profiles.get(SUBSCRIBER)).toBeUndefined();
     });
 
     it('answers 400 naming the body when it is not JSON or not an object', async () => {
-      const notJson = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, '{"msisdn": '));
-      const array = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, [1, 2]));
+      const notJson = await api(event('PUT', `/v1/subscribers/${SUBSCRIBER}`, '{"msisdn": '));
+      const array = await api(event('PUT', `/v1/subscribers/${SUBSCRIBER}`, [1, 2]));
 
       expect(notJson.statusCode).toBe(400);
-      expect((bodyOf(notJson).fields as Array<{ path: string; message: string }>)[0]?.path).toBe('body');
-      expect((bodyOf(notJson).fields as Array<{ path: string; message: string }>)[0]?.message).toMatch(/^not valid JSON/);
+      expect((bodyOf(notJson).errors as Array<{ path: string; message: string }>)[0]?.path).toBe('body');
+      expect((bodyOf(notJson).errors as Array<{ path: string; message: string }>)[0]?.message).toMatch(/^not valid JSON/);
       expect(array.statusCode).toBe(400);
-      expect(bodyOf(array).fields).toEqual([{ path: 'body', message: 'profile: must be a JSON object (got an array)' }]);
+      expect(bodyOf(array).errors).toEqual([{ path: 'body', message: 'profile: must be a JSON object (got an array)' }]);
     });
 
     it('answers 404 for an unknown subscriber on GET and DELETE', async () => {
-      const read = await api(event('GET', '/subscribers/nobody'));
-      const removed = await api(event('DELETE', '/subscribers/nobody'));
+      const read = await api(event('GET', '/v1/subscribers/nobody'));
+      const removed = await api(event('DELETE', '/v1/subscribers/nobody'));
 
       expect(read.statusCode).toBe(404);
-      expect(bodyOf(read)).toEqual({ error: 'unknown subscriber' });
+      expect(bodyOf(read)).toMatchObject({ type: 'urn:spendcap:problem:unknown-subscriber', code: 'unknown-subscriber', status: 404 });
       expect(removed.statusCode).toBe(404);
     });
 
     it('deletes a profile (204), after which it is unknown', async () => {
       await provision();
 
-      const removed = await api(event('DELETE', `/subscribers/${SUBSCRIBER}`));
-      const read = await api(event('GET', `/subscribers/${SUBSCRIBER}`));
+      const removed = await api(event('DELETE', `/v1/subscribers/${SUBSCRIBER}`));
+      const read = await api(event('GET', `/v1/subscribers/${SUBSCRIBER}`));
 
       expect(removed.statusCode).toBe(204);
       expect(removed.body).toBeUndefined();
@@ -238,7 +243,7 @@ describe('self-care API against dynalite', () => {
 
     it('decodes the subscriber id in the path', async () => {
       const id = 'acct/42 line#1';
-      const response = await api(event('PUT', `/subscribers/${encodeURIComponent(id)}`, profileBody({ subscriberId: id })));
+      const response = await api(event('PUT', `/v1/subscribers/${encodeURIComponent(id)}`, profileBody({ subscriberId: id })));
 
       expect(response.statusCode).toBe(201);
       expect((await world.profiles.get(id))?.msisdn).toBe(MSISDN);
@@ -249,7 +254,9 @@ describe('self-care API against dynalite', () => {
       await provision();
       await spend(roamingCharge(30_000_000));
 
-      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody({ roamingCap: { limitMicros: 20_000_000 } })));
+      const response = await api(
+        event('PUT', `/v1/subscribers/${SUBSCRIBER}`, profileBody({ roamingCap: { limitMicros: 20_000_000 } }), undefined, { 'spendcap-change-reason': 'subscriber asked by letter' }),
+      );
 
       expect(response.statusCode).toBe(200);
       expect(world.starter.started.map((r) => r.crossingId)).toEqual([`CAPS_CHANGED#r${await revision()}`]);
@@ -261,7 +268,9 @@ describe('self-care API against dynalite', () => {
       const lowered = subscriberProfileSchema.parse(profileBody({ roamingCap: { limitMicros: 20_000_000 } }));
       await world.profiles.put(lowered);
 
-      const retry = await api(event('PUT', `/subscribers/${SUBSCRIBER}`, profileBody({ roamingCap: { limitMicros: 20_000_000 } })));
+      const retry = await api(
+        event('PUT', `/v1/subscribers/${SUBSCRIBER}`, profileBody({ roamingCap: { limitMicros: 20_000_000 } }), undefined, { 'spendcap-change-reason': 'subscriber asked by letter' }),
+      );
 
       expect(retry.statusCode).toBe(200);
       expect(world.starter.started.map((r) => r.crossingId)).toEqual([`CAPS_CHANGED#r${await revision()}`]);
@@ -281,7 +290,7 @@ describe('self-care API against dynalite', () => {
       ];
       for (const entry of entries) await world.audit.record(entry);
 
-      const response = await api(event('GET', `/subscribers/${SUBSCRIBER}/usage`));
+      const response = await api(event('GET', `/v1/self-care/subscribers/${SUBSCRIBER}/usage`));
 
       expect(response.statusCode).toBe(200);
       const usage = bodyOf(response);
@@ -301,15 +310,17 @@ describe('self-care API against dynalite', () => {
         late: { events: 0, writtenOffMicros: 0 },
       });
       expect(usage.overage).toMatchObject({ chargeMicros: 2_000_000, billableMicros: 2_000_000, writtenOffMicros: 0, bar: null });
-      expect((usage.audit as AuditEntry[]).map((e) => e.crossingId)).toEqual(['ROAMING_CAP_REACHED@10000000', 'ROAMING_CAP_REACHED@10000000']);
-      expect((usage.audit as AuditEntry[])[0]).toMatchObject({ type: 'NOTIFICATION', kind: 'ROAMING_CAP_REACHED', channel: 'sms', text: 'Plafond atteint' });
+      // (Choices changed by the earlier tests on the same subscriber are in the trail too: left out here.)
+      const trail = (usage.audit as AuditEntry[]).filter((e) => e.type !== 'CHOICE_CHANGED');
+      expect(trail.map((e) => e.crossingId)).toEqual(['ROAMING_CAP_REACHED@10000000', 'ROAMING_CAP_REACHED@10000000']);
+      expect(trail[0]).toMatchObject({ type: 'NOTIFICATION', kind: 'ROAMING_CAP_REACHED', channel: 'sms', text: 'Plafond atteint' });
     });
 
     it('shows an earlier period with ?period=, and a period with no usage as zeros', async () => {
       await provision();
       await world.audit.record({ type: 'NOTIFICATION', subscriberId: SUBSCRIBER, at: '2026-08-20T08:00:00.000Z', period: '2026-08-01', crossingId: 'ROAMING_WELCOME#e1', kind: 'ROAMING_WELCOME', channel: 'sms', to: MSISDN, text: 'Bienvenue' });
 
-      const response = await api(event('GET', `/subscribers/${SUBSCRIBER}/usage`, undefined, { period: '2026-08-01' }));
+      const response = await api(event('GET', `/v1/self-care/subscribers/${SUBSCRIBER}/usage`, undefined, { period: '2026-08-01' }));
 
       expect(response.statusCode).toBe(200);
       const usage = bodyOf(response);
@@ -324,7 +335,7 @@ describe('self-care API against dynalite', () => {
       await spend(roamingCharge(5_000_000));
       world.clock.set('2026-10-01T08:00:00Z');
 
-      const usage = bodyOf(await api(event('GET', `/subscribers/${SUBSCRIBER}/usage`)));
+      const usage = bodyOf(await api(event('GET', `/v1/self-care/subscribers/${SUBSCRIBER}/usage`)));
 
       expect(usage.period).toMatchObject({ id: '2026-10-01' });
       expect(usage.roaming).toMatchObject({ chargeMicros: 0 });
@@ -333,17 +344,17 @@ describe('self-care API against dynalite', () => {
     it('answers 400 naming `period` when it is not a period of the plan', async () => {
       await provision();
 
-      const notADate = await api(event('GET', `/subscribers/${SUBSCRIBER}/usage`, undefined, { period: 'last-month' }));
-      const wrongDay = await api(event('GET', `/subscribers/${SUBSCRIBER}/usage`, undefined, { period: '2026-09-05' }));
+      const notADate = await api(event('GET', `/v1/self-care/subscribers/${SUBSCRIBER}/usage`, undefined, { period: 'last-month' }));
+      const wrongDay = await api(event('GET', `/v1/self-care/subscribers/${SUBSCRIBER}/usage`, undefined, { period: '2026-09-05' }));
 
       expect(notADate.statusCode).toBe(400);
-      expect(bodyOf(notADate).fields).toEqual([{ path: 'period', message: 'must be a date YYYY-MM-DD' }]);
+      expect(bodyOf(notADate).errors).toEqual([{ path: 'period', message: 'must be a date YYYY-MM-DD' }]);
       expect(wrongDay.statusCode).toBe(400);
-      expect(bodyOf(wrongDay).fields).toEqual([{ path: 'period', message: '2026-09-05 does not start on plan.billingCycleDay 1' }]);
+      expect(bodyOf(wrongDay).errors).toEqual([{ path: 'period', message: '2026-09-05 does not start on plan.billingCycleDay 1' }]);
     });
 
     it('answers 404 for an unknown subscriber', async () => {
-      expect((await api(event('GET', '/subscribers/nobody/usage'))).statusCode).toBe(404);
+      expect((await api(event('GET', '/v1/self-care/subscribers/nobody/usage'))).statusCode).toBe(404);
     });
   });
 
@@ -352,7 +363,7 @@ describe('self-care API against dynalite', () => {
       await provision();
       await spend(roamingCharge(30_000_000));
 
-      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 25_000_000 } }));
+      const response = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 25_000_000 } }));
 
       expect(response.statusCode).toBe(200);
       expectDocumented('Caps', bodyOf(response));
@@ -379,11 +390,11 @@ describe('self-care API against dynalite', () => {
       await provision();
       await spend(roamingCharge(30_000_000));
       const body = { roamingCap: { limitMicros: 25_000_000 } };
-      await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, body));
+      await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, body));
       const afterFirst = (await world.usage.load(SUBSCRIBER, [PERIOD])).counters.get(PERIOD);
       const revisionAfterFirst = await revision();
 
-      const again = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, body));
+      const again = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, body));
 
       expect(again.statusCode).toBe(200);
       expect(bodyOf(again)).toMatchObject({ roamingCap: { enabled: true, limitMicros: 25_000_000 } });
@@ -395,9 +406,9 @@ describe('self-care API against dynalite', () => {
     it('raising then lowering back to a limit already spent reconciles again each time (new revision, new request)', async () => {
       await provision();
       await spend(roamingCharge(30_000_000));
-      await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 25_000_000 } }));
-      await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 100_000_000 } }));
-      await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 25_000_000 } }));
+      await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 25_000_000 } }));
+      await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 100_000_000 } }));
+      await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 25_000_000 } }));
 
       const names = world.starter.started.filter((r) => r.kind === 'CAPS_CHANGED').map((r) => r.crossingId);
       expect(new Set(names).size).toBe(3);
@@ -407,7 +418,7 @@ describe('self-care API against dynalite', () => {
       await provision();
       await spend(roamingCharge(30_000_000));
 
-      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 35_000_000 } }));
+      const response = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 35_000_000 } }));
 
       expect(bodyOf(response).effects).toEqual([]);
       expect(world.starter.started.map((r) => r.crossingId)).toEqual(['ROAMING_SPEND_80@35000000', `CAPS_CHANGED#r${await revision()}`]);
@@ -418,7 +429,7 @@ describe('self-care API against dynalite', () => {
       await spend(roamingCharge(12_000_000));
       await setBars(world.bars, SUBSCRIBER, { roaming: roamingBar });
 
-      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 100_000_000 } }));
+      const response = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 100_000_000 } }));
 
       expect(response.statusCode).toBe(200);
       const crossingId = `CAPS_CHANGED#r${await revision()}`;
@@ -431,24 +442,32 @@ describe('self-care API against dynalite', () => {
       await spend(overageCharge(10_000_000));
       await setBars(world.bars, SUBSCRIBER, { overage: barOf('overage', PERIOD, '2026-09-30T22:00:00Z') });
 
-      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { overageCap: { limitMicros: 20_000_000 } }));
+      const response = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { overageCap: { limitMicros: 20_000_000 } }));
 
       expect(bodyOf(response).effects).toEqual([{ bucket: 'overage', effect: 'unbar', reason: `CAPS_CHANGED#r${await revision()}` }]);
       expect(world.starter.started.map((r) => r.kind)).toEqual(['CAPS_CHANGED']);
     });
 
-    it('opting out requires the explicit consent field: 400 naming optOutConsent, and nothing changes', async () => {
+    it('refuses an opt-out without the subscriber`s consent statement (who, when, channel), and nothing changes', async () => {
       await provision();
 
-      const withoutConsent = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false } }));
-      const consentFalse = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false }, optOutConsent: false }));
+      const withoutConsent = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false } }));
+      const oldFlag = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false }, optOutConsent: true }));
+      const incomplete = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false }, consent: { who: 'holder' } }));
+      const future = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false }, consent: { ...CONSENT, at: '2026-09-16T10:00:00Z' } }));
 
       expect(withoutConsent.statusCode).toBe(400);
-      expect(bodyOf(withoutConsent).fields).toEqual([
-        { path: 'optOutConsent', message: "must be true to opt out of roamingCap: the subscriber's explicit consent is required" },
-      ]);
-      expect(consentFalse.statusCode).toBe(400);
+      expect(bodyOf(withoutConsent)).toMatchObject({ type: 'urn:spendcap:problem:consent-required', code: 'consent-required' });
+      expect(bodyOf(withoutConsent).errors).toEqual([{ path: 'consent', message: "required to opt out of roamingCap: { who, at, channel } of the subscriber's consent" }]);
+      expectDocumented('Problem', bodyOf(withoutConsent));
+      expect(oldFlag.statusCode).toBe(400);
+      expect(bodyOf(oldFlag).errors).toEqual([{ path: 'optOutConsent', message: 'not allowed' }]);
+      expect(incomplete.statusCode).toBe(400);
+      expect((bodyOf(incomplete).errors as Array<{ path: string }>).map((f) => f.path).sort()).toEqual(['consent.at', 'consent.channel']);
+      expect(future.statusCode).toBe(400);
+      expect(bodyOf(future).errors).toEqual([{ path: 'consent.at', message: 'must not be in the future' }]);
       expect((await world.profiles.get(SUBSCRIBER))?.roamingCap.enabled).toBe(true);
+      expect(world.starter.started).toEqual([]);
     });
 
     it('opting out with consent lifts the cap bar', async () => {
@@ -456,9 +475,13 @@ describe('self-care API against dynalite', () => {
       await spend(roamingCharge(12_000_000));
       await setBars(world.bars, SUBSCRIBER, { roaming: roamingBar });
 
-      const response = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false }, optOutConsent: true }));
+      const response = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { enabled: false }, consent: CONSENT }));
 
       expect(response.statusCode).toBe(200);
+      const trail = await world.audit.list(SUBSCRIBER);
+      expect(trail).toContainEqual(
+        expect.objectContaining({ type: 'CHOICE_CHANGED', by: 'subscriber', consent: CONSENT, changes: [{ field: 'roamingCap.enabled', from: true, to: false }], crossingId: `CAPS_CHANGED#r${await revision()}` }),
+      );
       expect(bodyOf(response).roamingCap).toEqual({ enabled: false, limitMicros: 10_000_000 });
       expect(bodyOf(response).effects).toEqual([{ bucket: 'roaming', effect: 'unbar', reason: `CAPS_CHANGED#r${await revision()}` }]);
       expect(world.starter.started.map((r) => r.kind)).toEqual(['CAPS_CHANGED']);
@@ -467,12 +490,12 @@ describe('self-care API against dynalite', () => {
     it('answers 400 for invalid fields and 404 for an unknown subscriber', async () => {
       await provision();
 
-      const invalid = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 1.5, cap: 1 }, overageCap: 'off' }));
-      const empty = await api(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, {}));
-      const unknown = await api(event('PUT', '/subscribers/nobody/caps', { roamingCap: { limitMicros: 1 } }));
+      const invalid = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 1.5, cap: 1 }, overageCap: 'off' }));
+      const empty = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, {}));
+      const unknown = await api(event('PUT', '/v1/self-care/subscribers/nobody/caps', { roamingCap: { limitMicros: 1 } }));
 
       expect(invalid.statusCode).toBe(400);
-      expect(bodyOf(invalid).fields).toEqual(
+      expect(bodyOf(invalid).errors).toEqual(
         expect.arrayContaining([
           { path: 'roamingCap.limitMicros', message: 'must be an integer >= 0' },
           { path: 'roamingCap.cap', message: 'not allowed' },
@@ -480,7 +503,7 @@ describe('self-care API against dynalite', () => {
         ]),
       );
       expect(empty.statusCode).toBe(400);
-      expect(bodyOf(empty).fields).toEqual([{ path: 'body', message: 'must change roamingCap or overageCap' }]);
+      expect(bodyOf(empty).errors).toEqual([{ path: 'body', message: 'must change roamingCap or overageCap' }]);
       expect(unknown.statusCode).toBe(404);
     });
   });
@@ -491,7 +514,7 @@ describe('self-care API against dynalite', () => {
       await spend(roamingCharge(12_000_000));
       await setBars(world.bars, SUBSCRIBER, { roaming: roamingBar });
 
-      const response = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
+      const response = await api(event('POST', `/v1/self-care/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
 
       expect(response.statusCode).toBe(200);
       expectDocumented('Consent', bodyOf(response));
@@ -517,10 +540,10 @@ describe('self-care API against dynalite', () => {
       await provision({ roamingCap: { limitMicros: 10_000_000 } });
       await spend(roamingCharge(12_000_000));
       await setBars(world.bars, SUBSCRIBER, { roaming: roamingBar });
-      const first = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
+      const first = await api(event('POST', `/v1/self-care/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
       const versionAfterFirst = (await world.usage.load(SUBSCRIBER, [PERIOD])).counters.get(PERIOD)?.version;
 
-      const second = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
+      const second = await api(event('POST', `/v1/self-care/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
 
       expect(bodyOf(second)).toEqual(bodyOf(first));
       expect((await world.usage.load(SUBSCRIBER, [PERIOD])).counters.get(PERIOD)?.version).toBe(versionAfterFirst);
@@ -530,7 +553,7 @@ describe('self-care API against dynalite', () => {
     it('consent before any usage creates the counters with consent and expects no un-bar', async () => {
       await provision();
 
-      const response = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'overage' }));
+      const response = await api(event('POST', `/v1/self-care/subscribers/${SUBSCRIBER}/consent`, { bucket: 'overage' }));
 
       expect(response.statusCode).toBe(200);
       expect(bodyOf(response).effects).toEqual([]);
@@ -541,14 +564,14 @@ describe('self-care API against dynalite', () => {
     it('answers 400 naming `bucket`, and 404 for an unknown subscriber', async () => {
       await provision();
 
-      const invalid = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'everything' }));
-      const missing = await api(event('POST', `/subscribers/${SUBSCRIBER}/consent`, {}));
-      const unknown = await api(event('POST', '/subscribers/nobody/consent', { bucket: 'roaming' }));
+      const invalid = await api(event('POST', `/v1/self-care/subscribers/${SUBSCRIBER}/consent`, { bucket: 'everything' }));
+      const missing = await api(event('POST', `/v1/self-care/subscribers/${SUBSCRIBER}/consent`, {}));
+      const unknown = await api(event('POST', '/v1/self-care/subscribers/nobody/consent', { bucket: 'roaming' }));
 
       expect(invalid.statusCode).toBe(400);
-      expect(bodyOf(invalid).fields).toEqual([{ path: 'bucket', message: 'must be one of roaming, overage' }]);
+      expect(bodyOf(invalid).errors).toEqual([{ path: 'bucket', message: 'must be one of roaming, overage' }]);
       expect(missing.statusCode).toBe(400);
-      expect((bodyOf(missing).fields as Array<{ path: string }>)[0]?.path).toBe('bucket');
+      expect((bodyOf(missing).errors as Array<{ path: string }>)[0]?.path).toBe('bucket');
       expect(unknown.statusCode).toBe(404);
     });
   });
@@ -581,14 +604,14 @@ describe('self-care API against dynalite', () => {
     it('answers 409 when the counters keep changing, without consent, start or lost usage', async () => {
       await provision({ roamingCap: { limitMicros: 10_000_000 } });
       await spend(roamingCharge(12_000_000));
-      const racing = createHandler(world.deps({ usage: racingUsage(Number.POSITIVE_INFINITY) }), observer);
+      const racing = createHandler(world.deps({ usage: racingUsage(Number.POSITIVE_INFINITY) }), { observer });
 
-      const consent = await racing(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
-      const caps = await racing(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 5_000_000 } }));
+      const consent = await racing(event('POST', `/v1/self-care/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
+      const caps = await racing(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 5_000_000 } }));
 
       expect(consent.statusCode).toBe(409);
       expect(caps.statusCode).toBe(409);
-      expectDocumented('Error', bodyOf(consent));
+      expectDocumented('Problem', bodyOf(consent));
       expect(world.starter.started).toEqual([]);
       const counters = await countersNow();
       expect(counters.consent.roaming).toBe(false);
@@ -601,9 +624,9 @@ describe('self-care API against dynalite', () => {
     it('retries a conflict a bounded number of times and then succeeds', async () => {
       await provision({ roamingCap: { limitMicros: 10_000_000 } });
       await spend(roamingCharge(12_000_000));
-      const racing = createHandler(world.deps({ usage: racingUsage(2) }), observer);
+      const racing = createHandler(world.deps({ usage: racingUsage(2) }), { observer });
 
-      const consent = await racing(event('POST', `/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
+      const consent = await racing(event('POST', `/v1/self-care/subscribers/${SUBSCRIBER}/consent`, { bucket: 'roaming' }));
 
       expect(consent.statusCode).toBe(200);
       const counters = await countersNow();
@@ -616,9 +639,9 @@ describe('self-care API against dynalite', () => {
     it('switches channels; left-out channels keep their value; the same body again is the same result', async () => {
       await provision({ email: 'line@example.org' });
 
-      const first = await api(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { email: true }));
-      const second = await api(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { email: true }));
-      const smsOff = await api(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { sms: false }));
+      const first = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/notifications`, { email: true }));
+      const second = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/notifications`, { email: true }));
+      const smsOff = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/notifications`, { sms: false }));
 
       expect(first.statusCode).toBe(200);
       expectDocumented('NotificationChannels', bodyOf(first));
@@ -631,11 +654,11 @@ describe('self-care API against dynalite', () => {
     it('answers 400 naming the field, and 404 for an unknown subscriber', async () => {
       await provision();
 
-      const invalid = await api(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { sms: 'no', push: true }));
-      const unknown = await api(event('PUT', '/subscribers/nobody/notifications', { sms: false }));
+      const invalid = await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/notifications`, { sms: 'no', push: true }));
+      const unknown = await api(event('PUT', '/v1/self-care/subscribers/nobody/notifications', { sms: false }));
 
       expect(invalid.statusCode).toBe(400);
-      expect(bodyOf(invalid).fields).toEqual(
+      expect(bodyOf(invalid).errors).toEqual(
         expect.arrayContaining([
           { path: 'sms', message: 'must be true or false' },
           { path: 'push', message: 'not allowed' },
@@ -655,15 +678,15 @@ describe('self-care API against dynalite', () => {
           ...deps,
           profiles: { get: async () => snapshot, getVersioned: async () => stale, put: (p, r) => deps.profiles.put(p, r), delete: (id) => deps.profiles.delete(id) },
         },
-        observer,
+        { observer },
       );
     }
 
     it('a caps change writes only the caps: a channels change made meanwhile is kept', async () => {
       const snapshot = await provision();
-      await api(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { sms: false }));
+      await api(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/notifications`, { sms: false }));
 
-      const response = await withStaleProfile(snapshot)(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { overageCap: { limitMicros: 30_000_000 } }));
+      const response = await withStaleProfile(snapshot)(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { overageCap: { limitMicros: 30_000_000 } }));
 
       expect(response.statusCode).toBe(200);
       const stored = await world.profiles.get(SUBSCRIBER);
@@ -673,10 +696,10 @@ describe('self-care API against dynalite', () => {
 
     it('a change racing a DELETE answers 404 and does not bring the profile back', async () => {
       const snapshot = await provision();
-      await api(event('DELETE', `/subscribers/${SUBSCRIBER}`));
+      await api(event('DELETE', `/v1/subscribers/${SUBSCRIBER}`));
 
-      const caps = await withStaleProfile(snapshot)(event('PUT', `/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 1 } }));
-      const channels = await withStaleProfile(snapshot)(event('PUT', `/subscribers/${SUBSCRIBER}/notifications`, { sms: false }));
+      const caps = await withStaleProfile(snapshot)(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/caps`, { roamingCap: { limitMicros: 1 } }));
+      const channels = await withStaleProfile(snapshot)(event('PUT', `/v1/self-care/subscribers/${SUBSCRIBER}/notifications`, { sms: false }));
 
       expect(caps.statusCode).toBe(404);
       expect(channels.statusCode).toBe(404);
@@ -685,15 +708,24 @@ describe('self-care API against dynalite', () => {
   });
 
   describe('routing', () => {
-    it('answers 404 for an unknown path and 405 for an unknown method on a known one', async () => {
-      expect((await api(event('GET', '/nothing'))).statusCode).toBe(404);
-      expect((await api(event('PATCH', `/subscribers/${SUBSCRIBER}`))).statusCode).toBe(405);
+    it('answers 404 for an unknown path (the old unversioned ones included) and 405 with Allow for an unknown method on a known one', async () => {
+      const unknown = await api(event('GET', '/nothing'));
+      const unversioned = await api(event('GET', `/subscribers/${SUBSCRIBER}`));
+      const patch = await api(event('PATCH', `/v1/subscribers/${SUBSCRIBER}`));
+
+      expect(unknown.statusCode).toBe(404);
+      expect(bodyOf(unknown)).toMatchObject({ code: 'no-such-route' });
+      expect(unversioned.statusCode).toBe(404);
+      expect(patch.statusCode).toBe(405);
+      expect(patch.headers?.allow).toBe('PUT, GET, DELETE');
+      expect(patch.headers?.['content-type']).toBe('application/problem+json');
+      expectDocumented('Problem', bodyOf(patch));
     });
 
-    it('reports route and status only to the observer (no subscriber id)', () => {
+    it('reports route, status and the subscriber`s pseudonym only to the observer (never the id)', () => {
       expect(answered.length).toBeGreaterThan(0);
       expect(JSON.stringify(answered)).not.toContain(SUBSCRIBER);
-      expect(answered).toContainEqual({ route: 'PUT /subscribers/{id}/caps', statusCode: 200 });
+      expect(answered).toContainEqual({ route: 'PUT /v1/self-care/subscribers/{id}/caps', statusCode: 200, subscriber: pseudonymOf(SUBSCRIBER) });
     });
   });
 });

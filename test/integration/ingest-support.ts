@@ -4,7 +4,6 @@
  * oracle computed from the unique events with the pure domain, fault-injecting wrappers, and a driver
  * that redelivers like the Lambda event source mapping.
  */
-import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
 import type { CarrierEvent, PeriodCounters, SubscriberProfile } from '../../shared/domain/model.js';
 import { eventKey } from '../../shared/domain/model.js';
@@ -15,7 +14,7 @@ import type { PolicyRequest } from '../../shared/domain/model.js';
 import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
 import { sequenceNumberOf, type StreamInput } from '../support/ingest-harness.js';
-import type { IngestHandler } from '../../functions/ingest-events/handler.js';
+import { AllRecordsFailedError, type IngestHandler } from '../../functions/ingest-events/handler.js';
 
 export const SETTINGS = DEFAULT_SETTINGS;
 export const SHARD = 'shardId-000000000000';
@@ -205,7 +204,7 @@ export async function invoke(handler: IngestHandler, inputs: readonly StreamInpu
     const response = await handler(toEvent(inputs));
     return response.batchItemFailures.map((f) => f.itemIdentifier);
   } catch (e: unknown) {
-    if (e instanceof FullBatchFailureError || (e instanceof Error && e.message.includes('injected crash'))) {
+    if (e instanceof AllRecordsFailedError || (e instanceof Error && e.message.includes('injected crash'))) {
       return inputs.map((i) => i.sequenceNumber);
     }
     throw e;

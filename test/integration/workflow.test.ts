@@ -12,6 +12,7 @@ import { capResetOf } from '../../shared/policy/reconcile-line.js';
 import { loadPolicyDefinition } from '../../local/policy-definition.js';
 import { taskStatesOf } from '../../local/workflow-runner.js';
 import { POLICY_STATES, POLICY_TASKS } from '../../shared/policy/workflow-states.js';
+import { pseudonymOf } from '../../shared/privacy/pseudonym.js';
 import { barOf, setBars } from '../support/bars.js';
 import { createWorld, freshId, OPS_ADDRESS, startDatabase, type Database, type WorkflowWorld } from './workflow-fixture.js';
 
@@ -90,7 +91,8 @@ describe('every notification kind, in French and in English', () => {
 
     expect(execution.status).toBe('SUCCEEDED');
     const about = { ...request, kind, ...(kind === 'ROAMING_RESUMED' && { bucket: 'roaming' as const }), ...(kind === 'CAP_RESET' && { bucket: 'roaming' as const }) };
-    const expectedText = renderMessage(kind, locale, messageContextFor(about, profile, DEFAULT_SETTINGS), channel);
+    // The ops alert names the subscriber by its pseudonym (never the id).
+    const expectedText = renderMessage(kind, locale, messageContextFor(about, profile, DEFAULT_SETTINGS, undefined, pseudonymOf(profile.subscriberId)), channel);
     expect(world.notifications.all()).toEqual([
       { subscriberId: id, kind, channel, to: channel === 'ops' ? OPS_ADDRESS : '+33611111111', text: expectedText, at, ...(channel === 'ops' && { subject: expect.any(String) }) },
     ]);

@@ -26,7 +26,8 @@ import type { PolicyRequest } from '../../shared/domain/model.js';
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
 import type { ProfileLookup, ProfileStore } from '../../shared/ports/profile-store.js';
 import type {
-  ClaimOutcome,
+  ClaimsOutcome,
+  EventClaims,
   CountersWrite,
   FailureLedger,
   HoldOutcome,
@@ -179,8 +180,8 @@ export class StubUsageStore implements UsageStore, FailureLedger {
     return { counters, state: { version: 0, applied: {}, pending: [] } };
   }
 
-  async claim(): Promise<ClaimOutcome> {
-    return { claimed: true, writeUnits: 1 };
+  async claim(claims: EventClaims): Promise<ClaimsOutcome> {
+    return { saved: true, results: claims.keys.map(() => ({ claimed: true })), writeUnits: 1 };
   }
 
   async saveCounters(write: CountersWrite): Promise<WriteOutcome> {

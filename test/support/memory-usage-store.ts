@@ -3,9 +3,9 @@
  * for the CPU benchmark (storage stubbed), the property tests (thousands of runs) and local tools.
  */
 import type {
-  ClaimOutcome,
+  ClaimsOutcome,
   CountersWrite,
-  EventClaim,
+  EventClaims,
   FailureLedger,
   HoldOutcome,
   OutboxClear,
@@ -17,10 +17,9 @@ import type {
   UsageStore,
   WriteOutcome,
 } from '../../shared/ports/usage-store.js';
+import { archiveIdsOf, claimArchiveSk, claimGroupOf, claimGroupSk, decideClaims, decideHold, planGroupWrite, type ClaimGroupRead } from '../../shared/adapters/claim-groups.js';
 import {
   STATE_SK,
-  claimItem,
-  claimSk,
   failureSk,
   countersItem,
   countersSk,
@@ -51,16 +50,34 @@ export class MemoryUsageStore implements UsageStore, FailureLedger {
     return { counters, state: storedStateOf(subscriberId, state === undefined ? undefined : structuredClone(state)) };
   }
 
-  async claim(claim: EventClaim): Promise<ClaimOutcome> {
-    const key = this.key(claim.subscriberId, claimSk(claim.eventKey));
-    const existing = this.items.get(key);
-    const recorded = typeof existing?.pd === 'string' ? existing.pd : undefined;
-    const item = claimItem({ ...claim, period: recorded ?? claim.period });
-    const units = this.units(item, existing);
-    const holders = [claim.claimedBy, claim.claimedByLegacy, ...(claim.takesOver ?? [])];
-    if (existing !== undefined && !holders.includes(String(existing.claimedBy))) return { claimed: false, writeUnits: units };
-    this.items.set(key, item);
-    return { claimed: true, writeUnits: units, ...(recorded !== undefined && { period: recorded }) };
+  async claim(claims: EventClaims): Promise<ClaimsOutcome> {
+    const read = this.readGroup(claims.subscriberId, claims.group);
+    const decision = decideClaims(read, claims.keys);
+    if (!decision.write) return { saved: true, results: decision.results, writeUnits: 0 };
+    const writeUnits = this.writeGroup(claims.subscriberId, claims.group, read, decision.changes, decision.expiresAt);
+    return { saved: true, results: decision.results, writeUnits };
+  }
+
+  private readGroup(subscriberId: string, group: string): ClaimGroupRead {
+    const head = this.items.get(this.key(subscriberId, claimGroupSk(group)));
+    const archives = new Map<string, Item>();
+    for (const id of archiveIdsOf(head)) {
+      const archive = this.items.get(this.key(subscriberId, claimArchiveSk(group, id)));
+      if (archive !== undefined) archives.set(id, archive);
+    }
+    return claimGroupOf(head, archives);
+  }
+
+  /** Synchronous from read to write here, so the version condition always holds. */
+  private writeGroup(subscriberId: string, group: string, read: ClaimGroupRead, changes: Parameters<typeof planGroupWrite>[3], expiresAt: number): number {
+    const plan = planGroupWrite(subscriberId, group, read, changes, expiresAt);
+    let units = 0;
+    for (const item of [...plan.archives, plan.head]) {
+      const key = this.key(subscriberId, String(item.sk));
+      units += this.units(item, this.items.get(key));
+      this.items.set(key, item);
+    }
+    return units;
   }
 
   async clearOutbox(clear: OutboxClear): Promise<WriteOutcome> {
@@ -76,22 +93,15 @@ export class MemoryUsageStore implements UsageStore, FailureLedger {
     return { saved: true, writeUnits: this.units(next, existing) };
   }
 
-  async readClaim(subscriberId: string, eventKey: string): Promise<StoredClaim | undefined> {
-    const item = this.items.get(this.key(subscriberId, claimSk(eventKey)));
-    if (item === undefined) return undefined;
-    return { claimedBy: String(item.claimedBy), ...(typeof item.pd === 'string' && { period: item.pd }) };
+  async readClaim(subscriberId: string, group: string, eventKey: string): Promise<StoredClaim | undefined> {
+    return this.readGroup(subscriberId, group).claims.get(eventKey);
   }
 
   async holdForRedrive(hold: RedriveHold): Promise<HoldOutcome> {
-    const key = this.key(hold.subscriberId, claimSk(hold.eventKey));
-    const existing = this.items.get(key);
-    const next: Item = { ...(existing ?? claimItem({ ...hold, claimedBy: hold.marker })), claimedBy: hold.marker };
-    const units = this.units(next, existing);
-    if (existing !== undefined && ![hold.claimedBy, hold.claimedByLegacy, hold.marker].includes(String(existing.claimedBy))) {
-      return { held: false, writeUnits: units };
-    }
-    this.items.set(key, next);
-    return { held: true, writeUnits: units };
+    const read = this.readGroup(hold.subscriberId, hold.group);
+    const decision = decideHold(read, hold);
+    if (!decision.held) return { held: false, writeUnits: 0 };
+    return { held: true, writeUnits: this.writeGroup(hold.subscriberId, hold.group, read, decision.changes, decision.expiresAt) };
   }
 
   async countFailure(subscriberId: string, position: string): Promise<number> {

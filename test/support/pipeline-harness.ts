@@ -56,7 +56,7 @@ export class MemoryPipeline {
     this.selfCare = new SelfCare({
       profiles: this.profiles,
       profileFields: new MemoryProfileFields(this.profiles),
-      directory: { findByMsisdn: async () => undefined },
+      directory: { findByMsisdn: async () => undefined, listByMsisdn: async () => [], findByPseudonym: async () => [] },
       usage: this.usage,
       bars: this.line,
       audit: this.audit,

@@ -1,28 +1,62 @@
 /**
- * The pure parts of the self-care API: route matching (the same in AWS and on the local server), the
- * structured field errors, and the SMS keyword rule.
+ * The pure parts of the API: route matching and roles (the same in AWS and on the local server), the
+ * preconditions, the structured field errors, and the SMS keyword rule.
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
-import { match } from '../../shared/selfcare/api.js';
+import { conditionsOf, etagOf, match, roleOfRoute, ROUTE_KEYS, ROUTES, routesOf } from '../../shared/selfcare/api.js';
 import { fieldErrorsOf } from '../../shared/selfcare/errors.js';
 import { isContinueKeyword, parseInboundSms } from '../../shared/selfcare/inbound-sms.js';
 
 describe('route matching', () => {
-  it('maps method and path to the route key and the decoded subscriber id', () => {
-    expect(match('PUT', '/subscribers/abc')).toEqual({ route: 'PUT /subscribers/{id}', subscriberId: 'abc' });
-    expect(match('get', '/subscribers/a%2Fb/usage')).toEqual({ route: 'GET /subscribers/{id}/usage', subscriberId: 'a/b' });
-    expect(match('POST', '/subscribers/x/consent/')).toEqual({ route: 'POST /subscribers/{id}/consent', subscriberId: 'x' });
-    expect(match('PUT', '/subscribers/x/notifications')).toEqual({ route: 'PUT /subscribers/{id}/notifications', subscriberId: 'x' });
+  it('maps method and path to the route key and its parameters (still URL-encoded), all under /v1', () => {
+    expect(match('PUT', '/v1/subscribers/abc')).toEqual({ route: 'PUT /v1/subscribers/{id}', params: { id: 'abc' } });
+    expect(match('get', '/v1/self-care/subscribers/a%2Fb/usage')).toEqual({ route: 'GET /v1/self-care/subscribers/{id}/usage', params: { id: 'a%2Fb' } });
+    expect(match('POST', '/v1/subscribers/x/consent/')).toEqual({ route: 'POST /v1/subscribers/{id}/consent', params: { id: 'x' } });
+    expect(match('GET', '/v1/subscribers')).toEqual({ route: 'GET /v1/subscribers', params: {} });
+    expect(match('GET', '/v1/pseudonyms/sub-0123456789abcdef')).toEqual({ route: 'GET /v1/pseudonyms/{pseudonym}', params: { pseudonym: 'sub-0123456789abcdef' } });
+    expect(match('POST', '/v1/subscribers/x/last-message/resend')).toEqual({ route: 'POST /v1/subscribers/{id}/last-message/resend', params: { id: 'x' } });
   });
 
-  it('tells an unknown method on a known path from an unknown path', () => {
-    expect(match('POST', '/subscribers/x')).toEqual({ route: undefined, pathMatched: true });
-    expect(match('GET', '/subscribers/x/caps')).toEqual({ route: undefined, pathMatched: true });
-    expect(match('GET', '/subscribers')).toEqual({ route: undefined, pathMatched: false });
-    expect(match('GET', '/subscribers/x/y/usage')).toEqual({ route: undefined, pathMatched: false });
-    expect(match('GET', '/subscribers/%E0%A4%A')).toEqual({ route: undefined, pathMatched: false });
+  it('tells an unknown method on a known path (with the methods it allows) from an unknown path', () => {
+    expect(match('POST', '/v1/subscribers/x')).toEqual({ route: undefined, allowed: ['PUT', 'GET', 'DELETE'] });
+    expect(match('GET', '/v1/subscribers/x/caps')).toEqual({ route: undefined, allowed: ['PUT'] });
+    expect(match('DELETE', '/v1/self-care/subscribers/x')).toEqual({ route: undefined, allowed: ['GET'] });
+    expect(match('GET', '/subscribers/x')).toEqual({ route: undefined, allowed: [] });
+    expect(match('GET', '/v1/subscribers/x/y/usage')).toEqual({ route: undefined, allowed: [] });
+    expect(match('GET', '/v1/subscribers//usage')).toEqual({ route: undefined, allowed: [] });
+  });
+
+  it('gives every route exactly one role, and splits them by path: self-care, operator, pseudonym lookup', () => {
+    for (const { key, role } of ROUTES) {
+      const path = key.split(' ')[1] ?? '';
+      if (role === 'subscriber') expect(path).toMatch(/^\/v1\/self-care\/subscribers\//);
+      if (role === 'operator') expect(path).toMatch(/^\/v1\/subscribers(\/|$)/);
+      if (role === 'pseudonymLookup') expect(path).toMatch(/^\/v1\/pseudonyms\//);
+    }
+    expect(new Set(ROUTE_KEYS).size).toBe(ROUTES.length);
+    expect(routesOf(['subscriber']).every((r) => roleOfRoute(r) === 'subscriber')).toBe(true);
+    expect([...routesOf(['subscriber']), ...routesOf(['operator']), ...routesOf(['pseudonymLookup'])].sort()).toEqual([...ROUTE_KEYS].sort());
+  });
+});
+
+describe('preconditions', () => {
+  const request = (headers: Record<string, string>) => ({ rawPath: '/', headers, requestContext: { http: { method: 'PUT' } } });
+
+  it('reads If-Match as revisions, `*` as any; weak and foreign tags match nothing', () => {
+    expect(conditionsOf(request({ 'if-match': '"7"' }))).toEqual({ ifMatch: [7] });
+    expect(conditionsOf(request({ 'if-match': '"7", "8"' }))).toEqual({ ifMatch: [7, 8] });
+    expect(conditionsOf(request({ 'if-match': '*' }))).toEqual({ ifMatch: ['*'] });
+    expect(conditionsOf(request({ 'if-match': 'W/"7"' }))).toEqual({ ifMatch: [] });
+    expect(conditionsOf(request({ 'if-match': 'abc' }))).toEqual({ ifMatch: [] });
+    expect(conditionsOf(request({ 'If-None-Match': '*' }))).toEqual({ ifNoneMatch: true });
+    expect(conditionsOf(request({ 'spendcap-change-reason': 'ticket 4711' }))).toEqual({ changeReason: 'ticket 4711' });
+    expect(conditionsOf(request({}))).toEqual({});
+  });
+
+  it('writes the subscriber`s revision as a strong ETag', () => {
+    expect(etagOf(12)).toBe('"12"');
   });
 });
 

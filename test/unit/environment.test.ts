@@ -27,12 +27,13 @@ describe('function configurations fail at cold start with the name of what is mi
     expect(() => selfCareConfigFromEnv({ [ENV.usageTable]: 'usage', [ENV.profilesTable]: 'profiles' })).toThrow(
       `${ENV.auditTable}: required; ${ENV.policyStateMachineArn}: required`,
     );
-    expect(
-      selfCareConfigFromEnv(
-        { [ENV.usageTable]: 'usage', [ENV.profilesTable]: 'profiles', [ENV.policyStateMachineArn]: 'arn:aws:states:eu-west-3:1:stateMachine:p' },
-        { auditTable: false },
-      ).auditTable,
-    ).toBe('');
+    const complete = { [ENV.usageTable]: 'usage', [ENV.profilesTable]: 'profiles', [ENV.auditTable]: 'audit', [ENV.policyStateMachineArn]: 'arn:aws:states:eu-west-3:1:stateMachine:p' };
+    // The operator function sends messages again for support: it needs the e-mail topic, not the sender ID.
+    expect(() => selfCareConfigFromEnv(complete, { messages: true })).toThrow(`${ENV.emailTopicArn}: required`);
+    expect(selfCareConfigFromEnv({ ...complete, [ENV.emailTopicArn]: 'arn:aws:sns:eu-west-3:1:email' }, { messages: true }).messages).toEqual({
+      emailTopicArn: 'arn:aws:sns:eu-west-3:1:email',
+    });
+    expect(selfCareConfigFromEnv(complete).messages).toBeUndefined();
   });
 
   it('ingest', () => {

@@ -10,9 +10,8 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 });
 
-import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { ingestConfigFromEnv } from '../../functions/ingest-events/config.js';
-import { createHandler } from '../../functions/ingest-events/handler.js';
+import { AllRecordsFailedError, createHandler } from '../../functions/ingest-events/handler.js';
 import type { SubscriberProfile } from '../../shared/domain/model.js';
 import { kinesisEventOf, MemoryProfiles, MemoryQuarantine, RecordingWorkflowStarter, sequenceNumberOf, type StreamInput } from '../support/ingest-harness.js';
 import { MemoryUsageStore } from '../support/memory-usage-store.js';
@@ -96,7 +95,7 @@ describe('failure reporting', () => {
     const store = new MemoryUsageStore();
     const handler = handlerWith(failingFor(bob.subscriberId, failingFor(alice.subscriberId, store)));
 
-    await expect(handler(kinesisEventOf(records()))).rejects.toBeInstanceOf(FullBatchFailureError);
+    await expect(handler(kinesisEventOf(records()))).rejects.toBeInstanceOf(AllRecordsFailedError);
   });
 
   it('starts a crossing left in the outbox when the start failed, on the redelivery', async () => {
@@ -115,7 +114,7 @@ describe('failure reporting', () => {
     down = false;
     const second = await handler(kinesisEventOf(records()));
 
-    expect(first).toBeInstanceOf(FullBatchFailureError);
+    expect(first).toBeInstanceOf(AllRecordsFailedError);
     expect(second.batchItemFailures).toEqual([]);
     // 1.5 MB of a 1 MB allowance each: 80% and 100% for both subscribers, started once each.
     expect(recorder.executions.map((r) => `${r.subscriberId}:${r.kind}`).sort()).toEqual(

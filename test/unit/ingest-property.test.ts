@@ -20,6 +20,7 @@ import { MemoryUsageStore } from '../support/memory-usage-store.js';
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
 import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
 import { compareSequenceNumbers } from '../../shared/ingest/positions.js';
+import { claimGroupOf, compactIdOf } from '../../shared/ingest/claim-ids.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
 import { Crash, invoke, oracle, profileOf, SETTINGS, SHARD } from '../integration/ingest-support.js';
 
@@ -268,11 +269,12 @@ describe('ingest counts every valid unique event exactly once, with plan changes
           }
 
           // The period each counted event's claim recorded, which must be one its plans give it.
-          const recorded = (e: CarrierEvent): string | undefined => {
+          const periods = new Map<CarrierEvent, string | undefined>();
+          for (const e of events) {
             const key = e.type === 'attach' ? `A#${e.eventId}` : `U#${e.recordId}`;
-            const pd = store.items.get(`${e.subscriberId}\u0000R#${key}`)?.pd;
-            return typeof pd === 'string' ? pd : undefined;
-          };
+            periods.set(e, (await store.readClaim(e.subscriberId, claimGroupOf(e.eventTime), compactIdOf(key)))?.period);
+          }
+          const recorded = (e: CarrierEvent): string | undefined => periods.get(e);
           for (const e of events) {
             if (e.subscriberId !== 'Q' || e.type === 'attach') continue;
             const allowed = Q_VERSIONS.map((q) => billingPeriodOf(e.eventTime, q.plan).id);

@@ -57,6 +57,9 @@ const FRENCH_WORDS = /\b(vous|votre|vos)\b|données|itinérance/i;
 const ENGLISH_WORDS = /\b(you|your|data|roaming)\b/i;
 
 // [kind, locale, SMS segments, fragments the text must contain]
+/** What the planner passes as the subscriber's reference: its pseudonym, never the id. */
+const REF = 'sub-0123456789abcdef';
+
 const TABLE: ReadonlyArray<readonly [NotificationKind, Locale, number, readonly string[]]> = [
   ['DATA_ALLOWANCE_80', 'fr', 1, ['80 %', '1 Go', '0,04 €/Mo', '01/10/2026']],
   ['DATA_ALLOWANCE_80', 'en', 1, ['80%', '1 GB', 'EUR 0.04/MB', '1 Oct 2026']],
@@ -76,8 +79,8 @@ const TABLE: ReadonlyArray<readonly [NotificationKind, Locale, number, readonly 
   ['CAP_RESET', 'en', 1, ['EUR 50.00', 'back on']],
   ['ROAMING_RESUMED', 'fr', 1, ['rétablie', '0,50 €/Mo']],
   ['ROAMING_RESUMED', 'en', 1, ['back on', 'EUR 0.50/MB']],
-  ['BILL_SHOCK_ALERT', 'fr', 2, ['S1', '2026-09-01', '320,00 €', '300,00 €']],
-  ['BILL_SHOCK_ALERT', 'en', 2, ['S1', '2026-09-01', 'EUR 320.00', 'EUR 300.00']],
+  ['BILL_SHOCK_ALERT', 'fr', 2, [REF, '2026-09-01', '320,00 €', '300,00 €']],
+  ['BILL_SHOCK_ALERT', 'en', 2, [REF, '2026-09-01', 'EUR 320.00', 'EUR 300.00']],
 ];
 
 describe('renderMessage: every kind in both languages', () => {
@@ -88,8 +91,9 @@ describe('renderMessage: every kind in both languages', () => {
 
   it.each(TABLE)('%s (%s) is GSM-7 in %i SMS and says what it must', (kind, locale, segments, fragments) => {
     const profile = profileWith(locale);
-    const text = renderMessage(kind, locale, messageContextFor(REQUESTS[kind], profile, settings));
+    const text = renderMessage(kind, locale, messageContextFor(REQUESTS[kind], profile, settings, undefined, REF));
     expect(smsEncoding(text)).toBe('GSM-7');
+    expect(text).not.toContain(profile.subscriberId);
     expect(smsSegments(text)).toBe(segments);
     expect(text).toMatch(locale === 'fr' ? FRENCH_WORDS : ENGLISH_WORDS);
     for (const fragment of fragments) expect(text).toContain(fragment);
@@ -175,8 +179,10 @@ describe('messageContextFor', () => {
   });
 
   it('uses the subscriber language for the keyword and the country, and the bill-shock threshold for ops', () => {
-    const ctx = messageContextFor(REQUESTS.BILL_SHOCK_ALERT, profileWith('en'), settings);
-    expect(ctx).toMatchObject({ continueKeyword: 'CONTINUE', countryName: 'Switzerland', thresholdMicros: 300_000_000, subscriberRef: 'S1' });
+    const ctx = messageContextFor(REQUESTS.BILL_SHOCK_ALERT, profileWith('en'), settings, undefined, REF);
+    expect(ctx).toMatchObject({ continueKeyword: 'CONTINUE', countryName: 'Switzerland', thresholdMicros: 300_000_000, subscriberRef: REF });
+    // Without a reference the alert names nobody: the domain never falls back to the subscriber id.
+    expect(messageContextFor(REQUESTS.BILL_SHOCK_ALERT, profileWith('en'), settings).subscriberRef).toBeUndefined();
   });
 
   it('leaves the country out when unknown and the spend out when the request has none', () => {
