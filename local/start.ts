@@ -25,7 +25,7 @@ import { eventLines, loadSubscribers } from './replay-input.js';
 import { putMappedFile } from './mapped-lines.js';
 import { subscriberReports, simulatedNetworkOf } from './replay.js';
 import type { ReportSubscriber } from './replay-report.js';
-import { startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { startLocalRuntime, type EmulatedRuntime } from './runtime.js';
 import { startLocalRealtime } from './realtime-server.js';
 import { StreamPoller } from './stream-poller.js';
 
@@ -86,7 +86,7 @@ function bar(done: number, total: number, size = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(size - filled)}]`;
 }
 
-function describeActivity(runtime: LocalRuntime, screen: Screen): void {
+function describeActivity(runtime: EmulatedRuntime, screen: Screen): void {
   runtime.workflows.onNotification((n) => {
     const channel = n.channel === 'sms' ? 'SMS' : n.channel === 'email' ? 'mail' : 'ops';
     const who = n.channel === 'ops' ? `${nameOf(n.subscriberId)} (ops)` : nameOf(n.subscriberId);
@@ -134,7 +134,7 @@ function summaryTable(reports: readonly ReportSubscriber[]): string[] {
   return lines;
 }
 
-async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfile[]): Promise<void> {
+async function runDemo(runtime: EmulatedRuntime, profiles: readonly SubscriberProfile[]): Promise<void> {
   const screen = new Screen();
   const { emulators } = runtime;
   const byId = new Map(profiles.map((p) => [p.subscriberId, p]));
@@ -219,7 +219,7 @@ function arrivingAt(record: KinesisStreamRecord, arrivalMs: number | undefined):
 }
 
 async function follow(
-  runtime: LocalRuntime,
+  runtime: EmulatedRuntime,
   profiles: readonly SubscriberProfile[],
   ports: { readonly kinesis: number; readonly api: number; readonly sbi: number },
   mapped?: { readonly events: string; readonly mapping: string },
