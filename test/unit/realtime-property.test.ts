@@ -89,7 +89,20 @@ interface SessionModel {
 }
 
 class World {
-  nowMs = Date.parse('2026-09-01T06:00:00Z');
+  private now = Date.parse('2026-09-01T06:00:00Z');
+  /** When each stream record arrived (what Kinesis stamps): the world's time when it was put, not when ingest read it. */
+  private readonly arrivals: number[] = [];
+  get nowMs(): number {
+    return this.now;
+  }
+  /** Moving the clock first stamps the records put so far with the time they were put at. */
+  set nowMs(ms: number) {
+    this.stampArrivals();
+    this.now = ms;
+  }
+  private stampArrivals(): void {
+    while (this.arrivals.length < this.stream.records.length) this.arrivals.push(this.now);
+  }
   profile: SubscriberProfile = profileOf({
     subscriberId: SUBSCRIBER,
     msisdn: '+33611111111',
@@ -110,13 +123,14 @@ class World {
   }
 
   async ingest(): Promise<void> {
+    this.stampArrivals();
     const end = this.stream.records.length;
-    const records: StreamRecord[] = this.stream.records.slice(this.cursor, end).map((r) => ({
+    const records: StreamRecord[] = this.stream.records.slice(this.cursor, end).map((r, i) => ({
       stream: this.stream.stream,
       shardId: r.shardId,
       sequenceNumber: r.sequenceNumber,
       data: JSON.stringify(r.event),
-      arrivalTime: Math.floor(this.nowMs / 1000),
+      arrivalTime: Math.floor((this.arrivals[this.cursor + i] ?? this.now) / 1000),
     }));
     if (records.length === 0) return;
     const result = await ingestBatch(records, {
