@@ -1,5 +1,5 @@
 /**
- * Replay throughput and memory: G's `npm run replay` as a child process on traffic from G's generator
+ * Replay throughput and memory: `npm run replay` as a child process on traffic from the generator
  * (local/generate-traffic.ts: home and roaming data, voice, SMS, attaches, 1% carrier duplicates, 0.5%
  * malformed lines, 1,000 subscribers over one month), under GNU time for the peak resident set size
  * (the largest process of the tree: the Node.js process running the replay).
@@ -20,14 +20,18 @@ import type { ReplayReport } from '../local/replay-report.js';
 export interface ReplayBenchOptions {
   readonly events: number;
   readonly subscribers: number;
-  /** Work directory for the traffic files and the report. */
+  /** Work directory for the traffic files and the report (`report.json`, left there). */
   readonly dir: string;
   readonly cwd: string;
+  /** `--store` of the replay; absent: its default (memory). */
+  readonly store?: 'memory' | 'dynalite';
 }
 
 export interface ReplayFigures {
   readonly events: number;
   readonly subscribers: number;
+  /** Where the replay kept the pipeline's data. */
+  readonly store: 'memory' | 'dynalite';
   /** Events over the child's whole wall time, start-up (CDK synth of the workflow definition) included. */
   readonly eventsPerSecond: number;
   readonly wallSeconds: number;
@@ -76,7 +80,7 @@ export async function runReplayBenchmark(options: ReplayBenchOptions): Promise<R
   const { subscribersFile, eventsFile } = await generateTraffic({ events: options.events, subscribers: options.subscribers, out: options.dir });
   const reportFile = join(options.dir, 'report.json');
   const timeFile = join(options.dir, 'time.txt');
-  const replayArgs = ['run', 'replay', '--', '--subscribers', subscribersFile, '--events', eventsFile, '--report', reportFile];
+  const replayArgs = ['run', 'replay', '--', '--subscribers', subscribersFile, '--events', eventsFile, '--report', reportFile, ...(options.store !== undefined ? ['--store', options.store] : [])];
   const useTime = existsSync(GNU_TIME);
   const started = performance.now();
   const { code, stderr } = useTime
@@ -115,6 +119,7 @@ export async function runReplayBenchmark(options: ReplayBenchOptions): Promise<R
   return {
     events: options.events,
     subscribers: options.subscribers,
+    store: options.store ?? 'memory',
     eventsPerSecond: options.events / wallSeconds,
     wallSeconds,
     ...(lastRate !== undefined ? { feedEventsPerSecond: lastRate } : {}),

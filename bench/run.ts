@@ -1,7 +1,9 @@
 /**
  * `npm run bench [-- --quick] [-- --json results.json] [-- --only cpu,ingest,latency,replay,realtime,bundles]
- * [-- --replay-events 100000]`: spendcap's speed and cost, beside a naive design, in one run.
- * See docs/benchmarks.md for what each figure means and the figures of the reference machine.
+ * [-- --replay-events 100000] [-- --replay-store dynalite]`: spendcap's speed and cost, beside a naive design,
+ * in one run. `--only replay-scale [--replay-scale-events 1000000]` replays a month of traffic (about 10
+ * minutes; not part of the default run). See docs/benchmarks.md for what each figure means and the figures
+ * of the reference machine.
  */
 import '../local/local-env.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,11 +23,19 @@ import { runLatencyBenchmark, type LatencyFigures } from './latency.js';
 import { loadAverageNow, machineInfo, type MachineInfo } from './machine.js';
 import { PRICES } from './prices.js';
 import { runReplayBenchmark, type ReplayFigures } from './replay.js';
+import { runReplayScaleBenchmark, type ReplayScaleFigures } from './replay-scale.js';
 import { runRealtimeBenchmark, type RealtimeFigures } from './realtime.js';
 import { round } from './stats.js';
 
-const SECTIONS = ['cpu', 'ingest', 'latency', 'replay', 'realtime', 'bundles'] as const;
+const SECTIONS = ['cpu', 'ingest', 'latency', 'replay', 'realtime', 'bundles', 'replay-scale'] as const;
 type Section = (typeof SECTIONS)[number];
+/** What `npm run bench` runs without `--only`: the month-long replay takes minutes, so it is asked for by name. */
+const DEFAULT_SECTIONS: readonly Section[] = ['cpu', 'ingest', 'latency', 'replay', 'realtime', 'bundles'];
+/** The replay at scale: a month of a 10,000-subscriber MVNO, and the target it is held to. */
+const SCALE_EVENTS = 1_000_000;
+const SCALE_SUBSCRIBERS = 10_000;
+const SCALE_MIN_EVENTS_PER_SECOND = 2_000;
+const SCALE_MAX_RSS_MB = 1_500;
 
 /** The batch shape every headline figure is quoted at (the design target's). */
 export const HEADLINE_EVENTS_PER_SUBSCRIBER = 10;
@@ -154,7 +164,13 @@ async function section<T>(name: Section, enabled: ReadonlySet<Section>, errors: 
   }
 }
 
-export async function runBench(options: { quick: boolean; only: ReadonlySet<Section>; replayEvents?: number }): Promise<Record<string, unknown>> {
+export async function runBench(options: {
+  quick: boolean;
+  only: ReadonlySet<Section>;
+  replayEvents?: number;
+  replayStore?: 'memory' | 'dynalite';
+  replayScaleEvents?: number;
+}): Promise<Record<string, unknown>> {
   const machine: MachineInfo = machineInfo();
   const sizes = sizesFor(options.quick, options.replayEvents);
   const settings = DEFAULT_SETTINGS;
@@ -225,9 +241,25 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
         subscribers: sizes.replaySubscribers,
         dir,
         cwd: resolve(fileURLToPath(new URL('..', import.meta.url))),
+        ...(options.replayStore !== undefined && { store: options.replayStore }),
       });
     } finally {
       // The traffic files of a 100,000-event run weigh about 16 MB.
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  const replayAtScale = await section('replay-scale', options.only, errors, async (): Promise<ReplayScaleFigures> => {
+    const dir = await mkdtemp(join(tmpdir(), 'spendcap-bench-replay-scale-'));
+    try {
+      return await runReplayScaleBenchmark({
+        events: options.replayScaleEvents ?? SCALE_EVENTS,
+        subscribers: SCALE_SUBSCRIBERS,
+        dir,
+        cwd: resolve(fileURLToPath(new URL('..', import.meta.url))),
+      });
+    } finally {
+      // About 160 MB of traffic and 20 MB of report for a million events.
       await rm(dir, { recursive: true, force: true });
     }
   });
@@ -329,6 +361,18 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
       met: cost !== undefined ? Number(cost.ratio) >= 3 : null,
     },
     {
+      name: `replay of ${(options.replayScaleEvents ?? SCALE_EVENTS).toLocaleString('en')} generated events (npm run replay, start-up included), report identical to small waves on a sample`,
+      target: `>= ${SCALE_MIN_EVENTS_PER_SECOND.toLocaleString('en')} events/s, peak RSS <= ${SCALE_MAX_RSS_MB.toLocaleString('en')} MB, identical`,
+      measured:
+        replayAtScale !== undefined
+          ? `${Math.round(replayAtScale.eventsPerSecond)} events/s, peak RSS ${replayAtScale.peakRssMb === undefined ? 'not measured' : `${Math.round(replayAtScale.peakRssMb)} MB`}, sample ${replayAtScale.sample.identical ? 'identical' : 'DIFFERENT'}`
+          : 'not measured (npm run bench -- --only replay-scale)',
+      met:
+        replayAtScale !== undefined
+          ? replayAtScale.eventsPerSecond >= SCALE_MIN_EVENTS_PER_SECOND && (replayAtScale.peakRssMb ?? Infinity) <= SCALE_MAX_RSS_MB && replayAtScale.sample.identical
+          : null,
+    },
+    {
       name: 'online quota (3GPP): update latency p99 reported at a stated rate, leakage EUR 0 on that path',
       target: 'EUR 0 written off',
       measured:
@@ -378,6 +422,7 @@ export async function runBench(options: { quick: boolean; only: ReadonlySet<Sect
         : undefined,
     latency,
     replay,
+    replayAtScale,
     realtime,
     bundles,
     costPerMillionEventsUsd: cost,
@@ -400,6 +445,7 @@ export function markdownOf(result: Record<string, unknown>): string {
     ingest?: { byBatchShape: Array<{ eventsPerSubscriberPerBatch: number; spendcap: DesignFigures; baseline: DesignFigures }> };
     latency?: LatencyFigures;
     replay?: ReplayFigures;
+    replayAtScale?: ReplayScaleFigures;
     realtime?: RealtimeFigures;
     bundles?: ColdStartFigures;
     costPerMillionEventsUsd?: { byBatchShape: Array<{ eventsPerSubscriberPerBatch: number; spendcap: number; baseline: number; ratio: number; ingestPathRatio: number; designLinesRatio: number; breakdown: { spendcap: CostBreakdown; baseline: CostBreakdown } }>;
@@ -486,6 +532,16 @@ export function markdownOf(result: Record<string, unknown>): string {
       '',
     );
   }
+  if (r.replayAtScale !== undefined) {
+    const p = r.replayAtScale;
+    const runs = p.sample.runs.map((x) => `${x.store}, waves of ${x.wave.toLocaleString('en')}: ${fmt(x.seconds)} s, ${x.identical ? 'identical' : 'DIFFERENT'}`).join('; ');
+    lines.push(
+      `Replay at scale (${p.store} store): ${p.events.toLocaleString('en')} events, ${p.subscribers.toLocaleString('en')} subscribers, in ${fmt(p.wallSeconds)} s = ${fmt(p.eventsPerSecond)} events/s end to end` +
+        `${p.feedEventsPerSecond !== undefined ? ` (${fmt(p.feedEventsPerSecond)} events/s while feeding)` : ''}, peak RSS ${fmt(p.peakRssMb)} MB.`,
+      `Sample (${p.sample.subscribers} subscribers, ${p.sample.lines.toLocaleString('en')} lines, ${p.sample.carrierCommands} carrier commands and ${p.sample.notifications} notifications in the whole run): ${runs}.`,
+      '',
+    );
+  }
   if (r.realtime !== undefined) {
     const t = r.realtime;
     const l = t.leakage;
@@ -508,18 +564,29 @@ async function main(): Promise<number> {
     json: { type: 'string' },
     only: { type: 'string' },
     'replay-events': { type: 'string' },
+    'replay-store': { type: 'string' },
+    'replay-scale-events': { type: 'string' },
   });
   if (values === undefined) {
     process.stdout.write(`${BENCH_HELP}\n`);
     return 0;
   }
   const only = new Set<Section>();
-  for (const name of (values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const name of (values.only ?? DEFAULT_SECTIONS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     if (!(SECTIONS as readonly string[]).includes(name)) throw new UsageError(`--only: unknown section "${name}" (one of ${SECTIONS.join(', ')})`);
     only.add(name as Section);
   }
   const replayEvents = integerFlag('replay-events', values['replay-events'], 1);
-  const result = await runBench({ quick: values.quick === true, only, ...(replayEvents !== undefined ? { replayEvents } : {}) });
+  const replayStore = values['replay-store'];
+  if (replayStore !== undefined && replayStore !== 'memory' && replayStore !== 'dynalite') throw new UsageError('--replay-store must be memory or dynalite');
+  const scaleEvents = integerFlag('replay-scale-events', values['replay-scale-events'], 1);
+  const result = await runBench({
+    quick: values.quick === true,
+    only,
+    ...(replayEvents !== undefined ? { replayEvents } : {}),
+    ...(replayStore !== undefined ? { replayStore } : {}),
+    ...(scaleEvents !== undefined ? { replayScaleEvents: scaleEvents } : {}),
+  });
   if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(markdownOf(result));
   return Object.keys(result.errors as Record<string, string>).length > 0 ? 1 : 0;

@@ -36,7 +36,7 @@ Colours are off when stdout is not a terminal or NO_COLOR is set.`;
 
 export const REPLAY_HELP = `Usage: npm run replay -- --subscribers <s.json> --events <e.jsonl>
                         --report <r.json> [--html <r.html>] [--wave <n>]
-                        [--mapping <feed.json>]
+                        [--mapping <feed.json>] [--store <memory|dynalite>]
 
 What would the caps have done with this traffic? Runs the deployment's own
 code on the embedded services, on the events' virtual time, and writes a
@@ -51,6 +51,8 @@ replay-report.v1 JSON file (docs/contracts/).
   --mapping <file>      read --events through this feed mapping (docs/feeds.md)
   --wave <n>            lines per ingest invocation (default 10000; 1 = one
                         event at a time, same report, slower)
+  --store <kind>        memory (default) or dynalite: where the pipeline
+                        keeps its data (same report, dynalite slower)
   -h, --help            this text
 
 Examples:
@@ -62,7 +64,8 @@ Examples:
 ${EXIT_CODES}`;
 
 export const BENCH_HELP = `Usage: npm run bench [-- --quick] [-- --only <sections>] [-- --json <file>]
-                     [-- --replay-events <n>]
+                     [-- --replay-events <n>] [-- --replay-store <store>]
+                     [-- --replay-scale-events <n>]
 
 Measures speed and cost (throughput, DynamoDB write units, pipeline latency,
 replay rate, real-time quota latency) beside a naive design, and prints a
@@ -70,14 +73,19 @@ Markdown report (docs/benchmarks.md explains every figure).
 
   --quick               small sizes, a minute or two (CI, a first look)
   --only <list>         comma-separated sections: cpu, ingest, latency,
-                        replay, realtime (default: all)
+                        replay, realtime, bundles, replay-scale (default:
+                        all but replay-scale, which takes minutes)
   --json <file>         also write the figures as JSON
   --replay-events <n>   events of the replay section (default 5000)
+  --replay-store <s>    store of the replay section: memory or dynalite
+  --replay-scale-events <n>
+                        events of the replay-scale section (default 1000000)
   -h, --help            this text
 
 Examples:
   npm run bench -- --quick
   npm run bench -- --only cpu,ingest --json bench.json
+  npm run bench -- --only replay-scale
 
 Exit codes: 0 every section ran, 1 a section failed (named at the end of the
 report), 2 the command line is wrong.`;

@@ -10,6 +10,7 @@ import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DynamoDBClient,
   type AttributeDefinition,
   type GlobalSecondaryIndex,
@@ -124,6 +125,18 @@ async function waitForStream(kinesis: KinesisClient, streamName: string): Promis
   throw new Error(`local stream ${streamName} did not become ACTIVE`);
 }
 
+/** Creates the tables of `names` with the deployed key schemas (another set beside the default one, for a run of its own). */
+export async function createLocalTables(dynamo: DynamoDBClient, names: Readonly<Record<TableName, string>>): Promise<void> {
+  for (const name of Object.keys(TABLES) as TableName[]) {
+    await dynamo.send(new CreateTableCommand({ TableName: names[name], BillingMode: 'PAY_PER_REQUEST', ...keySchemaOf(TABLES[name]) }));
+  }
+}
+
+/** Deletes the tables of `names` (dynalite frees their items). */
+export async function deleteLocalTables(dynamo: DynamoDBClient, names: Readonly<Record<TableName, string>>): Promise<void> {
+  for (const name of Object.keys(TABLES) as TableName[]) await dynamo.send(new DeleteTableCommand({ TableName: names[name] }));
+}
+
 export async function startEmulators(options: EmulatorOptions = {}): Promise<LocalEmulators> {
   const env = options.env ?? process.env;
   const streamName = options.streamName ?? LOCAL_STREAM_NAME;
@@ -167,15 +180,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Loc
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     kinesis = localKinesisClient(kinesisEndpoint);
-    for (const name of Object.keys(TABLES) as TableName[]) {
-      await dynamo.send(
-        new CreateTableCommand({
-          TableName: LOCAL_TABLE_NAMES[name],
-          BillingMode: 'PAY_PER_REQUEST',
-          ...keySchemaOf(TABLES[name]),
-        }),
-      );
-    }
+    await createLocalTables(dynamo, LOCAL_TABLE_NAMES);
     await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: options.shardCount ?? 1 }));
     await waitForStream(kinesis, streamName);
 

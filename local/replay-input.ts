@@ -4,7 +4,8 @@
  * memory does not grow with its size.
  */
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { access, constants, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { SubscriberProfile } from '../shared/domain/model.js';
 import { jsonErrorWithoutExcerpt } from '../shared/domain/event-schema.js';
@@ -20,6 +21,8 @@ function describeFsError(e: unknown): string {
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES') return 'permission denied';
   if (code === 'EISDIR') return 'is a directory';
+  if (code === 'ENOTDIR') return 'a parent is not a directory';
+  if (code === 'EROFS') return 'read-only file system';
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -30,6 +33,8 @@ export async function loadSubscribers(path: string): Promise<SubscriberProfile[]
   } catch (e: unknown) {
     throw new InputFileError(`subscribers file ${path}: ${describeFsError(e)}`);
   }
+  // A byte-order mark (files saved by some Windows editors) is not part of the JSON, as in the events file.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let input: unknown;
   try {
     input = JSON.parse(text);
@@ -63,6 +68,26 @@ export async function checkEventsFile(path: string): Promise<number> {
   } catch (e: unknown) {
     throw new InputFileError(`events file ${path}: ${describeFsError(e)}`);
   }
+}
+
+/**
+ * Checks, before anything runs, that the report can be written where asked: not a directory, in an
+ * existing directory this process may write (the report is written beside it, then renamed into place).
+ */
+export async function checkReportPath(path: string): Promise<void> {
+  const fail = (reason: string): never => {
+    throw new InputFileError(`report file ${path}: ${reason}`);
+  };
+  const existing = await stat(path).catch((e: unknown) => (isNotFound(e) ? undefined : fail(describeFsError(e))));
+  if (existing?.isDirectory() === true) fail('is a directory');
+  const parent = dirname(path);
+  const folder = await stat(parent).catch((e: unknown) => fail(`folder ${parent}: ${describeFsError(e)}`));
+  if (!folder.isDirectory()) fail(`folder ${parent}: not a directory`);
+  await access(parent, constants.W_OK).catch((e: unknown) => fail(`folder ${parent}: ${describeFsError(e)}`));
+}
+
+function isNotFound(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && 'code' in e && (e as { code: unknown }).code === 'ENOENT';
 }
 
 export interface EventLine {

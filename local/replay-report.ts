@@ -99,3 +99,23 @@ export function inTimeOrder<T extends { readonly at: string }>(entries: readonly
     .sort((a, b) => a.ms - b.ms || a.index - b.index)
     .map(({ entry }) => entry);
 }
+
+/**
+ * The report as one string with every list that has no meaningful order sorted (rejected lines by line,
+ * subscribers by id, notifications and commands by time then content): two replays of the same input give
+ * the same string, whatever the waves or the store (tests and the scale benchmark compare them).
+ */
+export function canonicalReportJson(report: ReplayReport): string {
+  const by = <T>(key: (item: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  return JSON.stringify({
+    ...report,
+    rejected: [...report.rejected].sort((a, b) => a.line - b.line || by<RejectedLine>((r) => r.reason)(a, b)),
+    subscribers: [...report.subscribers]
+      .sort(by((s) => s.subscriberId))
+      .map((s) => ({
+        ...s,
+        notifications: [...s.notifications].sort(by((n) => `${new Date(n.at).toISOString()}|${n.kind}|${n.channel}|${n.to}|${n.text}`)),
+        carrierCommands: [...s.carrierCommands].sort(by((c) => `${new Date(c.at).toISOString()}|${c.command}|${c.reason ?? ''}`)),
+      })),
+  });
+}

@@ -1,20 +1,21 @@
 /**
  * `npm run replay -- --subscribers s.json --events e.jsonl --report r.json`: what would the caps have
- * done with this traffic? Runs the deployment's own ingest handler and policy workflow on the embedded
- * services, with a virtual clock and a simulated network (../shared contract "The replay command"),
- * and writes a replay-report.v1 JSON file.
+ * done with this traffic? Runs the deployment's own ingest handler and policy workflow on local stores
+ * (in memory by default, or the DynamoDB adapters on dynalite), with virtual time (local/timeline.ts) and a
+ * simulated network (../shared contract "The replay command"), and writes a replay-report.v1 JSON file.
  */
 import './local-env.js';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { SubscriberProfile } from '../shared/domain/model.js';
 import type { IngestHandler } from '../functions/ingest-events/handler.js';
+import { LOCAL_REGION, LOCAL_STREAM_NAME, type LocalEmulators } from './emulators.js';
 import { kinesisRecord, localLambdaContext, localStreamArn } from './kinesis-event.js';
-import { checkEventsFile, InputFileError, loadSubscribers } from './replay-input.js';
+import { checkEventsFile, checkReportPath, InputFileError, loadSubscribers } from './replay-input.js';
 import { replaySource, type ReplaySource } from './mapped-lines.js';
 import { inTimeOrder, reportPeriods, type RejectedLine, type ReplayReport, type ReportSubscriber } from './replay-report.js';
-import { startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { startLocalRuntime, startMemoryRuntime, type LocalRuntime, type LocalStoreKind } from './runtime.js';
 import { SimulatedNetwork } from './simulated-network.js';
 import { REPLAY_HELP } from './cli-help.js';
 import { plural } from './cli.js';
@@ -30,6 +31,13 @@ export interface ReplayOptions {
   readonly reportFile?: string;
   /** Lines per wave (1 = one event at a time; the report is the same). */
   readonly maxWave?: number;
+  /**
+   * Where the pipeline keeps its data: `memory` (default: the stores in this process, fastest) or `dynalite`
+   * (the DynamoDB adapters on the embedded emulator). The report is the same.
+   */
+  readonly store?: LocalStoreKind;
+  /** With `store: 'dynalite'`: emulators already running, shared by several replays (tables of its own each). */
+  readonly emulators?: LocalEmulators;
   /** Progress lines on this stream (default: stderr when it is a TTY or the file is large). */
   readonly progress?: NodeJS.WritableStream | false;
   /** Filled with how long each phase took (benchmarks). */
@@ -60,25 +68,36 @@ const REPLAY_SHARD = 'shardId-000000000000';
 export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const profilesList = await loadSubscribers(options.subscribersFile);
   const size = await checkEventsFile(options.eventsFile);
+  if (options.reportFile !== undefined) await checkReportPath(options.reportFile);
   const input = await replaySource(options.eventsFile, options.mappingFile);
   const profiles = new Map<string, SubscriberProfile>(profilesList.map((p) => [p.subscriberId, p]));
 
   const setupStarted = performance.now();
   // Rejected lines are kept compact (line, id, reason), not with their payload.
-  const runtime = await startLocalRuntime({ env: process.env, keepRejected: false });
+  const runtime =
+    options.store === 'dynalite'
+      ? await startLocalRuntime({ env: process.env, keepRejected: false, ...(options.emulators !== undefined && { emulators: options.emulators }) })
+      : await startMemoryRuntime({ env: process.env, keepRejected: false });
   try {
     await runtime.putProfiles(profilesList);
     if (options.timings !== undefined) options.timings.setupMs = performance.now() - setupStarted;
     const report = await replayInto(runtime, profiles, profilesList, options, size, input);
-    if (options.reportFile !== undefined) {
-      // Written whole, then renamed: a report file is never half written.
-      const temporary = `${options.reportFile}.partial-${process.pid}`;
-      await writeFile(temporary, `${JSON.stringify(report, null, 2)}\n`);
-      await rename(temporary, options.reportFile);
-    }
+    if (options.reportFile !== undefined) await writeReportFile(options.reportFile, `${JSON.stringify(report, null, 2)}\n`);
     return report;
   } finally {
     await runtime.stop();
+  }
+}
+
+/** Written beside the target, then renamed: a report file is never half written, and no temporary file stays. */
+export async function writeReportFile(path: string, text: string): Promise<void> {
+  const temporary = `${path}.partial-${process.pid}`;
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, path);
+  } catch (e: unknown) {
+    await rm(temporary, { force: true });
+    throw e;
   }
 }
 
@@ -100,7 +119,7 @@ async function replayInto(
     });
   });
 
-  const source = { region: runtime.emulators.region, streamArn: localStreamArn(runtime.emulators.region, runtime.emulators.streamName) };
+  const source = { region: LOCAL_REGION, streamArn: localStreamArn(LOCAL_REGION, LOCAL_STREAM_NAME) };
   let ingest: IngestHandler | undefined;
   const timeline = runtime.timeline({
     profiles,
@@ -194,12 +213,7 @@ export function simulatedNetworkOf(runtime: LocalRuntime, profiles: ReadonlyMap<
 }
 
 async function main(): Promise<void> {
-  let values: { subscribers?: string; events?: string; report?: string; wave?: string; mapping?: string; html?: string };
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${REPLAY_HELP}\n`);
-    return;
-  }
+  let values: { subscribers?: string; events?: string; report?: string; wave?: string; mapping?: string; html?: string; store?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
@@ -209,11 +223,17 @@ async function main(): Promise<void> {
         wave: { type: 'string' },
         mapping: { type: 'string' },
         html: { type: 'string' },
+        store: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }));
   } catch (e: unknown) {
     fail(`${(e instanceof Error ? e.message : String(e)).replace(/\. To specify a positional argument.*$/s, '')} (see npm run replay -- --help)`, 2);
+  }
+  if (values.help === true) {
+    process.stdout.write(`${REPLAY_HELP}\n`);
+    return;
   }
   for (const flag of ['subscribers', 'events', 'report'] as const) {
     if (values[flag] === undefined || values[flag] === '') {
@@ -224,6 +244,7 @@ async function main(): Promise<void> {
   const refusals = values.html !== undefined ? new RefusalRecorder() : undefined;
   const maxWave = values.wave === undefined ? undefined : Number(values.wave);
   if (maxWave !== undefined && (!Number.isInteger(maxWave) || maxWave < 1)) fail('--wave must be an integer >= 1', 2);
+  if (values.store !== undefined && values.store !== 'memory' && values.store !== 'dynalite') fail('--store must be memory or dynalite', 2);
   const started = process.hrtime.bigint();
   try {
     const report = await runReplay({
@@ -233,6 +254,7 @@ async function main(): Promise<void> {
       ...(values.mapping !== undefined ? { mappingFile: values.mapping } : {}),
       ...(maxWave !== undefined ? { maxWave } : {}),
       ...(refusals !== undefined && { refusals }),
+      ...(values.store !== undefined ? { store: values.store } : {}),
     });
     if (values.html !== undefined && refusals !== undefined) {
       await writeReplayPage({

@@ -89,6 +89,19 @@ export class SimulatedNetwork {
   }
 
   /**
+   * Whether `admit` would read the counters for this event: it is refused and carries no charge, so the
+   * network rates it with the allowance left, which must then include every earlier event of the subscriber.
+   */
+  readsCounters(event: CarrierEvent): boolean {
+    if (event.type !== 'usage' || event.service !== 'data' || event.chargeMicros !== undefined) return false;
+    const profile = this.profileOf(event.subscriberId);
+    if (profile === undefined) return false;
+    const roaming = isRoaming(event.servingPlmn, homePlmnOf(profile, this.settings));
+    const bucket: SpendBucketName = CAP_LIST.find((cap) => cap.barsRoamingData === roaming)!.bucket;
+    return this.isBarred(event.subscriberId, bucket, event.eventTime);
+  }
+
+  /**
    * Decides whether a (parsed) event reaches the pipeline. Call with `undefined` for a line that is
    * not a valid event: the network has nothing to bar it on, so it is delivered.
    */

@@ -24,7 +24,7 @@ import { eventLines, loadSubscribers } from './replay-input.js';
 import { putMappedFile } from './mapped-lines.js';
 import { subscriberReports, simulatedNetworkOf } from './replay.js';
 import type { ReportSubscriber } from './replay-report.js';
-import { startLocalRuntime, type LocalRuntime } from './runtime.js';
+import { startLocalRuntime, type EmulatedRuntime } from './runtime.js';
 import { startLocalRealtime } from './realtime-server.js';
 import { StreamPoller } from './stream-poller.js';
 import { checkPortFree, EXIT_OK, FixableError, integerFlag, parseCommandLine, plural, portInUseMessage, portInUseOf, runCommand } from './cli.js';
@@ -93,7 +93,7 @@ function bar(done: number, total: number, size = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(size - filled)}]`;
 }
 
-function describeActivity(runtime: LocalRuntime, screen: Screen): void {
+function describeActivity(runtime: EmulatedRuntime, screen: Screen): void {
   // The whole text of each message, wrapped under its line: the price and how to continue are the point.
   // An e-mail that repeats the SMS just shown says so instead of repeating it.
   const lastSms = new Map<string, string>();
@@ -153,7 +153,7 @@ function summaryTable(reports: readonly ReportSubscriber[]): string[] {
   return lines;
 }
 
-async function runDemo(runtime: LocalRuntime, profiles: readonly SubscriberProfile[]): Promise<void> {
+async function runDemo(runtime: EmulatedRuntime, profiles: readonly SubscriberProfile[]): Promise<void> {
   const screen = new Screen();
   const { emulators } = runtime;
   const byId = new Map(profiles.map((p) => [p.subscriberId, p]));
@@ -242,7 +242,7 @@ function arrivingAt(record: KinesisStreamRecord, arrivalMs: number | undefined):
 }
 
 async function follow(
-  runtime: LocalRuntime,
+  runtime: EmulatedRuntime,
   profiles: readonly SubscriberProfile[],
   ports: { readonly kinesis: number; readonly api: number; readonly sbi: number; readonly console: number },
   mapped?: { readonly events: string; readonly mapping: string },
@@ -379,7 +379,7 @@ async function main(): Promise<number> {
     // Checked before the slow start-up, so a second copy fails at once with the flag to change.
     if (values.follow) for (const { port: p } of Object.values(portFlags)) await checkPortFree(p);
     const status = new StartingStatus(out, terminal, 'DynamoDB, Kinesis; the policy workflow from the CDK stack');
-    let runtime: LocalRuntime;
+    let runtime: EmulatedRuntime;
     try {
       runtime = await startLocalRuntime(values.follow ? { kinesisPort: ports.kinesis, dynamoPort: ports.dynamo, keepRejected: false } : {});
     } catch (e: unknown) {

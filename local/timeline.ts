@@ -3,9 +3,9 @@
  *
  * The rule. The clock at a line is the largest eventTime of the valid lines read up to it, a pure function
  * of the input. Everything runs at a time given by that rule: a line is ingested with its clock as its
- * arrival time; a policy request runs at the clock of the line that caused it (its `cause`, looked up), or
- * at its own `at` when no line caused it (a self-care change); a bar's lift runs at the end of the bar's
- * period. One agenda, ordered by (time, sequence), holds the requests and the lifts; the workflow starter
+ * arrival time (or its own eventTime when later: a line that did not move the clock); a policy request
+ * runs at the clock of the line that caused it (its `cause`, looked up), or at its own `at` when no line
+ * caused it (a self-care change); a bar's lift runs at the end of the bar's period. One agenda, ordered by (time, sequence), holds the requests and the lifts; the workflow starter
  * given to ingest and to the API only enqueues, as Step Functions does.
  *
  * The result is what feeding one line at a time gives: before each line, the lifts due by its clock; then
@@ -19,6 +19,8 @@
  *   nothing a later line changes: they need no break.
  * - no lift of the subscriber is due by the line's clock; if one is, it runs first, once the subscriber has
  *   no line left in the wave (its earlier lines all come before the lift).
+ * - the network does not rate it from the counters (refused data without a charge): if it does, the line
+ *   waits until the subscriber has no line left in the wave, so that the allowance left counts them all.
  * At the end, every lift due by the last clock runs; nothing runs after it.
  */
 import { executionNameOf } from '../shared/adapters/sfn-workflow-starter.js';
@@ -53,7 +55,7 @@ export interface TimedLine extends EventLine {
   readonly event?: CarrierEvent;
 }
 
-/** Hands a wave to the ingest handler; resolves once it has ingested every line (each with its clock as arrival). */
+/** Hands a wave to the ingest handler; resolves once it has ingested every line (each with its `arrivalMs`). */
 export interface Delivery {
   deliver(lines: readonly TimedLine[], timeline: Timeline): Promise<void>;
 }
@@ -71,6 +73,8 @@ export interface TimelineOptions {
   readonly mayReachCap?: (event: CarrierEvent, clockMs: number) => boolean;
   /** The wave was ingested: predictions start again from what the pipeline saved. */
   readonly onWave?: () => void;
+  /** A wave is about to go: no line still to be ingested (this wave, held or unread) arrives before `earliestMs`. */
+  readonly beforeWave?: (earliestMs: number) => void;
   readonly onRefused?: (event: CarrierEvent) => void;
   /** Lines per wave (1 = strictly one at a time). @default 10_000 */
   readonly maxWave?: number;
@@ -196,7 +200,8 @@ export class Timeline {
       // Not an event of a known subscriber: ingest rejects it, wherever it sits.
       return this.push(line);
     }
-    if (this.heldSubscribers.has(id) || this.mayBar.has(id) || (this.liftDue(id, line.clockMs) && this.inWave.has(id))) {
+    const waitsForWave = this.inWave.has(id) && (this.liftDue(id, line.clockMs) || this.o.network?.readsCounters(line.event!) === true);
+    if (this.heldSubscribers.has(id) || this.mayBar.has(id) || waitsForWave) {
       this.held.push(line);
       this.heldSubscribers.add(id);
       return;
@@ -235,6 +240,8 @@ export class Timeline {
       const wave = this.wave;
       this.wave = [];
       this.counts.waves++;
+      // Clocks never decrease in file order: the earliest line not yet ingested is in the wave or held.
+      if (this.o.beforeWave !== undefined) this.o.beforeWave(Math.min(wave[0]!.clockMs, this.held[0]?.clockMs ?? Infinity));
       await this.o.delivery.deliver(wave, this);
       this.inWave.clear();
       this.mayBar.clear();

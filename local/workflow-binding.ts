@@ -4,15 +4,13 @@
  * bars and the audit trail in dynalite) and the outboxes for SNS, the carrier and EventBridge Scheduler.
  * When each execution runs, and at what virtual time, is the timeline's business (local/timeline.ts).
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoAuditLog } from '../shared/adapters/dynamo-audit-log.js';
-import { DynamoBarStore } from '../shared/adapters/dynamo-bar-store.js';
-import { DynamoProfileStore } from '../shared/adapters/dynamo-profile-store.js';
-import { DynamoUsageStore } from '../shared/adapters/dynamo-usage-store.js';
 import { CAP_LIST } from '../shared/domain/caps.js';
 import type { PolicyRequest, PolicySettings } from '../shared/domain/model.js';
+import type { AuditLog } from '../shared/ports/audit-log.js';
+import type { BarStore } from '../shared/ports/bar-store.js';
 import type { Clock } from '../shared/ports/clock.js';
-import type { LocalEmulators } from './emulators.js';
+import type { ProfileStore } from '../shared/ports/profile-store.js';
+import type { UsageStore } from '../shared/ports/usage-store.js';
 import { CarrierOutbox, NotificationOutbox, ScheduleOutbox, type RecordedCommand, type RecordedNotification } from './outboxes.js';
 import type { StateMachineDefinitionJson } from './policy-definition.js';
 import { createLocalPolicyWorkflow, type LocalExecution } from './workflow-runner.js';
@@ -37,26 +35,33 @@ export interface LocalWorkflows {
   barsOf(subscriberId: string): Promise<{ dataRoaming: boolean; dataOverage: boolean }>;
 }
 
+/** The stores the workflow's tasks use: the DynamoDB adapters on dynalite, or their in-memory twins. */
+export interface WorkflowStores {
+  readonly profiles: Pick<ProfileStore, 'get'>;
+  readonly usage: Pick<UsageStore, 'load'>;
+  readonly line: BarStore;
+  readonly audit: AuditLog;
+}
+
 export async function startLocalWorkflows(options: {
   readonly clock: Clock;
   readonly settings: PolicySettings;
-  readonly emulators: LocalEmulators;
-  readonly documents: DynamoDBDocumentClient;
+  readonly stores: WorkflowStores;
   /** Synthesized from the CDK stack (`synthesizeInChildProcess` / `loadPolicyDefinition`). */
   readonly definition: StateMachineDefinitionJson;
 }): Promise<LocalWorkflows> {
-  const { clock, settings, emulators, documents } = options;
+  const { clock, settings } = options;
+  const { line } = options.stores;
   const notifications = new NotificationOutbox();
   const carrier = new CarrierOutbox();
   const schedules = new ScheduleOutbox();
-  const line = new DynamoBarStore({ client: documents, tableName: emulators.tableNames.usage });
   const workflow = createLocalPolicyWorkflow({
     definition: options.definition,
     deps: {
-      profiles: new DynamoProfileStore({ client: documents, tableName: emulators.tableNames.profiles }),
-      usage: new DynamoUsageStore({ client: documents, tableName: emulators.tableNames.usage }),
+      profiles: options.stores.profiles,
+      usage: options.stores.usage,
       line,
-      audit: new DynamoAuditLog({ client: documents, tableName: emulators.tableNames.audit }),
+      audit: options.stores.audit,
       notifier: notifications,
       carrier,
       scheduler: schedules,

@@ -141,6 +141,21 @@ function errorOf(e: unknown): { Error: string; Cause: string } {
   return { Error: 'Error', Cause: String(inner) };
 }
 
+/**
+ * Validating a definition takes a few hundred ms (JSON schema compilation): done once per definition.
+ * A machine holds no per-run state: handlers and context are given to each `run`.
+ */
+const machines = new WeakMap<StateMachineDefinitionJson, StateMachine>();
+
+function machineOf(definition: StateMachineDefinitionJson): StateMachine {
+  let machine = machines.get(definition);
+  if (machine === undefined) {
+    machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: true, checkPaths: true } });
+    machines.set(definition, machine);
+  }
+  return machine;
+}
+
 export function createLocalPolicyWorkflow(options: LocalPolicyWorkflowOptions): LocalPolicyWorkflow {
   const { definition, deps } = options;
   const stateMachineArn = options.stateMachineArn ?? `arn:aws:states:${PLACEHOLDER_REGION}:${PLACEHOLDER_ACCOUNT}:stateMachine:spendcap-policy-local`;
@@ -159,9 +174,7 @@ export function createLocalPolicyWorkflow(options: LocalPolicyWorkflowOptions): 
   const retryIntervalOverrides: Record<string, number> = {};
   for (const name of retryingStatesOf(definition)) retryIntervalOverrides[name] = options.retryDelayMs ?? 0;
 
-  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-    validationOptions: { checkArn: true, checkPaths: true },
-  });
+  const machine = machineOf(definition);
   const byName = new Map<string, LocalExecution>();
   const listeners: Array<(execution: LocalExecution) => void> = [];
   let sequence = 0;

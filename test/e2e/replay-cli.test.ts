@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { runReplay } from '../../local/replay.js';
+import { runReplay, writeReportFile } from '../../local/replay.js';
 import { attach, data, EUR, MB, profile, scenarioFiles } from './support/replay-scenario.js';
 
 const run = promisify(execFile);
@@ -116,6 +117,134 @@ describe('npm run replay (the command)', () => {
       expect(existsSync(files.report)).toBe(false);
     } finally {
       files.cleanup();
+    }
+  });
+});
+
+describe('npm run replay at the edges', () => {
+  it('prints its usage with --help and exits 0', async () => {
+    // Act
+    const result = await npmReplay(['--help']);
+
+    // Assert
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^usage: npm run replay -- --subscribers/);
+    for (const flag of ['--subscribers', '--events', '--report', '--mapping', '--wave', '--store', '--help']) expect(result.stdout).toContain(flag);
+  });
+
+  it('checks the report path before the run: a directory, a folder that does not exist, a parent that is a file', async () => {
+    // Arrange
+    const files = scenarioFiles([profile('X1')], [data('X1', '2026-09-10T08:00:00Z', MB, '20801')]);
+    const aDirectory = join(files.dir, 'reports');
+    mkdirSync(aDirectory);
+    const aFile = join(files.dir, 'plain.txt');
+    writeFileSync(aFile, 'not a folder');
+    const inputs = ['--subscribers', files.subscribers, '--events', files.events];
+    try {
+      // Act
+      const [directory, missing, underFile] = await Promise.all([
+        npmReplay([...inputs, '--report', aDirectory]),
+        npmReplay([...inputs, '--report', join(files.dir, 'nope', 'report.json')]),
+        npmReplay([...inputs, '--report', join(aFile, 'report.json')]),
+      ]);
+
+      // Assert
+      for (const result of [directory, missing, underFile]) {
+        expect(result.code).toBe(1);
+        expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      }
+      expect(directory.stderr).toContain(`report file ${aDirectory}: is a directory`);
+      expect(missing.stderr).toMatch(/report file .*nope.*report\.json: folder .*nope: no such file/);
+      expect(underFile.stderr).toMatch(/report file .*plain\.txt\/report\.json: a parent is not a directory/);
+      expect(readdirSync(files.dir).sort()).toEqual(['events.jsonl', 'plain.txt', 'reports', 'subscribers.json']);
+      expect(readdirSync(aDirectory)).toEqual([]);
+    } finally {
+      files.cleanup();
+    }
+  });
+
+  it.runIf(process.getuid?.() !== 0)('refuses a report in a folder it may not write, before the run', async () => {
+    // Arrange (root may write anywhere: this one runs as an ordinary user only)
+    const files = scenarioFiles([profile('X1')], [data('X1', '2026-09-10T08:00:00Z', MB, '20801')]);
+    const locked = join(files.dir, 'locked');
+    mkdirSync(locked);
+    chmodSync(locked, 0o555);
+    try {
+      // Act
+      const result = await npmReplay(['--subscribers', files.subscribers, '--events', files.events, '--report', join(locked, 'report.json')]);
+
+      // Assert
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('permission denied');
+      expect(readdirSync(locked)).toEqual([]);
+    } finally {
+      chmodSync(locked, 0o755);
+      files.cleanup();
+    }
+  });
+
+  it('leaves neither a report nor a partial file when the run fails half-way (a corrupt gzip export)', async () => {
+    // Arrange: the host-cdr sample repeated, gzipped, then cut: the reader fails after the first lines.
+    const sample = readFileSync(join(root, 'docs/feeds/host-cdr/sample.csv'), 'utf8').split('\n');
+    const body = Array.from({ length: 40 }, () => sample.slice(1).filter((l) => l !== '')).flat();
+    const zipped = gzipSync([sample[0], ...body].join('\n'));
+    const files = scenarioFiles(readFileSync(join(root, 'docs/feeds/subscribers.json'), 'utf8'), []);
+    const exportFile = join(files.dir, 'CDR_0001.csv.gz');
+    writeFileSync(exportFile, zipped.subarray(0, Math.floor(zipped.length * 0.6)));
+    try {
+      // Act
+      const result = await npmReplay([
+        '--subscribers', files.subscribers,
+        '--events', exportFile,
+        '--mapping', join(root, 'docs/feeds/host-cdr/mapping.json'),
+        '--report', files.report,
+      ]);
+
+      // Assert
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('CDR_0001.csv.gz');
+      expect(readdirSync(files.dir).sort()).toEqual(['CDR_0001.csv.gz', 'events.jsonl', 'subscribers.json']);
+    } finally {
+      files.cleanup();
+    }
+  });
+
+  it('removes its temporary file when the report cannot be put in place', async () => {
+    // Arrange: the report's path became a non-empty folder after the check (nothing can replace it).
+    const files = scenarioFiles([], []);
+    mkdirSync(join(files.report, 'taken'), { recursive: true });
+    try {
+      // Act
+      const writing = writeReportFile(files.report, '{}\n');
+
+      // Assert
+      await expect(writing).rejects.toThrow();
+      expect(readdirSync(files.dir).sort()).toEqual(['events.jsonl', 'report.json', 'subscribers.json']);
+      expect(readdirSync(files.report)).toEqual(['taken']);
+    } finally {
+      files.cleanup();
+    }
+  });
+
+  it('accepts a subscribers file that starts with a UTF-8 byte-order mark, like the events file', async () => {
+    // Arrange
+    const lines = [data('B1', '2026-09-10T08:00:00Z', 3 * MB, '20801', { chargeMicros: 0 })];
+    const plain = scenarioFiles([profile('B1')], lines);
+    const withBom = scenarioFiles(`\uFEFF${JSON.stringify([profile('B1')])}`, lines);
+    try {
+      // Act
+      const expected = await runReplay({ subscribersFile: plain.subscribers, eventsFile: plain.events, progress: false });
+      const report = await runReplay({ subscribersFile: withBom.subscribers, eventsFile: withBom.events, progress: false });
+
+      // Assert
+      expect(readFileSync(withBom.subscribers).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+      expect(report).toEqual(expected);
+      expect(report.eventsApplied).toBe(1);
+    } finally {
+      plain.cleanup();
+      withBom.cleanup();
     }
   });
 });

@@ -142,7 +142,7 @@ describe('the bar lifecycle under late and out-of-order records', () => {
           } else {
             const field = CAPS[step.bucket].capField;
             if (step.type === 'limit') await pipeline.selfCare.putCaps(ID, { [field]: { limitMicros: step.limit } });
-            if (step.type === 'optOut') await pipeline.selfCare.putCaps(ID, { [field]: { enabled: false }, optOutConsent: true });
+            if (step.type === 'optOut') await pipeline.selfCare.putCaps(ID, { [field]: { enabled: false }, consent: { who: 'account holder', at: new Date(now).toISOString(), channel: 'web' } });
             if (step.type === 'optIn') await pipeline.selfCare.putCaps(ID, { [field]: { enabled: true } });
             if (step.type === 'consent') await pipeline.selfCare.consent(ID, step.bucket);
           }

@@ -40,6 +40,11 @@ const PROBES: Readonly<Record<string, Probe>> = {
     expected: /^answered$/,
     event: { rawPath: '/subscribers/probe/caps', body: '{"roaming":{"limitMicros":-1}}', isBase64Encoded: false, requestContext: { http: { method: 'PUT' } } },
   },
+  'self-care-api': {
+    description: 'PUT /v1/self-care/subscribers/{id}/caps with an invalid body (400, validation only)',
+    expected: /^answered$/,
+    event: { rawPath: '/v1/self-care/subscribers/probe/caps', body: '{"roamingCap":{"limitMicros":-1}}', isBase64Encoded: false, requestContext: { http: { method: 'PUT' } } },
+  },
   'email-mailer': EMPTY_BATCH,
   'inbound-sms': EMPTY_BATCH,
   'ingest-events': EMPTY_BATCH,

@@ -14,6 +14,7 @@ describe('defaults', () => {
       billShock: { monthlyFeeMultiplier: 10, minimumMicros: 100_000_000 },
       continueKeyword: { fr: 'CONTINUER', en: 'CONTINUE' },
       selfCareUrl: 'https://selfcare.example.invalid/caps',
+      // EUR 1,000: no limit above it is accepted, so none can be an opt-out in disguise.
       maxCapLimitMicros: 1_000_000_000,
     });
   });
