@@ -128,7 +128,7 @@ describe('npm run replay at the edges', () => {
 
     // Assert
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^usage: npm run replay -- --subscribers/);
+    expect(result.stdout).toMatch(/^usage: npm run replay -- --subscribers/i);
     for (const flag of ['--subscribers', '--events', '--report', '--mapping', '--wave', '--store', '--help']) expect(result.stdout).toContain(flag);
   });
 
