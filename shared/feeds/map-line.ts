@@ -11,7 +11,8 @@
  * re-sent file or a re-read line yields the same recordId and the same eventTime, and ingest counts it
  * once (the contract's duplicate rule).
  */
-import { createHash } from 'node:crypto';
+// One-shot `hash` (Node 20.12+) costs about half of createHash().update().digest() for short keys, once per event.
+import { hash } from 'node:crypto';
 import { parseCarrierEvent } from '../domain/event-schema.js';
 import type { UsageEvent } from '../domain/model.js';
 import { splitCsvLine } from './csv.js';
@@ -362,5 +363,5 @@ function setDefined(target: Record<string, unknown>, key: string, value: number 
 }
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 32);
+  return hash('sha256', text, 'base64url').slice(0, 32);
 }

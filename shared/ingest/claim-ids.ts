@@ -9,18 +9,21 @@
  * Ids are the first 72 bits of SHA-256, base64url: two different keys of one subscriber's hour, or the
  * original and a duplicate record, get the same id with a probability far below that of a hardware fault.
  */
-import { createHash } from 'node:crypto';
+// One-shot `hash` (Node 20.12+) costs about half of createHash().update().digest() for short keys, once per event.
+import { hash } from 'node:crypto';
 import { redriveMarkerOf } from './positions.js';
 
 const ID_CHARS = 12;
 
 /** The short id of an event key or of a claim name (a record's or a redrive hold's). */
 export function compactIdOf(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, ID_CHARS);
+  return hash('sha256', text, 'base64url').slice(0, ID_CHARS);
 }
 
 /** The claims group of an event: the UTC hour of its `eventTime`, `YYYY-MM-DDTHH`. */
 export function claimGroupOf(eventTime: string): string {
+  // Validated times are canonical RFC 3339: one in UTC (`...Z`, most carriers' form) already starts with its hour.
+  if (eventTime.endsWith('Z') && eventTime.charCodeAt(10) === 84 /* T */) return eventTime.slice(0, 13);
   return new Date(Date.parse(eventTime)).toISOString().slice(0, 13);
 }
 

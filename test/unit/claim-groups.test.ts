@@ -37,6 +37,29 @@ describe('claim ids', () => {
     expect(groupOfEventTime('2026-09-14T08:00:00Z')).toBe('2026-09-14T08');
   });
 
+  it('give every validated eventTime the hour Date gives it, UTC or offset, with or without fractions', () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true }),
+        fc.integer({ min: -14 * 60, max: 14 * 60 }),
+        fc.boolean(),
+        (instant, offsetMinutes, withFraction) => {
+          // Arrange: the instant written in UTC (`Z`) and at an offset, as the validation leaves them
+          const utc = withFraction ? instant.toISOString() : instant.toISOString().replace(/\.\d{3}Z$/, 'Z');
+          const local = new Date(instant.getTime() + offsetMinutes * 60_000).toISOString().slice(0, 19);
+          const sign = offsetMinutes < 0 ? '-' : '+';
+          const abs = Math.abs(offsetMinutes);
+          const offset = `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+          const hour = new Date(Math.floor(instant.getTime() / 1000) * 1000).toISOString().slice(0, 13);
+
+          // Act / Assert
+          expect(groupOfEventTime(utc)).toBe(hour);
+          expect(groupOfEventTime(offset)).toBe(hour);
+        },
+      ),
+    );
+  });
+
   it('are 12 characters, the same for the same text and different for different texts', () => {
     expect(compactIdOf('U#r1')).toHaveLength(12);
     expect(compactIdOf('U#r1')).toBe(compactIdOf('U#r1'));
