@@ -10,29 +10,20 @@ import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { SfnWorkflowStarter } from '../../shared/adapters/sfn-workflow-starter.js';
 import { SqsQuarantine } from '../../shared/adapters/sqs-quarantine.js';
 import type { IngestLimits } from '../../shared/config/ingest-limits.js';
-import type { PolicySettings } from '../../shared/domain/model.js';
-import type { IngestResult } from '../../shared/ingest/ingest-batch.js';
-import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
-import type { ProfileStore } from '../../shared/ports/profile-store.js';
-import type { Quarantine } from '../../shared/ports/quarantine.js';
+import type { IngestDeps, IngestResult } from '../../shared/ingest/ingest-batch.js';
 import type { FailureLedger, UsageStore } from '../../shared/ports/usage-store.js';
 import { tracer } from '../../shared/tracing.js';
 import type { IngestConfig } from './config.js';
 
-export interface IngestHandlerDeps {
-  readonly usage: UsageStore;
-  /** The failure path's store (the usage table). */
-  readonly ledger: FailureLedger;
-  readonly profiles: Pick<ProfileStore, 'getMany'>;
-  readonly quarantine: Quarantine;
-  /** Awaited: when the handler returns, every start it caused has been accepted (locally: has run). */
-  readonly workflows: PolicyWorkflowStarter;
-  readonly settings: PolicySettings;
+/**
+ * The use case's ports (workflow starts are awaited: when the handler returns, every start it caused has
+ * been accepted, locally has run), and what the handler decides itself.
+ */
+export interface IngestHandlerDeps extends Pick<IngestDeps, 'usage' | 'ledger' | 'profiles' | 'quarantine' | 'workflows' | 'settings' | 'maxAttempts'> {
   /** Profile cache lifetime per container (default 60 s; 0 = always read). */
   readonly profileCacheTtlMs?: number;
   /** Bounds and attempts (default: DEFAULT_INGEST_LIMITS). */
   readonly limits?: IngestLimits;
-  readonly maxAttempts?: number;
   /** Sees each batch's outcome (benchmark, tests): write units, duplicates, ... */
   readonly onBatch?: (result: IngestResult) => void;
 }
