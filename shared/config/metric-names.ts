@@ -4,6 +4,8 @@
  * or an alarm cannot watch a name nothing emits (test/infra/monitoring-truth.test.ts checks both sides).
  *
  * One object per emitter rather than one for all: a function's bundle then carries only its own names.
+ * Powertools adds `ColdStart` (dimension `function_name`) on a container's first invocation
+ * (shared/observability.ts, `observed`); nothing reads it yet.
  */
 
 /** The ingest function's counts per batch, keyed by the field of the batch's statistics they report. */

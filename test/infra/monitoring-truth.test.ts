@@ -1,16 +1,18 @@
 /**
  * Monitoring that tells the truth: every metric of the stack's namespace that an alarm or the dashboard
- * reads is emitted by some function, and no two alarms watch the same metric (one page per problem). The
- * stack is synthesized from deploy/example.json, which turns the optional paths on (a usage feed), so that
- * their alarms and graphs are checked too.
+ * reads is emitted by some function, no two alarms watch the same metric (one page per problem), and every
+ * alarm has its row in docs/operations.md (what it means, what to do). The stack is synthesized with every
+ * optional part on (deploy/example.json's usage feed, the SES mailer, the real-time path), so that their
+ * alarms and graphs are checked too.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as METRIC_NAMES from '../../shared/config/metric-names.js';
 import { METRICS_NAMESPACE } from '../../infra/constructs/spendcap-function.js';
-import { buildStack } from './helpers.js';
+import { withEveryFunctionStack } from '../support/lambda-bundles.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NAMES_MODULE = join(ROOT, 'shared/config/metric-names.ts');
@@ -59,13 +61,19 @@ type Properties = Record<string, unknown>;
 describe('monitoring', () => {
   let alarms: Properties[];
   let dashboards: string[];
+  /** Each alarm as `<construct>/<alarm>` (Monitoring/QuarantineDepth, Realtime/SbiServerErrorsAlarm, ...). */
+  let alarmPaths: string[];
 
   beforeAll(() => {
-    const example = JSON.parse(readFileSync(join(ROOT, 'deploy/example.json'), 'utf8')) as Record<string, unknown>;
-    const { stack } = buildStack(example);
-    const template = Template.fromStack(stack);
-    alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => (r as { Properties: Properties }).Properties);
-    dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')).map((r) => JSON.stringify((r as { Properties: Properties }).Properties.DashboardBody));
+    withEveryFunctionStack((stack) => {
+      alarmPaths = stack.node
+        .findAll()
+        .filter((c) => c instanceof Alarm)
+        .map((c) => c.node.path.split('/').slice(-2).join('/'));
+      const template = Template.fromStack(stack);
+      alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => (r as { Properties: Properties }).Properties);
+      dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')).map((r) => JSON.stringify((r as { Properties: Properties }).Properties.DashboardBody));
+    });
   }, 300_000);
 
   it('names every metric in one module, each one emitted by some function, none spelled out at an emitter', () => {
@@ -116,5 +124,18 @@ describe('monitoring', () => {
     // Assert
     const repeated = keys.filter((k, i) => keys.indexOf(k) !== i);
     expect(repeated).toEqual([]);
+  });
+  it('has a row in docs/operations.md for every alarm', () => {
+    // Arrange: the first column's names; `<Function>` and `<Name>` stand for any function or feed name
+    const operations = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+    const rows = [...operations.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([^`]+)`/g)].map((n) => n[1]!));
+    const patterns = rows.map((name) => new RegExp(`^(?:[A-Za-z]+/)?${name.replace(/<[A-Za-z]+>/g, '[A-Za-z0-9]+')}$`));
+
+    // Act
+    const undocumented = alarmPaths.filter((path) => !patterns.some((p) => p.test(path) || p.test(path.slice(path.indexOf('/') + 1))));
+
+    // Assert
+    expect(alarmPaths.length).toBeGreaterThan(40);
+    expect(undocumented).toEqual([]);
   });
 });
