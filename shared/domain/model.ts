@@ -130,8 +130,8 @@ export interface SpendBucket {
   readonly writtenOffMicros: Micros;
 }
 
-/** What a policy request and a notification have in common: the crossings, the welcome and the reset. */
-const CROSSING_AND_RESET_KINDS = [
+/** Kinds of notification (replay-report.v1 enum), in one list that schemas and tests enumerate. */
+export const NOTIFICATION_KINDS = [
   'DATA_ALLOWANCE_80',
   'DATA_ALLOWANCE_100',
   'OVERAGE_SPEND_80',
@@ -140,10 +140,9 @@ const CROSSING_AND_RESET_KINDS = [
   'ROAMING_SPEND_80',
   'ROAMING_CAP_REACHED',
   'CAP_RESET',
+  'ROAMING_RESUMED',
+  'BILL_SHOCK_ALERT',
 ] as const;
-
-/** Kinds of notification (replay-report.v1 enum), in one list that schemas and tests enumerate. */
-export const NOTIFICATION_KINDS = [...CROSSING_AND_RESET_KINDS, 'ROAMING_RESUMED', 'BILL_SHOCK_ALERT'] as const;
 
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -164,11 +163,23 @@ export type ThresholdKind =
   | 'BILL_SHOCK_ALERT';
 
 /**
- * What the policy workflow is asked to handle. Threshold crossings and welcomes say what happened;
+ * What the policy workflow is asked to handle (eight kinds shared with NOTIFICATION_KINDS, written out: a
+ * list built by array spread would stay in every bundle that imports this module, used or not). Threshold crossings and welcomes say what happened;
  * `CAP_RESET` lifts one bar at the end of its period; `CAPS_CHANGED` follows a change of the subscriber's
  * caps or consent (self-care, provisioning) and brings the line in line with it.
  */
-export const POLICY_KINDS = [...CROSSING_AND_RESET_KINDS, 'CAPS_CHANGED', 'BILL_SHOCK_ALERT'] as const;
+export const POLICY_KINDS = [
+  'DATA_ALLOWANCE_80',
+  'DATA_ALLOWANCE_100',
+  'OVERAGE_SPEND_80',
+  'OVERAGE_CAP_REACHED',
+  'ROAMING_WELCOME',
+  'ROAMING_SPEND_80',
+  'ROAMING_CAP_REACHED',
+  'CAP_RESET',
+  'CAPS_CHANGED',
+  'BILL_SHOCK_ALERT',
+] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 /** Where a stream record sits: which record caused a request (the replay's clock is a lookup on it). */
