@@ -4,7 +4,7 @@
  * Installed as a client middleware, so the code under measurement runs unchanged.
  *
  * Refused conditional writes report no consumed capacity; DynamoDB still bills them, so the designs
- * count those units themselves (F's store does for spendcap, bench/naive-baseline.ts for the baseline).
+ * count those units themselves (the usage store's adapter does for spendcap, bench/naive-baseline.ts for the baseline).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 

@@ -1,7 +1,7 @@
 /**
- * Ingest CPU on one core: the real ingest handler (F's createHandler: base64 decode, A's validation,
- * B's rating and periods, C's applyEvents, the exactly-once bookkeeping of shared/ingest) with storage
- * stubbed by F's StubUsageStore (latest counters kept, claims accepted and not kept: a carrier duplicate
+ * Ingest CPU on one core: the real ingest handler (createHandler of functions/ingest-events: base64
+ * decode, validation, rating and periods, applyEvents, the exactly-once bookkeeping of shared/ingest) with
+ * storage stubbed by StubUsageStore (test/support/ingest-harness.ts) (latest counters kept, claims accepted and not kept: a carrier duplicate
  * is caught within its batch only), profiles from a map and workflow starts counted. Nothing here does
  * I/O: the main thread's CPU time is the figure (wall time also reported; on a shared machine it
  * includes the moments other processes had the core).
@@ -154,7 +154,7 @@ export async function runCpuBenchmark(options: CpuOptions): Promise<CpuFigures> 
     }
   });
   if (sink < 0) throw new Error('unreachable: keeps the measured loops from being optimised away');
-  // F's own measurement, as a cross-check on its simpler traffic.
+  // The ingest harness's own measurement (measureIngestCpu), as a cross-check on its simpler traffic.
   const f = await measureIngestCpu({ events: workload.records, eventsPerSubscriberPerBatch: options.eventsPerSubscriberPerBatch });
 
   return {
@@ -170,7 +170,7 @@ export async function runCpuBenchmark(options: CpuOptions): Promise<CpuFigures> 
     batchSize: options.batchSize,
     decodeValidateEventsPerSecond: workload.records / decode.cpuSeconds,
     rateAggregateEventsPerSecond: workload.records / aggregate.cpuSeconds,
-    what: 'functions/ingest-events/handler.ts createHandler with shared/ingest/measure.ts StubUsageStore, profiles from a map, workflow starts counted',
+    what: 'functions/ingest-events/handler.ts createHandler with test/support/ingest-harness.ts StubUsageStore, profiles from a map, workflow starts counted',
     crossCheck: {
       helper: 'shared/ingest/measure.ts measureIngestCpu (home data only, 100-record batches)',
       eventsPerCpuSecond: f.eventsPerCpuSecond,

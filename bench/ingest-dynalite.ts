@@ -1,7 +1,7 @@
 /**
- * End-to-end ingest against dynalite: the real ingest handler (F's createHandler with the DynamoDB
- * adapters) and the naive baseline, fed the same Kinesis-shaped batches, one batch at a time as one
- * shard's event source mapping would. Counts DynamoDB requests (client middleware), read units (as
+ * End-to-end ingest against dynalite: the real ingest handler (createHandler of functions/ingest-events
+ * with the DynamoDB adapters) and the naive baseline, fed the same Kinesis-shaped batches, one batch at a
+ * time as one shard's event source mapping would. Counts DynamoDB requests (client middleware), read units (as
  * dynalite reports them) and write units (as each design accounts them: reported units plus refused
  * conditional writes; transaction prices for the baseline).
  */

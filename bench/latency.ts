@@ -1,13 +1,14 @@
 /**
  * Pipeline latency: from PutRecord on the local stream (kinesalite) to the bar command recorded by the
- * carrier outbox, through the whole local pipeline: G's stream poller (a Lambda-like event source
- * mapping) invoking the real ingest handler on dynalite, which starts the synthesized policy workflow
- * (E's runner on aws-local-stepfunctions), whose carrier-command task calls the carrier gateway.
+ * carrier outbox, through the whole local pipeline: the local stream poller (local/stream-poller.ts, a
+ * Lambda-like event source mapping) invoking the real ingest handler on dynalite, which starts the
+ * synthesized policy workflow (local/workflow-runner.ts on aws-local-stepfunctions), whose
+ * carrier-command task calls the carrier gateway.
  *
  * Each sample is a fresh subscriber whose single roaming event (EUR 60 in Switzerland) crosses the
  * EUR 50 roaming cap at once: the welcome, the 80% warning and the cap message run first, then the bar,
  * as in AWS. Samples are sequential, started at a random offset so that they fall anywhere in the
- * poller's idle wait. The clock of the workflow is virtual (G's runtime); latency is wall time.
+ * poller's idle wait. The clock of the workflow is virtual (the local runtime's); latency is wall time.
  *
  * Also counts, per policy request, the state transitions that Step Functions Standard would bill
  * (states entered + retries, read from aws-local-stepfunctions' event log) and the task invocations.
@@ -25,7 +26,7 @@ import { summarize, type Summary } from './stats.js';
 
 export interface LatencyOptions {
   readonly samples: number;
-  /** The poller's pause between reads of an idle shard (G's default 250 ms; Lambda polls about once a second). */
+  /** The poller's pause between reads of an idle shard (the local runtime's default 250 ms; Lambda polls about once a second). */
   readonly idlePollMs?: number;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The naive baseline: ingest as a typical tutorial writes it, with the same domain rules as spendcap
- * (A's validation, B's rating and periods, C's applyEvents) so that only the storage design differs.
+ * (validation, rating and periods, applyEvents of shared/domain) so that only the storage design differs.
  *
  * Per record, in order, no batching:
  *  1. decode and validate; a bad record goes to the quarantine on its own;

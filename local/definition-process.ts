@@ -1,5 +1,5 @@
 /**
- * Synthesizes the policy state machine definition (E's `loadPolicyDefinition`, from the CDK stack) in a
+ * Synthesizes the policy state machine definition (`loadPolicyDefinition` of local/policy-definition.ts, from the CDK stack) in a
  * child process. CDK synthesis loads aws-cdk-lib, a few hundred MB that the local runtime only needs
  * for a moment: in a child process that memory is returned when it exits, and synthesis overlaps the
  * start of the emulators.

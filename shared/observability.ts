@@ -7,6 +7,7 @@
  * (`pseudonymOf(id)`, shared/privacy/pseudonym.ts), never the id, MSISDN or e-mail.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { OBSERVABILITY } from './config/env-names.js';
 import { pseudonymOf } from './privacy/pseudonym.js';
@@ -18,6 +19,43 @@ export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE });
 
 export { MetricUnit };
+
+/** A Lambda entry point as the runtime calls it: the event and the invocation's context. */
+export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
+
+/**
+ * Every function's entry point goes through this: what Powertools' `injectLambdaContext` and `logMetrics`
+ * middlewares do, with the same Powertools calls but without middy (a dependency in every bundle for three
+ * calls):
+ * - each log line of the invocation carries its request id, function name and cold start (`addContext`);
+ * - a `ColdStart` metric on the first invocation of a container;
+ * - the metrics the invocation stored are published when it ends, also when it throws: a batch that fails
+ *   half-way still reports what it counted.
+ * Two differences, on purpose: the event is never logged (POWERTOOLS_LOGGER_LOG_EVENT would log MSISDNs and
+ * subscriber ids), and an invocation that stored no metric publishes nothing rather than log a warning.
+ */
+export function observed<E, R>(handler: LambdaHandler<E, R>): LambdaHandler<E, R> {
+  return async (event, context) => {
+    logger.addContext(context);
+    metrics.captureColdStartMetric(context.functionName);
+    try {
+      return await handler(event, context);
+    } finally {
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    }
+  };
+}
+
+/** The logger behind the use cases' log ports (`warn` / `error` with structured fields). */
+export const useCaseLog = {
+  warn: (message: string, extra: Record<string, unknown> = {}): void => logger.warn(message, extra),
+  error: (message: string, extra: Record<string, unknown> = {}): void => logger.error(message, extra),
+};
+
+/** Adds one count per entry of `names`, the value of the same key in `values` (a use case's statistics). */
+export function addCounts<K extends string>(names: Readonly<Record<K, string>>, values: Readonly<Record<NoInfer<K>, number>>): void {
+  for (const key of Object.keys(names) as K[]) metrics.addMetric(names[key], MetricUnit.Count, values[key]);
+}
 
 /**
  * The subscriber's pseudonym, for log lines: the same token as in alerts, execution and schedule names

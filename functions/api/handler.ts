@@ -10,7 +10,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { settingsFromEnv } from '../../shared/config/settings.js';
-import { logger } from '../../shared/observability.js';
+import { logger, observed, type LambdaHandler } from '../../shared/observability.js';
 import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
 import { handleApiRequest, type ApiObserver, type ApiOptions, type ApiRequest, type ApiResponse, type ApiRole } from '../../shared/selfcare/api.js';
 import { productionSelfCare, selfCareConfigFromEnv } from '../../shared/selfcare/config.js';
@@ -45,9 +45,10 @@ export function createHandler(deps: ApiHandlerDeps | SelfCare, options: ApiOptio
 
 let production: ApiHandler | undefined;
 
-export const handler = async (event: APIGatewayProxyEventV2): Promise<ApiResponse> => {
+// Not traced: the X-Ray SDK would not fit in the bundle's budget next to the API's schemas.
+export const handler: LambdaHandler<APIGatewayProxyEventV2, ApiResponse> = observed(async (event) => {
   // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
   await loadPseudonymKey();
   production ??= createHandler(productionSelfCare(selfCareConfigFromEnv(process.env, { messages: true }), settingsFromEnv(process.env)), { roles: OPERATOR_ROLES });
   return production(event);
-};
+});

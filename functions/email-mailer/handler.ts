@@ -5,10 +5,11 @@
  * a thrown error is retried by Lambda, then kept in the mailer's dead-letter queue.
  */
 import type { SNSEvent } from 'aws-lambda';
-import { logger } from '../../shared/observability.js';
+import { logger, observed, type LambdaHandler } from '../../shared/observability.js';
 import { mailerConfigFromEnv, productionMailer, type MailerDeps } from '../../shared/mailer/config.js';
 import { reportEmailFeedback, type EmailFeedbackOutcome } from '../../shared/mailer/feedback.js';
 import { sendEmailNotification, type EmailDeliveryOutcome } from '../../shared/mailer/send-email.js';
+import { tracer, traced } from '../../shared/tracing.js';
 
 export type MailerOutcome = EmailDeliveryOutcome | EmailFeedbackOutcome;
 export type MailerHandler = (event: SNSEvent) => Promise<{ outcomes: MailerOutcome[] }>;
@@ -29,7 +30,9 @@ export function createHandler(deps: MailerDeps): MailerHandler {
 
 let production: MailerHandler | undefined;
 
-export const handler = async (event: SNSEvent): Promise<{ outcomes: MailerOutcome[] }> => {
-  production ??= createHandler(productionMailer(mailerConfigFromEnv(process.env)));
-  return production(event);
-};
+export const handler: LambdaHandler<SNSEvent, { outcomes: MailerOutcome[] }> = observed(
+  traced(async (event) => {
+    production ??= createHandler(productionMailer(mailerConfigFromEnv(process.env), (client) => tracer.captureAWSv3Client(client)));
+    return production(event);
+  }),
+);

@@ -6,7 +6,7 @@
 import type { SNSEvent } from 'aws-lambda';
 import { settingsFromEnv } from '../../shared/config/settings.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
-import { logger } from '../../shared/observability.js';
+import { logger, observed, type LambdaHandler } from '../../shared/observability.js';
 import { productionSelfCare, selfCareConfigFromEnv } from '../../shared/selfcare/config.js';
 import { continueByKeyword, type InboundSmsOutcome } from '../../shared/selfcare/inbound-sms.js';
 import { SelfCare, type SelfCareDeps } from '../../shared/selfcare/use-cases.js';
@@ -39,7 +39,8 @@ export function createHandler(deps: SelfCareDeps | { selfCare: SelfCare; setting
 
 let production: InboundSmsHandler | undefined;
 
-export const handler = async (event: SNSEvent): Promise<{ outcomes: InboundSmsOutcome[] }> => {
+// Not traced: the X-Ray SDK would not fit in the bundle's budget next to the self-care use cases.
+export const handler: LambdaHandler<SNSEvent, { outcomes: InboundSmsOutcome[] }> = observed(async (event) => {
   // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
   await loadPseudonymKey();
   if (production === undefined) {
@@ -47,4 +48,4 @@ export const handler = async (event: SNSEvent): Promise<{ outcomes: InboundSmsOu
     production = createHandler({ selfCare: productionSelfCare(selfCareConfigFromEnv(process.env), settings), settings });
   }
   return production(event);
-};
+});

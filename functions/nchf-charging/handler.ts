@@ -15,6 +15,8 @@ import { ConvergedCharging } from '../../shared/charging/converged-charging.js';
 import { realtimeSettingsFromEnv, type SbiAuthMode } from '../../shared/config/realtime-settings.js';
 import { CHARGING_SCOPE, chargingRoutes } from '../../shared/charging/routes.js';
 import { settingsFromEnv } from '../../shared/config/settings.js';
+import { SBI_METRIC_PREFIXES } from '../../shared/config/metric-names.js';
+import { observed, type LambdaHandler } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { sbiService } from '../../shared/sbi/service.js';
 
@@ -24,7 +26,7 @@ export interface ChargingHandlerDeps {
 }
 
 export function createHandler(deps: ChargingHandlerDeps): SbiAlbHandler {
-  return albHandlerOf(sbiService(chargingRoutes(deps.charging), { auth: deps.auth, scope: CHARGING_SCOPE, log: sbiLog }), 'Charging');
+  return albHandlerOf(sbiService(chargingRoutes(deps.charging), { auth: deps.auth, scope: CHARGING_SCOPE, log: sbiLog }), SBI_METRIC_PREFIXES.charging);
 }
 
 let production: SbiAlbHandler | undefined;
@@ -46,7 +48,7 @@ function productionHandler(): SbiAlbHandler {
   return createHandler({ charging, auth: realtime.auth });
 }
 
-export const handler = async (event: ALBEvent): Promise<ALBResult> => {
+export const handler: LambdaHandler<ALBEvent, ALBResult> = observed(async (event) => {
   production ??= productionHandler();
   return production(event);
-};
+});

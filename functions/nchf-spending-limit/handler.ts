@@ -12,7 +12,10 @@ import { SqsSbiNotificationQueue } from '../../shared/adapters/sqs-sbi-notificat
 import { spendingLimitConfigFromEnv } from '../../shared/charging/config.js';
 import { realtimeSettingsFromEnv, type SbiAuthMode } from '../../shared/config/realtime-settings.js';
 import { settingsFromEnv } from '../../shared/config/settings.js';
+import { SBI_METRIC_PREFIXES } from '../../shared/config/metric-names.js';
+import { observed, type LambdaHandler } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
+import { tracer, traced } from '../../shared/tracing.js';
 import { DynamoSubscriberDirectory } from '../../shared/adapters/dynamo-subscriber-directory.js';
 import { sbiService } from '../../shared/sbi/service.js';
 import { SPENDING_LIMIT_SCOPE, spendingLimitRoutes } from '../../shared/spending-limit/routes.js';
@@ -25,7 +28,7 @@ export interface SpendingLimitHandlerDeps {
 }
 
 export function createHandler(deps: SpendingLimitHandlerDeps): SbiAlbHandler {
-  return albHandlerOf(sbiService(spendingLimitRoutes(deps.control), { auth: deps.auth, scope: SPENDING_LIMIT_SCOPE, log: sbiLog }), 'SpendingLimit');
+  return albHandlerOf(sbiService(spendingLimitRoutes(deps.control), { auth: deps.auth, scope: SPENDING_LIMIT_SCOPE, log: sbiLog }), SBI_METRIC_PREFIXES.spendingLimit);
 }
 
 let production: SbiAlbHandler | undefined;
@@ -34,19 +37,21 @@ function productionHandler(): SbiAlbHandler {
   const config = spendingLimitConfigFromEnv(process.env);
   const settings = settingsFromEnv(process.env);
   const realtime = realtimeSettingsFromEnv(process.env, settings.selfCareUrl);
-  const client = documentClientOf(createDynamoClient());
+  const client = documentClientOf(tracer.captureAWSv3Client(createDynamoClient()));
   const control = new SpendingLimitControl({
     store: new DynamoSpendingLimitStore({ client, tableName: config.realtimeTable }),
     profiles: new DynamoProfileStore({ client, tableName: config.profilesTable }),
     directory: new DynamoSubscriberDirectory({ client, tableName: config.profilesTable }),
     bars: new DynamoBarStore({ client, tableName: config.usageTable }),
-    queue: new SqsSbiNotificationQueue({ client: new SQSClient({}), queueUrl: config.queueUrl }),
+    queue: new SqsSbiNotificationQueue({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.queueUrl }),
     clock: systemClock,
   });
   return createHandler({ control, auth: realtime.auth });
 }
 
-export const handler = async (event: ALBEvent): Promise<ALBResult> => {
-  production ??= productionHandler();
-  return production(event);
-};
+export const handler: LambdaHandler<ALBEvent, ALBResult> = observed(
+  traced(async (event) => {
+    production ??= productionHandler();
+    return production(event);
+  }),
+);

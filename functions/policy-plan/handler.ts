@@ -6,7 +6,7 @@ import { createDynamoClient, documentClientOf } from '../../shared/adapters/dyna
 import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { settingsFromEnv } from '../../shared/config/settings.js';
-import { logger, maskSubscriber } from '../../shared/observability.js';
+import { logger, maskSubscriber, observed, type LambdaHandler } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { withTransientErrors } from '../../shared/adapters/aws-faults.js';
 import { planConfigFromEnv } from '../../shared/policy/config.js';
@@ -45,9 +45,9 @@ function productionHandler(): (event: unknown) => Promise<NotificationPlan> {
   });
 }
 
-export const handler = async (event: unknown): Promise<NotificationPlan> => {
+export const handler: LambdaHandler<unknown, NotificationPlan> = observed(async (event) => {
   // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
   await loadPseudonymKey();
   production ??= productionHandler();
   return production(event);
-};
+});

@@ -3,19 +3,13 @@
  * cause of the rejections is fixed. A dry run unless `dryRun: false` is asked for: the first answer is
  * always what would happen.
  */
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
-import { createDynamoClient, documentClientOf } from '../../shared/adapters/dynamo-client.js';
-import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
-import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
-import { KinesisRecordSink } from '../../shared/adapters/kinesis-record-sink.js';
-import { SqsQuarantine } from '../../shared/adapters/sqs-quarantine.js';
-import { boundsOf } from '../../shared/config/ingest-limits.js';
+import { REDRIVE_METRICS } from '../../shared/config/metric-names.js';
 import { formatIssues } from '../../shared/domain/validation.js';
-import { logger, metrics, MetricUnit } from '../../shared/observability.js';
+import { logger, metrics, MetricUnit, observed, type LambdaHandler } from '../../shared/observability.js';
 import { redriveQuarantine, type RedriveDeps, type RedriveReport } from '../../shared/redrive/redrive-quarantine.js';
 import { redriveConfigFromEnv } from './config.js';
+import { productionDeps } from './production.js';
 
 /** What the operator asks for; every key optional, a dry run of 100 messages by default. */
 export const redriveRequestSchema = z.strictObject({
@@ -35,8 +29,8 @@ export function createHandler(deps: RedriveDeps): RedriveHandler {
       { dryRun: request.dryRun, max: request.max, ...(request.reasonContains !== undefined && { reasonContains: request.reasonContains }) },
       deps,
     );
-    metrics.addMetric(request.dryRun ? 'RedriveAssessed' : 'Redriven', MetricUnit.Count, request.dryRun ? report.read : report.counts.redriven);
-    metrics.publishStoredMetrics();
+    if (request.dryRun) metrics.addMetric(REDRIVE_METRICS.assessed, MetricUnit.Count, report.read);
+    else metrics.addMetric(REDRIVE_METRICS.redriven, MetricUnit.Count, report.counts.redriven);
     logger.info('quarantine redrive', { dryRun: report.dryRun, read: report.read, counts: report.counts });
     return report;
   };
@@ -44,21 +38,7 @@ export function createHandler(deps: RedriveDeps): RedriveHandler {
 
 let production: RedriveHandler | undefined;
 
-function productionHandler(): RedriveHandler {
-  const config = redriveConfigFromEnv(process.env);
-  // Not traced: an operator runs it now and then, and the X-Ray SDK would double its bundle's start-up.
-  const documents = documentClientOf(createDynamoClient());
-  return createHandler({
-    quarantine: new SqsQuarantine({ client: new SQSClient({}), queueUrl: config.quarantineQueueUrl }),
-    stream: new KinesisRecordSink({ client: new KinesisClient({}), stream: { arn: config.usageStreamArn } }),
-    profiles: new DynamoProfileStore({ client: documents, tableName: config.profilesTable }),
-    ledger: new DynamoUsageStore({ client: documents, tableName: config.usageTable }),
-    settings: config.settings,
-    bounds: boundsOf(config.limits),
-  });
-}
-
-export const handler: RedriveHandler = async (event) => {
-  production ??= productionHandler();
+export const handler: LambdaHandler<unknown, RedriveReport> = observed(async (event) => {
+  production ??= createHandler(productionDeps(redriveConfigFromEnv(process.env)));
   return production(event);
-};
+});

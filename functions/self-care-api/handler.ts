@@ -11,14 +11,16 @@ import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
 import type { ApiResponse, ApiRole } from '../../shared/selfcare/api.js';
 import { productionSelfCare, selfCareConfigFromEnv } from '../../shared/selfcare/config.js';
 import { createHandler, type ApiHandler } from '../api/handler.js';
+import { observed, type LambdaHandler } from '../../shared/observability.js';
 
 export const SELF_CARE_ROLES: readonly ApiRole[] = ['subscriber'];
 
 let production: ApiHandler | undefined;
 
-export const handler = async (event: APIGatewayProxyEventV2): Promise<ApiResponse> => {
+// Not traced: the X-Ray SDK would not fit in the bundle's budget next to the API's schemas.
+export const handler: LambdaHandler<APIGatewayProxyEventV2, ApiResponse> = observed(async (event) => {
   // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
   await loadPseudonymKey();
   production ??= createHandler(productionSelfCare(selfCareConfigFromEnv(process.env), settingsFromEnv(process.env)), { roles: SELF_CARE_ROLES });
   return production(event);
-};
+});

@@ -8,6 +8,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
+import { INGEST_METRICS, SWEEP_METRICS } from '../../shared/config/metric-names.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './spendcap-function.js';
 
 export interface MonitoringProps {
@@ -98,7 +99,7 @@ export class Monitoring extends Construct {
       // Handled failures: the batch reports them as item failures (retried, bisected), so Errors stays at 0.
       metric: new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
-        metricName: 'FailedSubscribers',
+        metricName: INGEST_METRICS.failedSubscribers,
         dimensionsMap: { service: SERVICE_NAME },
         statistic: 'Sum',
         period: FIVE_MINUTES,
@@ -141,7 +142,7 @@ export class Monitoring extends Construct {
     this.alarm('OverdueBars', {
       metric: new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
-        metricName: 'OverdueBars',
+        metricName: SWEEP_METRICS.overdueBars,
         dimensionsMap: { service: SERVICE_NAME },
         statistic: 'Sum',
         period: Duration.minutes(15),
@@ -214,7 +215,7 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Events per second',
         left: [
-          rate('EventsApplied', 'applied / s'),
+          rate(INGEST_METRICS.applied, 'applied / s'),
           new cloudwatch.MathExpression({
             expression: 'records / PERIOD(records)',
             usingMetrics: { records: props.stream.metricIncomingRecords({ period, statistic: 'Sum' }) },
@@ -227,10 +228,10 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Duplicates, redeliveries, rejected',
         left: [
-          count('Duplicates', 'duplicates'),
-          count('Redelivered', 'redelivered'),
-          count('Rejected', 'rejected (quarantined)'),
-          count('FailedSubscribers', 'subscribers failed (retried)'),
+          count(INGEST_METRICS.duplicates, 'duplicates'),
+          count(INGEST_METRICS.redelivered, 'redelivered'),
+          count(INGEST_METRICS.rejected, 'rejected (quarantined)'),
+          count(INGEST_METRICS.failedSubscribers, 'subscribers failed (retried)'),
         ],
         width: 12,
       }),
@@ -239,8 +240,8 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Threshold crossings, bars, notifications',
         left: [
-          count('Crossings', 'crossings'),
-          count('LateEvents', 'late records (period ended)'),
+          count(INGEST_METRICS.crossings, 'crossings'),
+          count(INGEST_METRICS.lateEvents, 'late records (period ended)'),
           props.reconcileFunction.metricInvocations({ period, statistic: 'Sum', label: 'line reconciles' }),
           props.notifyFunction.metricInvocations({ period, statistic: 'Sum', label: 'notify task runs' }),
         ],
@@ -262,7 +263,7 @@ export class Monitoring extends Construct {
         left: [
           new cloudwatch.MathExpression({
             expression: 'IF(applied > 0, writes / applied, 0)',
-            usingMetrics: { writes: count('WriteUnits', 'write units'), applied: count('EventsApplied', 'applied') },
+            usingMetrics: { writes: count(INGEST_METRICS.writeUnits, 'write units'), applied: count(INGEST_METRICS.applied, 'applied') },
             label: 'write units / event (target <= 1.1)',
             period,
           }),

@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import { REALTIME_TABLE } from '../../shared/adapters/realtime-items.js';
 import type { RealtimeSettingsInput } from '../../shared/config/realtime-settings.js';
 import { API_ROOT_PATH as CHARGING_PATH } from '../../shared/charging/schemas.js';
+import { SBI_NOTIFICATION_METRICS } from '../../shared/config/metric-names.js';
 import { ENV } from '../../shared/config/env-names.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
 import { API_ROOT_PATH as SPENDING_LIMIT_PATH } from '../../shared/spending-limit/schemas.js';
@@ -243,7 +244,7 @@ export class Realtime extends Construct {
       1,
       'A notification to the 5G core failed after every retry: a PCF may not know a bar or its lift (docs/realtime.md, operations).',
     );
-    alarm('NotificationsRejected', emf('NotificationsRejected'), 1, 'A PCF or SMF refused a notification (4xx): check its configuration (docs/realtime.md).');
+    alarm('NotificationsRejected', emf(SBI_NOTIFICATION_METRICS.rejected), 1, 'A PCF or SMF refused a notification (4xx): check its configuration (docs/realtime.md).');
     alarm(
       'SubscriberRemovedFailures',
       removedFailures.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),

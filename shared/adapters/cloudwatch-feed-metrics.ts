@@ -6,17 +6,8 @@
  * publish counts, and one value per record would not fit.
  */
 import { PutMetricDataCommand, StandardUnit, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { FEED_METRICS } from '../config/metric-names.js';
 import type { FeedMetrics, FeedReport } from '../ports/feed-files.js';
-
-/** Metric names, shared with the alarms and the dashboard (infra/constructs/feed-ingest.ts). */
-export const FEED_METRICS = {
-  filesReceived: 'FeedFilesReceived',
-  filesDone: 'FeedFilesDone',
-  filesQuarantined: 'FeedFilesQuarantined',
-  records: 'FeedRecords',
-  rejectedLines: 'FeedRejectedLines',
-  delay: 'FeedDelay',
-} as const;
 
 export const FEED_DIMENSION = 'feed';
 

@@ -22,6 +22,18 @@ export interface CarrierCommandEventDetail {
   readonly barEndsAt?: string;
 }
 
+/** The command as the carrier receives it, on the bus (the event's detail) or over HTTPS (the body). */
+export function carrierCommandDetailOf(command: CarrierCommand, request: CarrierCommandRequest): CarrierCommandEventDetail {
+  return {
+    command,
+    subscriberId: request.subscriberId,
+    idempotencyKey: request.idempotencyKey,
+    at: request.at,
+    reason: request.reason,
+    ...(request.barEndsAt !== undefined && { barEndsAt: request.barEndsAt }),
+  };
+}
+
 /** Entry error codes that a later PutEvents may not hit again. */
 const TRANSIENT_ENTRY_CODES = new Set(['ThrottlingException', 'InternalFailure', 'InternalException', 'ServiceUnavailable']);
 
@@ -38,14 +50,7 @@ export class EventBridgeCarrier implements CarrierGateway {
   constructor(private readonly options: EventBridgeCarrierOptions) {}
 
   async send(command: CarrierCommand, request: CarrierCommandRequest): Promise<void> {
-    const detail: CarrierCommandEventDetail = {
-      command,
-      subscriberId: request.subscriberId,
-      idempotencyKey: request.idempotencyKey,
-      at: request.at,
-      reason: request.reason,
-      ...(request.barEndsAt !== undefined && { barEndsAt: request.barEndsAt }),
-    };
+    const detail = carrierCommandDetailOf(command, request);
     let failed: { code: string; message: string } | undefined;
     try {
       const output = await this.options.client.send(

@@ -7,6 +7,7 @@ import {
   type CarrierGateway,
 } from '../ports/carrier-gateway.js';
 import { errorNameOf, isTransientAwsError } from './aws-faults.js';
+import { carrierCommandDetailOf } from './eventbridge-carrier.js';
 
 /**
  * Credentials of the provisioning endpoint, as a JSON secret: `{ "token": "..." }` (Bearer) or
@@ -95,14 +96,7 @@ export class HttpsCarrier implements CarrierGateway {
           authorization: authorizationOf(credentials),
           'idempotency-key': request.idempotencyKey,
         },
-        body: JSON.stringify({
-          command,
-          subscriberId: request.subscriberId,
-          idempotencyKey: request.idempotencyKey,
-          at: request.at,
-          reason: request.reason,
-          ...(request.barEndsAt !== undefined && { barEndsAt: request.barEndsAt }),
-        }),
+        body: JSON.stringify(carrierCommandDetailOf(command, request)),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
       // Drain the body so the connection is reused; its content is the carrier's, not ours to log.

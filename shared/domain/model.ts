@@ -163,7 +163,8 @@ export type ThresholdKind =
   | 'BILL_SHOCK_ALERT';
 
 /**
- * What the policy workflow is asked to handle. Threshold crossings and welcomes say what happened;
+ * What the policy workflow is asked to handle (eight kinds shared with NOTIFICATION_KINDS, written out: a
+ * list built by array spread would stay in every bundle that imports this module, used or not). Threshold crossings and welcomes say what happened;
  * `CAP_RESET` lifts one bar at the end of its period; `CAPS_CHANGED` follows a change of the subscriber's
  * caps or consent (self-care, provisioning) and brings the line in line with it.
  */

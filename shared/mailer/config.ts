@@ -39,10 +39,11 @@ export function mailerConfigFromEnv(env: NodeJS.ProcessEnv): MailerConfig {
 
 export type MailerDeps = SendEmailDeps & EmailFeedbackDeps & { readonly feedbackTopicArn: string };
 
-export function productionMailer(config: MailerConfig): MailerDeps {
+/** `traceClient` wraps each AWS SDK client (the function passes its tracer's `captureAWSv3Client`). */
+export function productionMailer(config: MailerConfig, traceClient: <C extends object>(client: C) => C = (client) => client): MailerDeps {
   return {
-    sender: new SesEmailSender({ client: new SESv2Client({}), fromAddress: config.fromAddress, configurationSetName: config.configurationSetName }),
-    notifier: new SnsNotifier({ client: new SNSClient({}), opsTopicArn: config.opsTopicArn }),
+    sender: new SesEmailSender({ client: traceClient(new SESv2Client({})), fromAddress: config.fromAddress, configurationSetName: config.configurationSetName }),
+    notifier: new SnsNotifier({ client: traceClient(new SNSClient({})), opsTopicArn: config.opsTopicArn }),
     clock: systemClock,
     feedbackTopicArn: config.feedbackTopicArn,
   };

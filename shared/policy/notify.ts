@@ -15,6 +15,11 @@ export interface NotifyDeps {
  * a crash between the provider accepting the message and DONE being written sends it again on retry
  * (SNS has no idempotency key for SMS); that window is one Lambda invocation wide.
  */
+/** What names a planned message in the audit trail, sent or failed. */
+export function messageAuditFields(message: PlannedMessage, at: string) {
+  return { subscriberId: message.subscriberId, at, period: message.period, crossingId: message.crossingId, kind: message.kind, channel: message.channel };
+}
+
 export async function sendPlannedNotification(message: PlannedMessage, deps: NotifyDeps): Promise<NotificationOutcome> {
   const at = deps.clock.now().toISOString();
   const key = { subscriberId: message.subscriberId, period: message.period, crossingId: message.crossingId, action: `notify-${message.kind}-${message.channel}` };
@@ -31,12 +36,7 @@ export async function sendPlannedNotification(message: PlannedMessage, deps: Not
   });
   await deps.audit.complete(key, {
     type: 'NOTIFICATION',
-    subscriberId: message.subscriberId,
-    at,
-    period: message.period,
-    crossingId: message.crossingId,
-    kind: message.kind,
-    channel: message.channel,
+    ...messageAuditFields(message, at),
     to: message.to,
     text: message.text,
     ...(sent.messageId !== undefined && { messageId: sent.messageId }),

@@ -2,6 +2,7 @@ import type { AuditLog } from '../ports/audit-log.js';
 import type { Clock } from '../ports/clock.js';
 import { subscriberKeyOf, type Notifier } from '../ports/notifier.js';
 import { redactIdentifiers } from '../privacy/pseudonym.js';
+import { messageAuditFields } from './notify.js';
 import type { ReportFailureInput } from './payloads.js';
 
 export interface ReportFailureDeps {
@@ -67,12 +68,7 @@ export async function reportFailure(input: ReportFailureInput, deps: ReportFailu
     const { message } = input;
     await deps.audit.record({
       type: 'NOTIFICATION_FAILED',
-      subscriberId: message.subscriberId,
-      at,
-      period: message.period,
-      crossingId: message.crossingId,
-      kind: message.kind,
-      channel: message.channel,
+      ...messageAuditFields(message, at),
       error,
     });
     await deps.notifier.alertOps({

@@ -63,7 +63,7 @@ export class ConflictError extends Error {
 const MAX_FIELDS = 20;
 
 /**
- * The fields at fault in a zod error, worded like A's `formatIssues` (one entry per unknown key), but
+ * The fields at fault in a zod error, worded like `formatIssues` (shared/domain/validation.ts) (one entry per unknown key), but
  * structured so that a portal can put each message beside its input.
  */
 export function fieldErrorsOf(error: z.ZodError, prefix = ''): FieldError[] {

@@ -134,7 +134,7 @@ describe('replay: lifts at a period start run before any later line, whoever it 
       expect(notesOf(oneByOne, id)).toContain('CAP_RESET@sms@2026-10-31T23:00:00.000Z');
       expect(subscriberOf(oneByOne, id).bars).toEqual({ dataRoaming: false, dataOverage: false });
     }
-    // B's copies sent before its bar are duplicates (after it, the network refuses them).
+    // Subscriber B's copies sent before its bar are duplicates (after it, the network refuses them).
     expect(oneByOne.duplicates).toBeGreaterThan(0);
   });
 });

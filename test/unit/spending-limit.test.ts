@@ -8,7 +8,8 @@ vi.hoisted(() => {
 });
 
 import type { SQSEvent } from 'aws-lambda';
-import { createHandler as createNotifyHandler, queueUrlOf } from '../../functions/nchf-notify/handler.js';
+import { createHandler as createNotifyHandler } from '../../functions/nchf-notify/handler.js';
+import { queueUrlOf } from '../../functions/nchf-notify/production.js';
 import { createHandler as createRemovedHandler } from '../../functions/nchf-subscriber-removed/handler.js';
 import { SpendingLimitCarrier } from '../../shared/spending-limit/spending-limit-carrier.js';
 import { ChargingReauthorization } from '../../shared/charging/reauthorize.js';
