@@ -3,15 +3,14 @@
  * 00:00 in `plan.timeZone`, and ends where the next one starts (exclusive). An event belongs to the
  * period of its eventTime, whatever its offset and whenever it arrives.
  *
- * Local midnight is resolved with luxon on the IANA time zone database, so periods follow daylight
- * saving time and historical offset changes. Where a zone skips midnight (a DST change at 00:00, as
- * in America/Santiago), luxon moves forward to the first existing instant of that day, which is when
- * the day, and so the period, starts.
+ * Local midnight is resolved on the IANA time zone database of the runtime (shared/domain/time-zones.ts),
+ * so periods follow daylight saving time and historical offset changes. Where a zone skips midnight (a DST
+ * change at 00:00, as in America/Santiago), the day, and so the period, starts at its first existing instant.
  *
  * This runs once per event on the ingest path: period starts are computed once per
  * (time zone, cycle day, month) and kept, so a call is a Date.parse and a few map look-ups.
  */
-import { DateTime } from 'luxon';
+import { isKnownTimeZone, localMidnightUtcMs } from './time-zones.js';
 
 export interface BillingPeriod {
   /** Start date in the plan's time zone, YYYY-MM-DD: the period's id in the counters. */
@@ -64,12 +63,12 @@ function periodStart(plan: BillingPlan, monthIndex: number): PeriodStart {
   checkPlan(plan);
   const year = Math.floor(monthIndex / 12);
   const month = monthIndex - year * 12 + 1;
-  const local = DateTime.fromObject({ year, month, day: plan.billingCycleDay }, { zone: plan.timeZone });
-  if (!local.isValid) {
+  if (!isKnownTimeZone(plan.timeZone)) {
     throw new Error(`plan.timeZone: not a known IANA time zone (got "${plan.timeZone}")`);
   }
-  const startMs = local.toMillis();
-  const entry: PeriodStart = { startMs, start: isoUtc(startMs), id: local.toISODate() };
+  const startMs = localMidnightUtcMs(plan.timeZone, year, month, plan.billingCycleDay);
+  const id = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(plan.billingCycleDay).padStart(2, '0')}`;
+  const entry: PeriodStart = { startMs, start: isoUtc(startMs), id };
 
   if (cachedStarts >= MAX_CACHED_STARTS) {
     startCache.clear();

@@ -5,9 +5,9 @@
  * One check goes beyond the contract: `plan.timeZone` must be a real IANA zone name. The contract only says
  * "string", but a profile with a wrong zone would put every event in the wrong billing period.
  */
-import { IANAZone } from 'luxon';
 import * as z from 'zod';
 import type { SubscriberProfile } from './model.js';
+import { isKnownTimeZone } from './time-zones.js';
 import { boundedString, describeJsonType, EMAIL_PATTERN, formatIssues, integerAtLeast, isPlainObject, rule, type ParseResult } from './validation.js';
 
 export const DEFAULT_CAP_LIMIT_MICROS = 50_000_000;
@@ -19,7 +19,7 @@ const knownZones = new Map<string, boolean>();
 export function isIanaTimeZone(zone: string): boolean {
   const known = knownZones.get(zone);
   if (known !== undefined) return known;
-  const valid = IANA_NAME.test(zone) && IANAZone.isValidZone(zone);
+  const valid = IANA_NAME.test(zone) && isKnownTimeZone(zone);
   // Profiles come from provisioning; bound the cache so odd inputs cannot grow it without limit.
   if (knownZones.size < 1_000) knownZones.set(zone, valid);
   return valid;
