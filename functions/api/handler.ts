@@ -15,6 +15,7 @@ import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
 import { handleApiRequest, type ApiObserver, type ApiOptions, type ApiRequest, type ApiResponse, type ApiRole } from '../../shared/selfcare/api.js';
 import { productionSelfCare, selfCareConfigFromEnv } from '../../shared/selfcare/config.js';
 import { SelfCare, type SelfCareDeps } from '../../shared/selfcare/use-cases.js';
+import { tracer, traced } from '../../shared/tracing.js';
 
 export type ApiHandlerDeps = SelfCareDeps;
 export type ApiHandler = (event: APIGatewayProxyEventV2 | ApiRequest) => Promise<ApiResponse>;
@@ -45,10 +46,14 @@ export function createHandler(deps: ApiHandlerDeps | SelfCare, options: ApiOptio
 
 let production: ApiHandler | undefined;
 
-// Not traced: the X-Ray SDK would not fit in the bundle's budget next to the API's schemas.
-export const handler: LambdaHandler<APIGatewayProxyEventV2, ApiResponse> = observed(async (event) => {
-  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
-  await loadPseudonymKey();
-  production ??= createHandler(productionSelfCare(selfCareConfigFromEnv(process.env, { messages: true }), settingsFromEnv(process.env)), { roles: OPERATOR_ROLES });
-  return production(event);
-});
+export const handler: LambdaHandler<APIGatewayProxyEventV2, ApiResponse> = observed(
+  traced(async (event) => {
+    // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+    await loadPseudonymKey();
+    if (production === undefined) {
+      const config = selfCareConfigFromEnv(process.env, { messages: true });
+      production = createHandler(productionSelfCare(config, settingsFromEnv(process.env), (client) => tracer.captureAWSv3Client(client)), { roles: OPERATOR_ROLES });
+    }
+    return production(event);
+  }),
+);

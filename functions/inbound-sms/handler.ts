@@ -11,6 +11,7 @@ import { productionSelfCare, selfCareConfigFromEnv } from '../../shared/selfcare
 import { continueByKeyword, type InboundSmsOutcome } from '../../shared/selfcare/inbound-sms.js';
 import { SelfCare, type SelfCareDeps } from '../../shared/selfcare/use-cases.js';
 import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
+import { tracer, traced } from '../../shared/tracing.js';
 
 export type InboundSmsHandler = (event: SNSEvent) => Promise<{ outcomes: InboundSmsOutcome[] }>;
 
@@ -39,13 +40,14 @@ export function createHandler(deps: SelfCareDeps | { selfCare: SelfCare; setting
 
 let production: InboundSmsHandler | undefined;
 
-// Not traced: the X-Ray SDK would not fit in the bundle's budget next to the self-care use cases.
-export const handler: LambdaHandler<SNSEvent, { outcomes: InboundSmsOutcome[] }> = observed(async (event) => {
-  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
-  await loadPseudonymKey();
-  if (production === undefined) {
-    const settings = settingsFromEnv(process.env);
-    production = createHandler({ selfCare: productionSelfCare(selfCareConfigFromEnv(process.env), settings), settings });
-  }
-  return production(event);
-});
+export const handler: LambdaHandler<SNSEvent, { outcomes: InboundSmsOutcome[] }> = observed(
+  traced(async (event) => {
+    // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+    await loadPseudonymKey();
+    if (production === undefined) {
+      const settings = settingsFromEnv(process.env);
+      production = createHandler({ selfCare: productionSelfCare(selfCareConfigFromEnv(process.env), settings, (client) => tracer.captureAWSv3Client(client)), settings });
+    }
+    return production(event);
+  }),
+);

@@ -19,6 +19,7 @@ import { SBI_METRIC_PREFIXES } from '../../shared/config/metric-names.js';
 import { observed, type LambdaHandler } from '../../shared/observability.js';
 import { systemClock } from '../../shared/ports/clock.js';
 import { sbiService } from '../../shared/sbi/service.js';
+import { tracer, traced } from '../../shared/tracing.js';
 
 export interface ChargingHandlerDeps {
   readonly charging: Pick<ConvergedCharging, 'create' | 'update' | 'release'>;
@@ -35,12 +36,12 @@ function productionHandler(): SbiAlbHandler {
   const config = chargingConfigFromEnv(process.env);
   const settings = settingsFromEnv(process.env);
   const realtime = realtimeSettingsFromEnv(process.env, settings.selfCareUrl);
-  const client = documentClientOf(createDynamoClient());
+  const client = documentClientOf(tracer.captureAWSv3Client(createDynamoClient()));
   const charging = new ConvergedCharging({
     store: new DynamoChargingStore({ client, tableName: config.realtimeTable }),
     usage: new DynamoUsageStore({ client, tableName: config.usageTable }),
     profiles: new DynamoProfileStore({ client, tableName: config.profilesTable }),
-    publisher: new KinesisUsagePublisher({ client: new KinesisClient({}), stream: { arn: config.streamArn } }),
+    publisher: new KinesisUsagePublisher({ client: tracer.captureAWSv3Client(new KinesisClient({})), stream: { arn: config.streamArn } }),
     clock: systemClock,
     settings,
     quota: realtime.quota,
@@ -48,7 +49,9 @@ function productionHandler(): SbiAlbHandler {
   return createHandler({ charging, auth: realtime.auth });
 }
 
-export const handler: LambdaHandler<ALBEvent, ALBResult> = observed(async (event) => {
-  production ??= productionHandler();
-  return production(event);
-});
+export const handler: LambdaHandler<ALBEvent, ALBResult> = observed(
+  traced(async (event) => {
+    production ??= productionHandler();
+    return production(event);
+  }),
+);

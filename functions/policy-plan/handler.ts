@@ -13,6 +13,7 @@ import { planConfigFromEnv } from '../../shared/policy/config.js';
 import { parseTaskInput, planInputSchema, type NotificationPlan } from '../../shared/policy/payloads.js';
 import { planNotifications, type PlanDeps } from '../../shared/policy/plan.js';
 import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
+import { tracer, traced } from '../../shared/tracing.js';
 
 export type PolicyPlanDeps = PlanDeps;
 
@@ -35,7 +36,7 @@ let production: ((event: unknown) => Promise<NotificationPlan>) | undefined;
 
 function productionHandler(): (event: unknown) => Promise<NotificationPlan> {
   const config = planConfigFromEnv(process.env);
-  const client = documentClientOf(createDynamoClient());
+  const client = documentClientOf(tracer.captureAWSv3Client(createDynamoClient()));
   return createHandler({
     profiles: new DynamoProfileStore({ client, tableName: config.profilesTable }),
     usage: new DynamoUsageStore({ client, tableName: config.usageTable }),
@@ -45,9 +46,11 @@ function productionHandler(): (event: unknown) => Promise<NotificationPlan> {
   });
 }
 
-export const handler: LambdaHandler<unknown, NotificationPlan> = observed(async (event) => {
-  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
-  await loadPseudonymKey();
-  production ??= productionHandler();
-  return production(event);
-});
+export const handler: LambdaHandler<unknown, NotificationPlan> = observed(
+  traced(async (event) => {
+    // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+    await loadPseudonymKey();
+    production ??= productionHandler();
+    return production(event);
+  }),
+);

@@ -12,6 +12,7 @@ import { reconcileConfigFromEnv } from '../../shared/policy/config.js';
 import { parseTaskInput, policyRequestSchema } from '../../shared/policy/payloads.js';
 import { reconcileLine } from '../../shared/policy/reconcile-line.js';
 import { loadPseudonymKey } from '../../shared/privacy/pseudonym-key.js';
+import { traced } from '../../shared/tracing.js';
 import { productionDeps, type ReconcileLineHandlerDeps } from './production.js';
 
 export type { ReconcileLineHandlerDeps } from './production.js';
@@ -35,9 +36,11 @@ export function createHandler(deps: ReconcileLineHandlerDeps): (event: unknown) 
 
 let production: ((event: unknown) => Promise<LineOutcome>) | undefined;
 
-export const handler: LambdaHandler<unknown, LineOutcome> = observed(async (event) => {
-  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
-  await loadPseudonymKey();
-  production ??= createHandler(productionDeps(reconcileConfigFromEnv(process.env)));
-  return production(event);
-});
+export const handler: LambdaHandler<unknown, LineOutcome> = observed(
+  traced(async (event) => {
+    // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+    await loadPseudonymKey();
+    production ??= createHandler(productionDeps(reconcileConfigFromEnv(process.env)));
+    return production(event);
+  }),
+);

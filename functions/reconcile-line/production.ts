@@ -1,8 +1,7 @@
 /**
  * What the deployed "reconcile line" task runs on: the stores of the usage and profiles tables, the
  * carrier gateway the deployment chose (EventBridge bus, HTTPS endpoint or the 5G core's PCF), the
- * scheduler of the lifts and the audit log. Not traced: the X-Ray SDK would not fit in the bundle's budget
- * next to the three carrier gateways.
+ * scheduler of the lifts and the audit log.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -22,6 +21,7 @@ import type { UnbarScheduler } from '../../shared/ports/unbar-scheduler.js';
 import type { CarrierConfig, ReconcileConfig } from '../../shared/policy/config.js';
 import type { ReconcileDeps } from '../../shared/policy/reconcile-line.js';
 import { spendingLimitCarrierFromEnv } from '../../shared/spending-limit/config.js';
+import { tracer } from '../../shared/tracing.js';
 
 export interface ReconcileLineHandlerDeps extends Omit<ReconcileDeps, 'scheduler'> {
   /** The scheduler whose lifts start `stateMachineArn` (locally: the schedule outbox, whatever the ARN). */
@@ -31,17 +31,17 @@ export interface ReconcileLineHandlerDeps extends Omit<ReconcileDeps, 'scheduler
 function carrierOf(config: CarrierConfig, client: DynamoDBDocumentClient): CarrierGateway {
   switch (config.mode) {
     case 'eventbridge':
-      return new EventBridgeCarrier({ client: new EventBridgeClient({}), eventBusName: config.busName });
+      return new EventBridgeCarrier({ client: tracer.captureAWSv3Client(new EventBridgeClient({})), eventBusName: config.busName });
     case 'https':
-      return new HttpsCarrier({ endpointUrl: config.endpointUrl, secretsManager: new SecretsManagerClient({}), secretId: config.secretArn });
+      return new HttpsCarrier({ endpointUrl: config.endpointUrl, secretsManager: tracer.captureAWSv3Client(new SecretsManagerClient({})), secretId: config.secretArn });
     case 'nchf':
-      return spendingLimitCarrierFromEnv(process.env, client);
+      return spendingLimitCarrierFromEnv(process.env, client, (sdkClient) => tracer.captureAWSv3Client(sdkClient));
   }
 }
 
 export function productionDeps(config: ReconcileConfig): ReconcileLineHandlerDeps {
-  const client = documentClientOf(createDynamoClient());
-  const scheduler = new SchedulerClient({});
+  const client = documentClientOf(tracer.captureAWSv3Client(createDynamoClient()));
+  const scheduler = tracer.captureAWSv3Client(new SchedulerClient({}));
   return {
     profiles: new DynamoProfileStore({ client, tableName: config.profilesTable }),
     usage: new DynamoUsageStore({ client, tableName: config.usageTable }),

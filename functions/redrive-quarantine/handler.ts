@@ -8,6 +8,7 @@ import { REDRIVE_METRICS } from '../../shared/config/metric-names.js';
 import { formatIssues } from '../../shared/domain/validation.js';
 import { logger, metrics, MetricUnit, observed, type LambdaHandler } from '../../shared/observability.js';
 import { redriveQuarantine, type RedriveDeps, type RedriveReport } from '../../shared/redrive/redrive-quarantine.js';
+import { traced } from '../../shared/tracing.js';
 import { redriveConfigFromEnv } from './config.js';
 import { productionDeps } from './production.js';
 
@@ -38,7 +39,9 @@ export function createHandler(deps: RedriveDeps): RedriveHandler {
 
 let production: RedriveHandler | undefined;
 
-export const handler: LambdaHandler<unknown, RedriveReport> = observed(async (event) => {
-  production ??= createHandler(productionDeps(redriveConfigFromEnv(process.env)));
-  return production(event);
-});
+export const handler: LambdaHandler<unknown, RedriveReport> = observed(
+  traced(async (event) => {
+    production ??= createHandler(productionDeps(redriveConfigFromEnv(process.env)));
+    return production(event);
+  }),
+);

@@ -1,7 +1,7 @@
 /**
  * What the deployed redrive runs on: the quarantine queue, the usage stream it puts records back on, and
- * the two tables it checks a record against before doing so. Not traced: an operator runs it now and then,
- * and the X-Ray SDK would double its bundle's start-up.
+ * the two tables it checks a record against before doing so. Traced like every function, although an
+ * operator runs it only now and then: a slow or failing redrive shows which request it waited on.
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -12,13 +12,14 @@ import { KinesisRecordSink } from '../../shared/adapters/kinesis-record-sink.js'
 import { SqsQuarantine } from '../../shared/adapters/sqs-quarantine.js';
 import { boundsOf } from '../../shared/config/ingest-limits.js';
 import type { RedriveDeps } from '../../shared/redrive/redrive-quarantine.js';
+import { tracer } from '../../shared/tracing.js';
 import type { RedriveConfig } from './config.js';
 
 export function productionDeps(config: RedriveConfig): RedriveDeps {
-  const documents = documentClientOf(createDynamoClient());
+  const documents = documentClientOf(tracer.captureAWSv3Client(createDynamoClient()));
   return {
-    quarantine: new SqsQuarantine({ client: new SQSClient({}), queueUrl: config.quarantineQueueUrl }),
-    stream: new KinesisRecordSink({ client: new KinesisClient({}), stream: { arn: config.usageStreamArn } }),
+    quarantine: new SqsQuarantine({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.quarantineQueueUrl }),
+    stream: new KinesisRecordSink({ client: tracer.captureAWSv3Client(new KinesisClient({})), stream: { arn: config.usageStreamArn } }),
     profiles: new DynamoProfileStore({ client: documents, tableName: config.profilesTable }),
     ledger: new DynamoUsageStore({ client: documents, tableName: config.usageTable }),
     settings: config.settings,

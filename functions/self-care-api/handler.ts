@@ -12,15 +12,20 @@ import type { ApiResponse, ApiRole } from '../../shared/selfcare/api.js';
 import { productionSelfCare, selfCareConfigFromEnv } from '../../shared/selfcare/config.js';
 import { createHandler, type ApiHandler } from '../api/handler.js';
 import { observed, type LambdaHandler } from '../../shared/observability.js';
+import { tracer, traced } from '../../shared/tracing.js';
 
 export const SELF_CARE_ROLES: readonly ApiRole[] = ['subscriber'];
 
 let production: ApiHandler | undefined;
 
-// Not traced: the X-Ray SDK would not fit in the bundle's budget next to the API's schemas.
-export const handler: LambdaHandler<APIGatewayProxyEventV2, ApiResponse> = observed(async (event) => {
-  // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
-  await loadPseudonymKey();
-  production ??= createHandler(productionSelfCare(selfCareConfigFromEnv(process.env), settingsFromEnv(process.env)), { roles: SELF_CARE_ROLES });
-  return production(event);
-});
+export const handler: LambdaHandler<APIGatewayProxyEventV2, ApiResponse> = observed(
+  traced(async (event) => {
+    // The deployment's pseudonym key, read once per container before the first pseudonym is computed.
+    await loadPseudonymKey();
+    if (production === undefined) {
+      const config = selfCareConfigFromEnv(process.env);
+      production = createHandler(productionSelfCare(config, settingsFromEnv(process.env), (client) => tracer.captureAWSv3Client(client)), { roles: SELF_CARE_ROLES });
+    }
+    return production(event);
+  }),
+);

@@ -96,17 +96,22 @@ export function selfCareOnDynamo(options: DynamoSelfCareOptions): SelfCare {
 /**
  * The production self-care use cases: DynamoDB adapters on one client, the Step Functions starter. The SDK
  * finds local endpoints through AWS_ENDPOINT_URL_<SERVICE>, so the same wiring serves the local runtime.
+ * `traceClient` wraps each AWS SDK client (the function passes its tracer's `captureAWSv3Client`).
  */
-export function productionSelfCare(config: SelfCareConfig, settings: PolicySettings): SelfCare {
+export function productionSelfCare(
+  config: SelfCareConfig,
+  settings: PolicySettings,
+  traceClient: <C extends object>(client: C) => C = (client) => client,
+): SelfCare {
   return selfCareOnDynamo({
-    client: documentClientOf(createDynamoClient()),
+    client: documentClientOf(traceClient(createDynamoClient())),
     tables: { usage: config.usageTable, profiles: config.profilesTable, audit: config.auditTable },
-    workflow: new SfnWorkflowStarter({ client: new SFNClient({}), stateMachineArn: config.policyStateMachineArn }),
+    workflow: new SfnWorkflowStarter({ client: traceClient(new SFNClient({})), stateMachineArn: config.policyStateMachineArn }),
     clock: systemClock,
     settings,
     ...(config.messages !== undefined && {
       notifier: new SnsNotifier({
-        client: new SNSClient({}),
+        client: traceClient(new SNSClient({})),
         emailTopicArn: config.messages.emailTopicArn,
         ...(config.messages.smsSenderId !== undefined && { smsSenderId: config.messages.smsSenderId }),
       }),

@@ -14,9 +14,14 @@ import { DynamoSpendingLimitStore } from '../adapters/dynamo-spending-limit-stor
 import { SpendingLimitCarrier } from './spending-limit-carrier.js';
 import { SqsSbiNotificationQueue } from '../adapters/sqs-sbi-notification-queue.js';
 
-export function spendingLimitCarrierFromEnv(env: NodeJS.ProcessEnv, client: DynamoDBDocumentClient): SpendingLimitCarrier {
+/** `traceClient` wraps the AWS SDK client it creates (the function passes its tracer's `captureAWSv3Client`). */
+export function spendingLimitCarrierFromEnv(
+  env: NodeJS.ProcessEnv,
+  client: DynamoDBDocumentClient,
+  traceClient: <C extends object>(client: C) => C = (sdkClient) => sdkClient,
+): SpendingLimitCarrier {
   const config = spendingLimitCarrierConfigFromEnv(env);
-  const queue = new SqsSbiNotificationQueue({ client: new SQSClient({}), queueUrl: config.queueUrl });
+  const queue = new SqsSbiNotificationQueue({ client: traceClient(new SQSClient({})), queueUrl: config.queueUrl });
   const profiles = new DynamoProfileStore({ client, tableName: config.profilesTable });
   const control = new SpendingLimitControl({
     store: new DynamoSpendingLimitStore({ client, tableName: config.realtimeTable }),

@@ -88,23 +88,14 @@ describe('Lambda bundles', () => {
     expect(paths.some((p) => p.includes('node_modules/@aws-lambda-powertools/tracer/'))).toBe(traces);
   });
 
-  it('traces AWS SDK calls in every function whose bundle has room for the X-Ray SDK (about 95 KB)', () => {
+  it('traces AWS SDK calls in every function: each bundle has room for the X-Ray SDK (about 95 KB)', () => {
     // Act
     const tracing = FOLDERS.filter((dir) => inputPaths(bundleOf(dir)).includes('shared/tracing.ts'));
 
-    // Assert: the API functions, inbound SMS, the charging front, plan and reconcile would pass the budget
-    // with it; the redrive is an operator's tool, run now and then.
-    expect(tracing).toEqual([
-      'email-mailer',
-      'ingest-events',
-      'ingest-feed-files',
-      'nchf-notify',
-      'nchf-spending-limit',
-      'nchf-subscriber-removed',
-      'policy-notify',
-      'policy-report-failure',
-      'sweep-bars',
-    ]);
+    // Assert: a new function traces too; the quarantine redrive as well, although an operator runs it only
+    // now and then (a slow or failing redrive shows which request it waited on).
+    expect(FOLDERS.length).toBeGreaterThan(10);
+    expect(tracing).toEqual(FOLDERS);
   });
 
   it.each(FOLDERS)('%s: the semver stand-in is imported by the X-Ray SDK v2 patcher only, and the real semver never', (dir) => {

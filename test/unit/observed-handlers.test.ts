@@ -192,6 +192,22 @@ describe('entry points', () => {
     expect(tracesHandler).toBe(tracesClients);
   });
 
+  it.each(entries.map((e) => [e.dir] as const))('%s: every AWS SDK client its folder creates is traced', (dir) => {
+    // Arrange: the client classes it imports from the AWS SDK, and the DynamoDB client factory.
+    const code = functionFolderCode(dir);
+    const classes = [...code.matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-[\w-]+'/g)]
+      .flatMap((m) => (m[1] ?? '').split(','))
+      .map((name) => name.replace(/^\s*type\s+/, '').trim())
+      .filter((name) => name.endsWith('Client'));
+    const creations = new RegExp(`(?<!captureAWSv3Client\\()(?:${[...classes.map((c) => `new ${c}\\(`), 'createDynamoClient\\('].join('|')})`, 'g');
+
+    // Act
+    const untraced = code.match(creations) ?? [];
+
+    // Assert
+    expect(untraced).toEqual([]);
+  });
+
   it.each(entries.map((e) => [e.dir, e.code] as const))('%s: at most 60 lines (configuration, dependencies, one use case)', (_dir, code) => {
     // Act
     const lines = code.trimEnd().split('\n').length;
