@@ -252,19 +252,22 @@ export function requestOfCrossing(
   counters: PeriodCounters,
   context: { readonly servingPlmn?: string; readonly cause?: RecordPosition } = {},
 ): PolicyRequest {
-  const bucket = bucketOfKind(crossing.kind);
-  const spentMicros = bucket !== undefined ? counters[bucket].chargeMicros : crossing.kind === 'BILL_SHOCK_ALERT' ? totalChargeMicros(counters) : undefined;
-  return {
+  const request: { -readonly [K in keyof PolicyRequest]: PolicyRequest[K] } = {
     kind: crossing.kind,
     subscriberId: crossing.subscriberId,
     period: crossing.period,
     crossingId: crossing.id,
     at: crossing.at,
-    ...(context.servingPlmn !== undefined && { servingPlmn: context.servingPlmn }),
-    ...(bucket !== undefined && { bucket }),
-    ...(spentMicros !== undefined && { spentMicros }),
-    ...(context.cause !== undefined && { cause: context.cause }),
+    ...context,
   };
+  const bucket = bucketOfKind(crossing.kind);
+  if (bucket !== undefined) {
+    request.bucket = bucket;
+    request.spentMicros = counters[bucket].chargeMicros;
+  } else if (crossing.kind === 'BILL_SHOCK_ALERT') {
+    request.spentMicros = totalChargeMicros(counters);
+  }
+  return request;
 }
 
 /** Records crossings as fired (with their time). Returns the same object when there is nothing to record. */
