@@ -33,12 +33,6 @@ export interface WrittenCounters {
   readonly error?: unknown;
 }
 
-/** One item's outbox: the STATE item's when `period` is absent. */
-export interface Outbox {
-  readonly period?: string;
-  readonly pending: readonly PolicyRequest[];
-}
-
 /**
  * Writes STATE (when it changes), then the counters items. Every write has settled when this returns, a
  * failed one included (`error`): what landed is known before a failure is handled, and nothing lands after.
@@ -73,35 +67,29 @@ export async function writeCounters(
   return { periods, complete, writeUnits, ...(error !== undefined && { error }) };
 }
 
-/** The outboxes of the items as they are after `writes` landed (those not written as they were read). */
-export function outboxesAfter(stored: StoredUsage, writes: CountersWrites): Outbox[] {
-  const written = new Map(writes.counters.map((c) => [c.counters.period, c.pending]));
-  const periods = new Set([...written.keys(), ...stored.counters.keys()]);
-  return [
-    { pending: writes.state?.pending ?? stored.state.pending },
-    ...[...periods].map((period) => ({ period, pending: written.get(period) ?? stored.counters.get(period)?.pending ?? [] })),
-  ];
-}
-
 /**
- * Starts `requests` (each identity once, in order), then removes them from the `outboxes` that hold them;
- * answers the starts and the write units of the removals.
+ * Starts `requests` (each identity once, in order), then removes them from the outboxes that hold them once
+ * `writes` landed (an item not written, as it was read); answers the starts and the removals' write units.
  */
 export async function startOutbox(
   deps: { readonly usage: Pick<UsageStore, 'clearOutbox'>; readonly workflows: PolicyWorkflowStarter },
   subscriberId: string,
   requests: readonly PolicyRequest[],
-  outboxes: readonly Outbox[],
+  stored: StoredUsage,
+  writes: CountersWrites,
 ): Promise<{ starts: number; writeUnits: number }> {
   const toStart = uniqueByIdentity(requests);
   if (toStart.length === 0) return { starts: 0, writeUnits: 0 };
   await deps.workflows.start(toStart);
   const started = new Set(toStart.map(identityOf));
   const clears: OutboxClear[] = [];
-  for (const { period, pending } of outboxes) {
+  const add = (period: string | undefined, pending: readonly PolicyRequest[]) => {
     const crossingIds = pending.filter((r) => started.has(identityOf(r))).map((r) => r.crossingId);
     if (crossingIds.length > 0) clears.push({ subscriberId, ...(period !== undefined && { period }), crossingIds });
-  }
+  };
+  add(undefined, writes.state?.pending ?? stored.state.pending);
+  const written = new Map(writes.counters.map((c) => [c.counters.period, c.pending]));
+  for (const period of new Set([...written.keys(), ...stored.counters.keys()])) add(period, written.get(period) ?? stored.counters.get(period)?.pending ?? []);
   const outs = await Promise.all(clears.map((clear) => deps.usage.clearOutbox(clear)));
   return { starts: toStart.length, writeUnits: outs.reduce((sum, out) => sum + out.writeUnits, 0) };
 }

@@ -21,7 +21,7 @@ import { billingPeriodOf } from '../domain/periods.js';
 import { applyEvents, type TimedEvent } from '../domain/usage.js';
 import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
 import type { KeyClaim, StoredUsage, UsageStore, Watermarks } from '../ports/usage-store.js';
-import { outboxesAfter, startOutbox, writeCounters, type CountersWrites } from '../counters/counters-writer.js';
+import { startOutbox, writeCounters, type CountersWrites } from '../counters/counters-writer.js';
 import { claimGroupOf, compactIdOf, holdIdOf, markerIdOf } from './claim-ids.js';
 import { ContentionError } from './fates.js';
 import { compareSequenceNumbers, isAtOrBelow, shardKeyOf } from './positions.js';
@@ -154,7 +154,7 @@ export async function applySubscriber(
     for (const e of duplicates) progress.duplicates.add(e);
     for (const e of entries) if (!progress.applied.has(e) && !progress.duplicates.has(e)) progress.redelivered.add(e);
 
-    const started = await startOutbox(deps, subscriberId, [...plan.leftovers, ...plan.newRequests], outboxesAfter(stored, plan));
+    const started = await startOutbox(deps, subscriberId, [...plan.leftovers, ...plan.newRequests], stored, plan);
     writeUnits += started.writeUnits;
     return { newRequests: plan.newRequests.length, lateEvents: plan.lateEvents, starts: started.starts, conflicts, writeUnits };
   }

@@ -34,7 +34,7 @@ import { NotificationRejectedError, type Notifier } from '../ports/notifier.js';
 import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
 import { RevisionConflictError, type ProfileStore } from '../ports/profile-store.js';
 import type { StoredCounters, UsageStore } from '../ports/usage-store.js';
-import { outboxesAfter, startOutbox, writeCounters, type CountersWrites } from '../counters/counters-writer.js';
+import { startOutbox, writeCounters, type CountersWrites } from '../counters/counters-writer.js';
 import { ApiProblemError, ConflictError, fieldErrorsOf, InvalidRequestError, PreconditionFailedError, SubscriberNotFoundError, type FieldError } from './errors.js';
 import type { ProfileFields, SubscriberDirectory } from '../ports/self-care.js';
 import {
@@ -309,7 +309,7 @@ export class SelfCare {
       const written = await writeCounters(this.deps.usage, subscriberId, read, writes);
       if (written.error !== undefined) throw written.error;
       if (!written.complete) continue;
-      await startOutbox({ usage: this.deps.usage, workflows: this.deps.workflow }, subscriberId, [...stored.pending, ...next.requests], outboxesAfter(read, writes));
+      await startOutbox({ usage: this.deps.usage, workflows: this.deps.workflow }, subscriberId, [...stored.pending, ...next.requests], read, writes);
       return next.counters;
     }
     throw new ConflictError();
