@@ -252,14 +252,8 @@ export function requestOfCrossing(
   counters: PeriodCounters,
   context: { readonly servingPlmn?: string; readonly cause?: RecordPosition } = {},
 ): PolicyRequest {
-  const request: { -readonly [K in keyof PolicyRequest]: PolicyRequest[K] } = {
-    kind: crossing.kind,
-    subscriberId: crossing.subscriberId,
-    period: crossing.period,
-    crossingId: crossing.id,
-    at: crossing.at,
-    ...context,
-  };
+  const { id, ...crossed } = crossing;
+  const request: { -readonly [K in keyof PolicyRequest]: PolicyRequest[K] } = { ...crossed, crossingId: id, ...context };
   const bucket = bucketOfKind(crossing.kind);
   if (bucket !== undefined) {
     request.bucket = bucket;

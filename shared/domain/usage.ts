@@ -140,7 +140,7 @@ export function applyEvents(
     const crossings = thresholdCrossings(before, after, profile, settings, event.eventTime);
     if (crossings.length > 0) {
       after = withFired(after, crossings);
-      for (const crossing of crossings) requests.push(requestOfCrossing(crossing, after, cause === undefined ? { servingPlmn } : { servingPlmn, cause }));
+      for (const crossing of crossings) requests.push(requestOfCrossing(crossing, after, { servingPlmn, cause }));
     }
     touched.set(period, after);
   }
