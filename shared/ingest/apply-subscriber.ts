@@ -128,9 +128,7 @@ export async function applySubscriber(
     });
     if (contended) {
       conflicts += 1;
-      if (attempt >= deps.maxAttempts) throw new ContentionError(`usage: claims still conflicting after ${attempt} attempts`);
-      attempt += 1;
-      await sleep(Math.random() * 10 * attempt);
+      await backOff(attempt++, deps.maxAttempts, 'claims');
       continue;
     }
     // Each record moves at most once (its recorded period does not change), so this ends.
@@ -145,9 +143,7 @@ export async function applySubscriber(
     if (written.error !== undefined) throw written.error;
     if (!written.complete) {
       conflicts += 1;
-      if (attempt >= deps.maxAttempts) throw new ContentionError(`usage: still conflicting after ${attempt} attempts`);
-      attempt += 1;
-      await sleep(Math.random() * 10 * attempt);
+      await backOff(attempt++, deps.maxAttempts, 'counters');
       continue;
     }
 
@@ -318,6 +314,8 @@ function advance(watermarks: Watermarks, entries: readonly Entry[]): Watermarks 
   return next;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** After the `attempt`-th conflict: gives up (`ContentionError`) at `maxAttempts`, else waits a little longer each time. */
+function backOff(attempt: number, maxAttempts: number, what: string): Promise<void> {
+  if (attempt >= maxAttempts) throw new ContentionError(`usage: ${what} still conflicting after ${attempt} attempts`);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
 }
