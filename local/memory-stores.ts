@@ -5,7 +5,8 @@
  * DynamoDB adapter (versions, claims held by one record, the lease), and the usage store goes through the
  * same item encoding (`dynamo-usage-store-items.ts`), so what ingest reads back is what DynamoDB would give.
  * `test/e2e/replay-waves-property.test.ts` proves the replay report identical on both, and
- * `test/unit/local-memory-stores.test.ts` holds the usage store to the reference store call by call.
+ * `test/integration/memory-usage-store.test.ts` holds the usage store to the DynamoDB adapter call by call.
+ * The tests use these stores too (test/support/memory-*.ts add only views and fault injection).
  *
  * Claims are kept as the DynamoDB adapter keeps them: grouped by subscriber and hour of `eventTime`, a head
  * item and its archives per group, written by the same helpers (`claim-groups.ts`), so outcomes and write
@@ -54,7 +55,8 @@ import {
   type ItemValue,
 } from '../shared/adapters/dynamo-usage-store-items.js';
 
-interface SubscriberUsage {
+/** One subscriber's items, as the usage table holds them. */
+export interface SubscriberUsage {
   state?: Item;
   /** Counters items by period. */
   readonly counters: Map<string, Item>;
@@ -71,7 +73,8 @@ interface SubscriberUsage {
 const DAY_SECONDS = 86_400;
 
 export class MemoryUsageStore implements UsageStore, FailureLedger {
-  private readonly subscribers = new Map<string, SubscriberUsage>();
+  /** By subscriber (readable by a subclass that shows the items, as the tests' store does). */
+  protected readonly subscribers = new Map<string, SubscriberUsage>();
   private claimCount = 0;
   /** Claims groups expiring before this (epoch s) have been dropped; sweeps run at most once per virtual day. */
   private sweptUntil = Number.NEGATIVE_INFINITY;
@@ -235,7 +238,7 @@ export class MemoryUsageStore implements UsageStore, FailureLedger {
   }
 }
 
-interface LineItem {
+export interface LineItem {
   bars: { [B in SpendBucketName]?: Bar };
   pending: { [B in SpendBucketName]?: PendingCommand };
   owner?: string;
@@ -247,7 +250,8 @@ export class MemoryBarStore implements BarStore {
   readonly shards = 1;
   private readonly lines = new Map<string, LineItem>();
 
-  private item(subscriberId: string): LineItem {
+  /** The line's item, created empty (protected: what a test's fault injection writes to). */
+  protected item(subscriberId: string): LineItem {
     let item = this.lines.get(subscriberId);
     if (item === undefined) {
       item = { bars: {}, pending: {} };
@@ -310,7 +314,7 @@ export class MemoryBarStore implements BarStore {
 
 /** The audit trail and its idempotency guards (a PENDING guard is taken over, a DONE one is not). */
 export class MemoryAuditLog implements AuditLog {
-  private readonly entries = new Map<string, AuditEntry[]>();
+  private readonly bySubscriber = new Map<string, AuditEntry[]>();
   private readonly guards = new Map<string, 'PENDING' | 'DONE'>();
 
   private keyOf(key: ActionKey): string {
@@ -330,16 +334,16 @@ export class MemoryAuditLog implements AuditLog {
   }
 
   async record(entry: AuditEntry): Promise<void> {
-    const list = this.entries.get(entry.subscriberId);
+    const list = this.bySubscriber.get(entry.subscriberId);
     const copy = structuredClone({ ...entry, at: new Date(Date.parse(entry.at)).toISOString() });
-    if (list === undefined) this.entries.set(entry.subscriberId, [copy]);
+    if (list === undefined) this.bySubscriber.set(entry.subscriberId, [copy]);
     else list.push(copy);
   }
 
   async list(subscriberId: string, fromIso?: string, toIso?: string): Promise<AuditEntry[]> {
     const from = fromIso === undefined ? undefined : new Date(Date.parse(fromIso)).toISOString();
     const to = toIso === undefined ? undefined : new Date(Date.parse(toIso)).toISOString();
-    return (this.entries.get(subscriberId) ?? [])
+    return (this.bySubscriber.get(subscriberId) ?? [])
       .filter((e) => (from === undefined || e.at >= from) && (to === undefined || e.at < to))
       .map((e, index) => ({ e, index }))
       // Time order, as the audit table's sort key gives it (insertion order within the same instant).
@@ -351,6 +355,11 @@ export class MemoryAuditLog implements AuditLog {
 /** Subscriber profiles with their revisions (the replay's profiles are validated when the file is read). */
 export class MemoryProfileStore implements ProfileStore {
   private readonly byId = new Map<string, VersionedProfile>();
+
+  /** Starts with these profiles, each at revision 1 (validated by the caller). */
+  constructor(profiles: readonly SubscriberProfile[] = []) {
+    for (const profile of profiles) this.byId.set(profile.subscriberId, { profile: deepFreeze(structuredClone(profile)), revision: 1 });
+  }
 
   async get(subscriberId: string): Promise<SubscriberProfile | undefined> {
     return this.byId.get(subscriberId)?.profile;

@@ -26,6 +26,7 @@ import { ENV } from '../../shared/config/env-names.js';
 import type { PolicySettings } from '../../shared/domain/model.js';
 import { ROUTES, routesOf, type ApiRole, type RouteKey } from '../../shared/selfcare/api.js';
 import { PROFILE_FIELDS_ATTRIBUTES } from '../../shared/adapters/dynamo-profile-fields.js';
+import { OUTBOX_ATTRIBUTES } from '../../shared/adapters/dynamo-usage-store-items.js';
 import { acknowledgeWildcardResource } from '../nag.js';
 import type { PseudonymKey } from './pseudonym-key.js';
 import { bindStateMachine, bindTable, bindTopic, SpendcapFunction, type TableAccess } from './spendcap-function.js';
@@ -61,6 +62,8 @@ const STAGE = '$default';
  * and the bars in force (GetItem of the STATE item). Not UpdateItem or DeleteItem: bars are the workflow's.
  */
 const USAGE_ACCESS: TableAccess = { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'] };
+/** The outbox of the counters item, emptied of the requests a change started (as ingest empties it). */
+const OUTBOX_ACCESS: TableAccess = { actions: ['dynamodb:UpdateItem'], onlyAttributes: OUTBOX_ATTRIBUTES };
 
 /**
  * One JSON line per request, without the path or query string: they hold the subscriber id (often an IMSI),
@@ -113,6 +116,7 @@ export class SelfCareApi extends Construct {
     // Profiles: read, write, delete, and the byMsisdn / byPseudonym indexes (search, lookup).
     bindTable(this.apiFunction, ENV.profilesTable, tables.profiles, 'readWrite');
     bindTable(this.apiFunction, ENV.usageTable, tables.usage, USAGE_ACCESS);
+    bindTable(this.apiFunction, ENV.usageTable, tables.usage, OUTBOX_ACCESS);
     bindTable(this.apiFunction, ENV.auditTable, tables.audit, { actions: ['dynamodb:Query'] });
     // Choices changed on a subscriber's behalf and messages sent again are recorded in the trail.
     bindTable(this.apiFunction, ENV.auditTable, tables.audit, 'append');
@@ -133,6 +137,7 @@ export class SelfCareApi extends Construct {
     bindTable(this.selfCareFunction, ENV.profilesTable, tables.profiles, { actions: ['dynamodb:GetItem'] });
     bindTable(this.selfCareFunction, ENV.profilesTable, tables.profiles, { actions: ['dynamodb:UpdateItem'], onlyAttributes: PROFILE_FIELDS_ATTRIBUTES });
     bindTable(this.selfCareFunction, ENV.usageTable, tables.usage, USAGE_ACCESS);
+    bindTable(this.selfCareFunction, ENV.usageTable, tables.usage, OUTBOX_ACCESS);
     bindTable(this.selfCareFunction, ENV.auditTable, tables.audit, { actions: ['dynamodb:Query'] });
     bindTable(this.selfCareFunction, ENV.auditTable, tables.audit, 'append');
     bindStateMachine(this.selfCareFunction, ENV.policyStateMachineArn, props.policyStateMachine);
@@ -148,6 +153,7 @@ export class SelfCareApi extends Construct {
     // Read only: the byMsisdn index finds the subscriber, the profile gives the billing period.
     bindTable(this.inboundSmsFunction, ENV.profilesTable, tables.profiles, 'read');
     bindTable(this.inboundSmsFunction, ENV.usageTable, tables.usage, USAGE_ACCESS);
+    bindTable(this.inboundSmsFunction, ENV.usageTable, tables.usage, OUTBOX_ACCESS);
     // The consent the keyword gives is recorded in the trail (who: the line's number, when, by SMS).
     bindTable(this.inboundSmsFunction, ENV.auditTable, tables.audit, 'append');
     bindStateMachine(this.inboundSmsFunction, ENV.policyStateMachineArn, props.policyStateMachine);

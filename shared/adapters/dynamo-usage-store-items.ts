@@ -13,6 +13,12 @@ export type ItemValue = string | number | boolean | null | undefined | ItemValue
 export type Item = Record<string, ItemValue>;
 
 export const STATE_SK = 'STATE';
+
+/**
+ * What emptying an outbox writes (`REMOVE p.<crossingId>… ADD v 1`): all a writer that only starts and
+ * clears its own requests needs beyond its item writes (the IAM policy of self-care is limited to them).
+ */
+export const OUTBOX_ATTRIBUTES: readonly string[] = ['p', 'v'];
 export const countersSk = (period: string): string => `P#${period}`;
 
 /** Pending request as stored: the subscriber is the item's key, so it is not repeated. */

@@ -16,6 +16,7 @@ import type {
   NotificationKind,
   PeriodCounters,
   PolicySettings,
+  RecordPosition,
   SpendBucketName,
   SubscriberProfile,
   ThresholdKind,
@@ -232,6 +233,35 @@ export function thresholdCrossings(
     (crossings ??= []).push({ id, kind: definition.kind, subscriberId: after.subscriberId, period: after.period, at });
   }
   return crossings ?? [];
+}
+
+/**
+ * Whether a threshold of `kind` fired in the period, whatever its limit then: a crossing id is the kind,
+ * or the kind and `@limit` for a spend threshold (`crossingIdOf`).
+ */
+export function hasFired(counters: PeriodCounters, kind: ThresholdKind): boolean {
+  return Object.keys(counters.fired).some((id) => id === kind || id.startsWith(`${kind}@`));
+}
+
+/**
+ * The request a crossing starts, with the spend it quotes: the bucket's charge for a cap threshold, the
+ * period's total for the bill-shock alert. `counters` are the counters past the threshold.
+ */
+export function requestOfCrossing(
+  crossing: Crossing,
+  counters: PeriodCounters,
+  context: { readonly servingPlmn?: string; readonly cause?: RecordPosition } = {},
+): PolicyRequest {
+  const { id, ...crossed } = crossing;
+  const request: { -readonly [K in keyof PolicyRequest]: PolicyRequest[K] } = { ...crossed, crossingId: id, ...context };
+  const bucket = bucketOfKind(crossing.kind);
+  if (bucket !== undefined) {
+    request.bucket = bucket;
+    request.spentMicros = counters[bucket].chargeMicros;
+  } else if (crossing.kind === 'BILL_SHOCK_ALERT') {
+    request.spentMicros = totalChargeMicros(counters);
+  }
+  return request;
 }
 
 /** Records crossings as fired (with their time). Returns the same object when there is nothing to record. */

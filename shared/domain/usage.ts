@@ -12,12 +12,12 @@
  *   older event changes nothing and causes no welcome.
  * - Counters only grow: every event adds non-negative amounts. (The replay's wave planner relies on it.)
  */
-import { applyLateRated, applyRated, emptyCounters, totalChargeMicros } from './counters.js';
+import { applyLateRated, applyRated, emptyCounters } from './counters.js';
 import type { CarrierEvent, PeriodCounters, PolicyRequest, PolicySettings, RecordPosition, SubscriberProfile } from './model.js';
 import { eventKey } from './model.js';
 import { homePlmnOf, mccOf } from './networks.js';
 import { billingPeriodOf, nextPeriodStart } from './periods.js';
-import { bucketOfKind, isRoamingWelcome, thresholdCrossings, withFired } from './policy.js';
+import { isRoamingWelcome, requestOfCrossing, thresholdCrossings, withFired } from './policy.js';
 import { rateUsage } from './rating.js';
 
 export interface SubscriberUsageState {
@@ -140,25 +140,7 @@ export function applyEvents(
     const crossings = thresholdCrossings(before, after, profile, settings, event.eventTime);
     if (crossings.length > 0) {
       after = withFired(after, crossings);
-      for (const crossing of crossings) {
-        const bucket = bucketOfKind(crossing.kind);
-        const request: MutableRequest = {
-          kind: crossing.kind,
-          subscriberId,
-          period,
-          crossingId: crossing.id,
-          at: crossing.at,
-          servingPlmn,
-        };
-        if (bucket !== undefined) {
-          request.bucket = bucket;
-          request.spentMicros = after[bucket].chargeMicros;
-        } else if (crossing.kind === 'BILL_SHOCK_ALERT') {
-          request.spentMicros = totalChargeMicros(after);
-        }
-        if (cause !== undefined) request.cause = cause;
-        requests.push(request);
-      }
+      for (const crossing of crossings) requests.push(requestOfCrossing(crossing, after, { servingPlmn, cause }));
     }
     touched.set(period, after);
   }

@@ -8,12 +8,11 @@
  *     nothing; the same record may claim again after a crash, and then keeps the period it recorded,
  *     whatever the profile says now; a group changed by another invocation is read again;
  *  4. applyEvents (pure) computes the new counters, serving MCC and policy requests;
- *  5. STATE is written first when the serving MCC or welcomes change, then each touched counters item,
- *     once, with a version condition, its new watermark and its outbox of requests; a conflict reloads
- *     and redoes (bounded, then `ContentionError`);
- *  6. every outbox request is started (deterministic execution names make starts idempotent), then the
- *     started requests are removed from the outboxes by a conditional update, so that no container's
- *     memory is needed for the outbox to empty.
+ *  5. the counters writer (shared/counters/counters-writer.ts) writes STATE first when the serving MCC or
+ *     welcomes change, then each touched counters item, once, with a version condition, its new watermark
+ *     and its outbox of requests; a conflict reloads and redoes (bounded, then `ContentionError`);
+ *  6. it starts every outbox request, those left by a writer that crashed included, and removes the started
+ *     ones from the outboxes.
  */
 import { emptyCounters } from '../domain/counters.js';
 import type { CarrierEvent, PeriodCounters, PolicyRequest, PolicySettings, SubscriberProfile } from '../domain/model.js';
@@ -21,7 +20,8 @@ import { homePlmnOf, mccOf } from '../domain/networks.js';
 import { billingPeriodOf } from '../domain/periods.js';
 import { applyEvents, type TimedEvent } from '../domain/usage.js';
 import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
-import type { KeyClaim, OutboxClear, StoredUsage, UsageStore, Watermarks } from '../ports/usage-store.js';
+import type { KeyClaim, StoredUsage, UsageStore, Watermarks } from '../ports/usage-store.js';
+import { startOutbox, writeCounters, type CountersWrites } from '../counters/counters-writer.js';
 import { claimGroupOf, compactIdOf, holdIdOf, markerIdOf } from './claim-ids.js';
 import { ContentionError } from './fates.js';
 import { compareSequenceNumbers, isAtOrBelow, shardKeyOf } from './positions.js';
@@ -128,9 +128,7 @@ export async function applySubscriber(
     });
     if (contended) {
       conflicts += 1;
-      if (attempt >= deps.maxAttempts) throw new ContentionError(`usage: claims still conflicting after ${attempt} attempts`);
-      attempt += 1;
-      await sleep(Math.random() * 10 * attempt);
+      await backOff(attempt++, deps.maxAttempts, 'claims');
       continue;
     }
     // Each record moves at most once (its recorded period does not change), so this ends.
@@ -139,27 +137,22 @@ export async function applySubscriber(
     const genuine = [...firstOfKey.values()].filter((e) => claims.get(e) === true);
 
     const plan = planWrites(stored, entries, genuine, profile, deps.settings, homeMcc);
-    const written = await writeAll(subscriberId, stored, plan, deps.usage);
+    const written = await writeCounters(deps.usage, subscriberId, stored, plan);
     writeUnits += written.writeUnits;
     for (const e of genuine) if (written.periods.has(e.period) || (written.complete && e.event.type === 'attach')) progress.applied.add(e);
     if (written.error !== undefined) throw written.error;
     if (!written.complete) {
       conflicts += 1;
-      if (attempt >= deps.maxAttempts) throw new ContentionError(`usage: still conflicting after ${attempt} attempts`);
-      attempt += 1;
-      await sleep(Math.random() * 10 * attempt);
+      await backOff(attempt++, deps.maxAttempts, 'counters');
       continue;
     }
 
     for (const e of duplicates) progress.duplicates.add(e);
     for (const e of entries) if (!progress.applied.has(e) && !progress.duplicates.has(e)) progress.redelivered.add(e);
 
-    const toStart = uniqueByIdentity([...plan.leftovers, ...plan.newRequests]);
-    if (toStart.length > 0) {
-      await deps.workflows.start(toStart);
-      writeUnits += await clearStarted(subscriberId, stored, plan, new Set(toStart.map(identityOf)), deps.usage);
-    }
-    return { newRequests: plan.newRequests.length, lateEvents: plan.lateEvents, starts: toStart.length, conflicts, writeUnits };
+    const started = await startOutbox(deps, subscriberId, [...plan.leftovers, ...plan.newRequests], stored, plan);
+    writeUnits += started.writeUnits;
+    return { newRequests: plan.newRequests.length, lateEvents: plan.lateEvents, starts: started.starts, conflicts, writeUnits };
   }
 }
 
@@ -187,7 +180,7 @@ export function claimExpiryOf(entry: Pick<Entry, 'event' | 'arrivalMs'>, windowM
   return Math.floor((Math.max(eventMs, entry.arrivalMs ?? 0) + windowMs + CLAIM_GRACE_MS) / 1000);
 }
 
-interface WritePlan {
+interface WritePlan extends CountersWrites {
   readonly state?: { servingMcc?: string; latestEventMs?: number; applied: Watermarks; pending: PolicyRequest[] };
   readonly counters: Array<{
     counters: PeriodCounters;
@@ -304,60 +297,10 @@ function planWrites(
   return plan;
 }
 
-/**
- * The periods written; not complete when a write met a newer version (reload and redo). Every write has
- * settled when this returns, a failed one included (`error`): what landed is known before a failure is
- * handled, and nothing lands after.
- */
-async function writeAll(
-  subscriberId: string,
-  stored: StoredUsage,
-  plan: WritePlan,
-  usage: UsageStore,
-): Promise<{ periods: Set<string>; complete: boolean; writeUnits: number; error?: unknown }> {
-  let writeUnits = 0;
-  if (plan.state !== undefined) {
-    const out = await usage.saveState({ subscriberId, expectedVersion: stored.state.version, ...plan.state });
-    writeUnits += out.writeUnits;
-    if (!out.saved) return { periods: new Set(), complete: false, writeUnits };
-  }
-  const outs = await Promise.allSettled(plan.counters.map((write) => usage.saveCounters(write)));
-  const periods = new Set<string>();
-  let complete = true;
-  let error: unknown;
-  outs.forEach((out, i) => {
-    if (out.status === 'rejected') {
-      error ??= out.reason;
-      complete = false;
-      return;
-    }
-    writeUnits += out.value.writeUnits;
-    const period = plan.counters[i]?.counters.period;
-    if (out.value.saved && period !== undefined) periods.add(period);
-    else complete = false;
-  });
-  return { periods, complete, writeUnits, ...(error !== undefined && { error }) };
-}
-
 function settledOrThrow<T>(results: ReadonlyArray<PromiseSettledResult<T>>): T[] {
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
-/** Removes the started requests from each outbox that holds them now; answers the write units. */
-async function clearStarted(subscriberId: string, stored: StoredUsage, plan: WritePlan, started: ReadonlySet<string>, usage: UsageStore): Promise<number> {
-  const clears: OutboxClear[] = [];
-  const add = (period: string | undefined, pending: readonly PolicyRequest[]) => {
-    const crossingIds = pending.filter((r) => started.has(identityOf(r))).map((r) => r.crossingId);
-    if (crossingIds.length > 0) clears.push({ subscriberId, ...(period !== undefined && { period }), crossingIds });
-  };
-  add(undefined, plan.state?.pending ?? stored.state.pending);
-  const written = new Map(plan.counters.map((c) => [c.counters.period, c.pending]));
-  const periods = new Set([...written.keys(), ...stored.counters.keys()]);
-  for (const period of periods) add(period, written.get(period) ?? stored.counters.get(period)?.pending ?? []);
-  const outs = await Promise.all(clears.map((clear) => usage.clearOutbox(clear)));
-  return outs.reduce((sum, out) => sum + out.writeUnits, 0);
 }
 
 /** Watermarks raised to the highest sequence number, per stream and shard, of the given records. */
@@ -371,21 +314,8 @@ function advance(watermarks: Watermarks, entries: readonly Entry[]): Watermarks 
   return next;
 }
 
-/** A request's identity (what its execution name is made of): the same request is started once. */
-export function identityOf(request: PolicyRequest): string {
-  return `${request.subscriberId}\u0000${request.period}\u0000${request.crossingId}`;
-}
-
-function uniqueByIdentity(requests: readonly PolicyRequest[]): PolicyRequest[] {
-  const seen = new Set<string>();
-  return requests.filter((r) => {
-    const name = identityOf(r);
-    if (seen.has(name)) return false;
-    seen.add(name);
-    return true;
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** After the `attempt`-th conflict: gives up (`ContentionError`) at `maxAttempts`, else waits a little longer each time. */
+function backOff(attempt: number, maxAttempts: number, what: string): Promise<void> {
+  if (attempt >= maxAttempts) throw new ContentionError(`usage: ${what} still conflicting after ${attempt} attempts`);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
 }

@@ -157,67 +157,97 @@ function periodParameter(): JsonObject {
   return { name: 'period', in: 'query', required: false, description, schema, example: '2026-09-01' };
 }
 
+const profileResponses = (): JsonObject => ({
+  '200': { description: 'The profile.', headers: ETAG_HEADER, content: json('SubscriberProfile') },
+  '400': invalid('id: must be 1 to 64 characters', 'id', 'must be 1 to 64 characters (subscriber.v1 subscriberId), URL-encoded'),
+  '404': UNKNOWN,
+});
+
 const usageResponses = (): JsonObject => ({
   '200': { description: 'The period.', content: json('Usage') },
   '400': invalid('period: must be a date YYYY-MM-DD', 'period', 'must be a date YYYY-MM-DD'),
   '404': UNKNOWN,
 });
 
-function capsOperation(route: RouteKey, operator: boolean): JsonObject {
+/**
+ * A change of one of the subscriber's own choices (caps, consent, channels): a self-care route and its
+ * operator twin, alike but for the operator's reason (and statement) and their examples.
+ */
+interface ChoiceChangeSpec {
+  /** The operation id after its role's prefix (`selfCare` / `operator`). */
+  readonly name: string;
+  readonly summary: { readonly subscriber: string; readonly operator: string };
+  /** Said in both roles, then each role's own ending. */
+  readonly description?: { readonly both: string; readonly subscriber: string; readonly operator: string };
+  /** The request component of the self-care route (the operator's is `Operator` + it). */
+  readonly requestBody: string;
+  readonly requestExample: { readonly subscriber: unknown; readonly operator: unknown };
+  /** The 200 answer: its description and component. */
+  readonly answer: { readonly description: string; readonly component: string };
+  readonly invalid: JsonObject;
+  /** Whether the change writes the counters (409 under a concurrent writer). */
+  readonly countersChange: boolean;
+}
+
+function choiceOperation(route: RouteKey, spec: ChoiceChangeSpec): JsonObject {
+  const operator = roleOfRoute(route) === 'operator';
+  const role = operator ? 'operator' : 'subscriber';
   return operation(route, {
-    operationId: operator ? 'operatorPutCaps' : 'selfCarePutCaps',
-    summary: operator ? "Change a subscriber's spend caps on their behalf (with a reason)" : 'Change my roaming / out-of-bundle spend caps (takes effect at once)',
-    description:
-      "Lowering a limit to or below the spend of the current period bars that data now (with the cap message); raising it above the spend, or opting out, lifts a bar the cap had put in place. Limits above the deployment's maximum (`maxCapLimitMicros`, default EUR 1,000) are refused. An opt-out (`enabled: false`) needs the subscriber's consent statement in `consent` (who, when, channel)." +
-      (operator ? ' `reason` is required: it is kept in the audit trail with the change and the caller.' : ''),
+    operationId: `${operator ? 'operator' : 'selfCare'}${spec.name}`,
+    summary: spec.summary[role],
+    ...(spec.description !== undefined && { description: spec.description.both + spec.description[role] }),
     parameters: [ifMatchParameter],
-    requestBody: operator ? 'OperatorCapsChange' : 'CapsChange',
-    requestExample: operator ? { roamingCap: { limitMicros: 20_000_000 }, reason: 'subscriber called support (ticket 4711)' } : { roamingCap: { limitMicros: 20_000_000 } },
+    requestBody: operator ? `Operator${spec.requestBody}` : spec.requestBody,
+    requestExample: spec.requestExample[role],
     responses: {
-      '200': { description: 'The caps in force and the carrier commands started.', headers: ETAG_HEADER, content: json('Caps') },
-      '400': { ...CONSENT_REQUIRED, description: "Invalid request (`invalid-request`: a field breaks a rule, a limit above the deployment's maximum), or an opt-out without a consent statement (`consent-required`)." },
+      '200': { description: spec.answer.description, headers: ETAG_HEADER, content: json(spec.answer.component) },
+      '400': spec.invalid,
       '404': UNKNOWN,
-      '409': CONCURRENT,
+      ...(spec.countersChange && { '409': CONCURRENT }),
       '412': PRECONDITION,
     },
   });
 }
 
-function consentOperation(route: RouteKey, operator: boolean): JsonObject {
-  return operation(route, {
-    operationId: operator ? 'operatorPostConsent' : 'selfCarePostConsent',
-    summary: operator ? "Record a subscriber's consent to continue past the cap (support)" : 'Continue past the cap for the rest of the billing period (idempotent)',
-    description:
-      'Lifts the bar (ROAMING_RESUMED message); from then on the charges of the bucket are billable. Kept in the audit trail' +
-      (operator ? ' with the consent statement (required: who consented, when, how) and the reason.' : ', with the consent statement when the portal gives one.'),
-    parameters: [ifMatchParameter],
-    requestBody: operator ? 'OperatorConsentToContinue' : 'ConsentToContinue',
-    requestExample: operator ? { bucket: 'roaming', consent: { ...CONSENT_EXAMPLE, who: 'caller verified by PIN', channel: 'voice' }, reason: 'ticket 4712' } : { bucket: 'roaming' },
-    responses: {
-      '200': { description: 'Consent recorded.', headers: ETAG_HEADER, content: json('Consent') },
-      '400': invalid('bucket: must be one of roaming, overage', 'bucket', 'must be one of roaming, overage'),
-      '404': UNKNOWN,
-      '409': CONCURRENT,
-      '412': PRECONDITION,
-    },
-  });
-}
+const CAPS_CHANGE: ChoiceChangeSpec = {
+  name: 'PutCaps',
+  summary: { subscriber: 'Change my roaming / out-of-bundle spend caps (takes effect at once)', operator: "Change a subscriber's spend caps on their behalf (with a reason)" },
+  description: {
+    both: "Lowering a limit to or below the spend of the current period bars that data now (with the cap message); raising it above the spend, or opting out, lifts a bar the cap had put in place. Limits above the deployment's maximum (`maxCapLimitMicros`, default EUR 1,000) are refused. An opt-out (`enabled: false`) needs the subscriber's consent statement in `consent` (who, when, channel).",
+    subscriber: '',
+    operator: ' `reason` is required: it is kept in the audit trail with the change and the caller.',
+  },
+  requestBody: 'CapsChange',
+  requestExample: { subscriber: { roamingCap: { limitMicros: 20_000_000 } }, operator: { roamingCap: { limitMicros: 20_000_000 }, reason: 'subscriber called support (ticket 4711)' } },
+  answer: { description: 'The caps in force and the carrier commands started.', component: 'Caps' },
+  invalid: { ...CONSENT_REQUIRED, description: "Invalid request (`invalid-request`: a field breaks a rule, a limit above the deployment's maximum), or an opt-out without a consent statement (`consent-required`)." },
+  countersChange: true,
+};
 
-function notificationsOperation(route: RouteKey, operator: boolean): JsonObject {
-  return operation(route, {
-    operationId: operator ? 'operatorPutNotifications' : 'selfCarePutNotifications',
-    summary: operator ? "Switch a subscriber's notification channels on their behalf (with a reason)" : 'Switch my notification channels on or off (idempotent)',
-    parameters: [ifMatchParameter],
-    requestBody: operator ? 'OperatorNotificationChannelsChange' : 'NotificationChannelsChange',
-    requestExample: operator ? { sms: false, reason: 'subscriber asked by letter for e-mail only' } : { email: true },
-    responses: {
-      '200': { description: 'The channels in force.', headers: ETAG_HEADER, content: json('NotificationChannels') },
-      '400': invalid('sms: must be true or false', 'sms', 'must be true or false'),
-      '404': UNKNOWN,
-      '412': PRECONDITION,
-    },
-  });
-}
+const CONSENT_CHANGE: ChoiceChangeSpec = {
+  name: 'PostConsent',
+  summary: { subscriber: 'Continue past the cap for the rest of the billing period (idempotent)', operator: "Record a subscriber's consent to continue past the cap (support)" },
+  description: {
+    both: 'Lifts the bar (ROAMING_RESUMED message); from then on the charges of the bucket are billable. Kept in the audit trail',
+    subscriber: ', with the consent statement when the portal gives one.',
+    operator: ' with the consent statement (required: who consented, when, how) and the reason.',
+  },
+  requestBody: 'ConsentToContinue',
+  requestExample: { subscriber: { bucket: 'roaming' }, operator: { bucket: 'roaming', consent: { ...CONSENT_EXAMPLE, who: 'caller verified by PIN', channel: 'voice' }, reason: 'ticket 4712' } },
+  answer: { description: 'Consent recorded.', component: 'Consent' },
+  invalid: invalid('bucket: must be one of roaming, overage', 'bucket', 'must be one of roaming, overage'),
+  countersChange: true,
+};
+
+const NOTIFICATIONS_CHANGE: ChoiceChangeSpec = {
+  name: 'PutNotifications',
+  summary: { subscriber: 'Switch my notification channels on or off (idempotent)', operator: "Switch a subscriber's notification channels on their behalf (with a reason)" },
+  requestBody: 'NotificationChannelsChange',
+  requestExample: { subscriber: { email: true }, operator: { sms: false, reason: 'subscriber asked by letter for e-mail only' } },
+  answer: { description: 'The channels in force.', component: 'NotificationChannels' },
+  invalid: invalid('sms: must be true or false', 'sms', 'must be true or false'),
+  countersChange: false,
+};
 
 function operations(): Record<RouteKey, JsonObject> {
   const msisdn = parameterSchema(msisdnQuerySchema);
@@ -226,7 +256,7 @@ function operations(): Record<RouteKey, JsonObject> {
     'GET /v1/self-care/subscribers/{id}': operation('GET /v1/self-care/subscribers/{id}', {
       operationId: 'selfCareGetSubscriber',
       summary: 'My profile: plan, caps, notification channels',
-      responses: { '200': { description: 'The profile.', headers: ETAG_HEADER, content: json('SubscriberProfile') }, '400': invalid('id: must be 1 to 64 characters', 'id', 'must be 1 to 64 characters (subscriber.v1 subscriberId), URL-encoded'), '404': UNKNOWN },
+      responses: profileResponses(),
     }),
     'GET /v1/self-care/subscribers/{id}/usage': operation('GET /v1/self-care/subscribers/{id}/usage', {
       operationId: 'selfCareGetUsage',
@@ -234,9 +264,9 @@ function operations(): Record<RouteKey, JsonObject> {
       parameters: [periodParameter()],
       responses: usageResponses(),
     }),
-    'PUT /v1/self-care/subscribers/{id}/caps': capsOperation('PUT /v1/self-care/subscribers/{id}/caps', false),
-    'POST /v1/self-care/subscribers/{id}/consent': consentOperation('POST /v1/self-care/subscribers/{id}/consent', false),
-    'PUT /v1/self-care/subscribers/{id}/notifications': notificationsOperation('PUT /v1/self-care/subscribers/{id}/notifications', false),
+    'PUT /v1/self-care/subscribers/{id}/caps': choiceOperation('PUT /v1/self-care/subscribers/{id}/caps', CAPS_CHANGE),
+    'POST /v1/self-care/subscribers/{id}/consent': choiceOperation('POST /v1/self-care/subscribers/{id}/consent', CONSENT_CHANGE),
+    'PUT /v1/self-care/subscribers/{id}/notifications': choiceOperation('PUT /v1/self-care/subscribers/{id}/notifications', NOTIFICATIONS_CHANGE),
     'GET /v1/subscribers': operation('GET /v1/subscribers', {
       operationId: 'searchSubscribers',
       summary: 'Find subscribers by MSISDN (support)',
@@ -285,7 +315,7 @@ function operations(): Record<RouteKey, JsonObject> {
     'GET /v1/subscribers/{id}': operation('GET /v1/subscribers/{id}', {
       operationId: 'getSubscriber',
       summary: 'Read a subscriber profile',
-      responses: { '200': { description: 'The profile.', headers: ETAG_HEADER, content: json('SubscriberProfile') }, '400': invalid('id: must be 1 to 64 characters', 'id', 'must be 1 to 64 characters (subscriber.v1 subscriberId), URL-encoded'), '404': UNKNOWN },
+      responses: profileResponses(),
     }),
     'DELETE /v1/subscribers/{id}': operation('DELETE /v1/subscribers/{id}', {
       operationId: 'deleteSubscriber',
@@ -299,9 +329,9 @@ function operations(): Record<RouteKey, JsonObject> {
       parameters: [periodParameter()],
       responses: usageResponses(),
     }),
-    'PUT /v1/subscribers/{id}/caps': capsOperation('PUT /v1/subscribers/{id}/caps', true),
-    'POST /v1/subscribers/{id}/consent': consentOperation('POST /v1/subscribers/{id}/consent', true),
-    'PUT /v1/subscribers/{id}/notifications': notificationsOperation('PUT /v1/subscribers/{id}/notifications', true),
+    'PUT /v1/subscribers/{id}/caps': choiceOperation('PUT /v1/subscribers/{id}/caps', CAPS_CHANGE),
+    'POST /v1/subscribers/{id}/consent': choiceOperation('POST /v1/subscribers/{id}/consent', CONSENT_CHANGE),
+    'PUT /v1/subscribers/{id}/notifications': choiceOperation('PUT /v1/subscribers/{id}/notifications', NOTIFICATIONS_CHANGE),
     'POST /v1/subscribers/{id}/last-message/resend': operation('POST /v1/subscribers/{id}/last-message/resend', {
       operationId: 'resendLastMessage',
       summary: 'Send the last message of the billing period again (support)',

@@ -18,13 +18,13 @@
  * no limit goes above the deployment's maximum.
  */
 import * as z from 'zod';
-import { capOf, CAP_LIST, mustBar } from '../domain/caps.js';
+import { capOf, capOfKind, CAP_LIST, mustBar } from '../domain/caps.js';
 import { emptyCounters } from '../domain/counters.js';
 import { messageSubject } from '../domain/messages.js';
 import type { PeriodCounters, PolicyRequest, PolicySettings, SpendBucketName, SpendCap, SubscriberProfile } from '../domain/model.js';
 import { SPEND_BUCKETS } from '../domain/model.js';
 import { billingPeriodById, billingPeriodOf, type BillingPeriod } from '../domain/periods.js';
-import { bucketOfKind, thresholdCrossings, withFired } from '../domain/policy.js';
+import { bucketOfKind, hasFired, requestOfCrossing, thresholdCrossings, withFired } from '../domain/policy.js';
 import { subscriberProfileSchema } from '../domain/subscriber-schema.js';
 import { isPlainObject } from '../domain/validation.js';
 import type { AuditLog, ChoiceChange, ConsentStatement, NotificationAudit } from '../ports/audit-log.js';
@@ -34,6 +34,7 @@ import { NotificationRejectedError, type Notifier } from '../ports/notifier.js';
 import type { PolicyWorkflowStarter } from '../ports/policy-workflow.js';
 import { RevisionConflictError, type ProfileStore } from '../ports/profile-store.js';
 import type { StoredCounters, UsageStore } from '../ports/usage-store.js';
+import { startOutbox, writeCounters, type CountersWrites } from '../counters/counters-writer.js';
 import { ApiProblemError, ConflictError, fieldErrorsOf, InvalidRequestError, PreconditionFailedError, SubscriberNotFoundError, type FieldError } from './errors.js';
 import type { ProfileFields, SubscriberDirectory } from '../ports/self-care.js';
 import {
@@ -63,8 +64,8 @@ export interface SelfCareDeps {
   /** Caps and channels changes write only those attributes (see DynamoProfileFields). */
   readonly profileFields: ProfileFields;
   readonly directory: SubscriberDirectory;
-  /** Ingest's store: the API changes consent and fired marks with the same versioned write ingest uses. */
-  readonly usage: Pick<UsageStore, 'load' | 'saveCounters'>;
+  /** Ingest's store: the API changes consent and fired marks with the counters writer ingest uses. */
+  readonly usage: Pick<UsageStore, 'load' | 'saveCounters' | 'saveState' | 'clearOutbox'>;
   /** The line's bars (read only: the workflow changes them). */
   readonly bars: Pick<BarStore, 'get'>;
   /** The trail of a period (read) and the record of every choice changed (append). */
@@ -177,6 +178,11 @@ const DEFAULT_CHOICES = (() => {
   return { roamingCap, overageCap, notifications };
 })();
 
+/** A period without a counters item yet: written as version 1. */
+function noCounters(subscriberId: string, period: string): StoredCounters {
+  return { counters: emptyCounters(subscriberId, period), version: 0, applied: {}, pending: [] };
+}
+
 export class SelfCare {
   private readonly deps: SelfCareDeps;
   private readonly maxAttempts: number;
@@ -209,7 +215,7 @@ export class SelfCare {
 
   private async countersOf(subscriberId: string, period: string): Promise<StoredCounters> {
     const { counters } = await this.deps.usage.load(subscriberId, [period]);
-    return counters.get(period) ?? { counters: emptyCounters(subscriberId, period), version: 0, applied: {}, pending: [] };
+    return counters.get(period) ?? noCounters(subscriberId, period);
   }
 
   /**
@@ -268,10 +274,12 @@ export class SelfCare {
   }
 
   /**
-   * Applies `change` to the current period's counters and writes them under the version read (keeping
-   * ingest's watermarks), with the requests it returns added to the item's outbox in the same write; then
-   * starts them. A conflict with ingest re-reads and redoes; a crash after the write leaves the requests in
-   * the outbox, where ingest starts them (their names make a second start a no-op).
+   * Applies `change` to the current period's counters and writes them with the counters writer, as ingest
+   * does: under the version read (keeping ingest's watermarks), with the requests it returns added to the
+   * item's outbox in the same write; then starts them, with any the outbox still holds (a writer that
+   * crashed after its write), and removes them from the outbox. A conflict with ingest re-reads and redoes;
+   * a crash after the write leaves the requests in the outbox, where the next writer of the item, ingest or
+   * self-care, starts them (their names make a second start a no-op).
    */
   private async changeCurrentPeriod(
     subscriberId: string,
@@ -279,21 +287,29 @@ export class SelfCare {
     change: (counters: PeriodCounters) => { counters: PeriodCounters; requests: PolicyRequest[] },
   ): Promise<PeriodCounters> {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const stored = await this.countersOf(subscriberId, period);
+      const read = await this.deps.usage.load(subscriberId, [period]);
+      const stored = read.counters.get(period) ?? noCounters(subscriberId, period);
       const next = change(stored.counters);
       // A retried request finds its requests already in the outbox: nothing to write, only to start again.
       const added = next.requests.filter((r) => !stored.pending.some((p) => p.crossingId === r.crossingId));
-      if (added.length > 0 || next.counters !== stored.counters) {
-        const { saved } = await this.deps.usage.saveCounters({
-          counters: next.counters,
-          expectedVersion: stored.version,
-          applied: stored.applied,
-          pending: [...stored.pending, ...added],
-          ...(stored.latestEventMs !== undefined && { latestEventMs: stored.latestEventMs }),
-        });
-        if (!saved) continue;
-      }
-      if (next.requests.length > 0) await this.deps.workflow.start(next.requests);
+      const writes: CountersWrites = {
+        counters:
+          added.length > 0 || next.counters !== stored.counters
+            ? [
+                {
+                  counters: next.counters,
+                  expectedVersion: stored.version,
+                  applied: stored.applied,
+                  pending: [...stored.pending, ...added],
+                  ...(stored.latestEventMs !== undefined && { latestEventMs: stored.latestEventMs }),
+                },
+              ]
+            : [],
+      };
+      const written = await writeCounters(this.deps.usage, subscriberId, read, writes);
+      if (written.error !== undefined) throw written.error;
+      if (!written.complete) continue;
+      await startOutbox({ usage: this.deps.usage, workflows: this.deps.workflow }, subscriberId, [...stored.pending, ...next.requests], read, writes);
       return next.counters;
     }
     throw new ConflictError();
@@ -475,14 +491,11 @@ export class SelfCare {
     const reconcile: PolicyRequest = { kind: 'CAPS_CHANGED', subscriberId, period, crossingId: `CAPS_CHANGED#r${revision}`, at };
     const counters = await this.changeCurrentPeriod(subscriberId, period, (current) => {
       const crossings = thresholdCrossings(current, current, profile, this.deps.settings, at).filter((c) => bucketOfKind(c.kind) !== undefined);
-      const warnings: PolicyRequest[] = [];
-      for (const crossing of crossings) {
-        const bucket = bucketOfKind(crossing.kind);
-        if (bucket === undefined || crossing.kind !== CAP_LIST.find((cap) => cap.bucket === bucket)?.warningKind) continue;
-        if (mustBar(profile, current, bucket)) continue;
-        warnings.push({ kind: crossing.kind, subscriberId, period, crossingId: crossing.id, at, bucket, spentMicros: current[bucket].chargeMicros });
-      }
-      return { counters: withFired(current, crossings), requests: [...warnings, reconcile] };
+      const warnings = crossings.filter((crossing) => {
+        const cap = capOfKind(crossing.kind);
+        return cap !== undefined && crossing.kind === cap.warningKind && !mustBar(profile, current, cap.bucket);
+      });
+      return { counters: withFired(current, crossings), requests: [...warnings.map((crossing) => requestOfCrossing(crossing, current)), reconcile] };
     });
     return this.expectedEffects(profile, counters, reconcile.crossingId);
   }
@@ -564,7 +577,7 @@ export class SelfCare {
     const { counters } = await this.countersOf(subscriberId, period);
     const { bars } = await this.deps.bars.get(subscriberId);
     return CAP_LIST.filter(
-      (cap) => !counters.consent[cap.bucket] && (bars[cap.bucket] !== undefined || Object.keys(counters.fired).some((id) => id.startsWith(`${cap.capKind}@`))),
+      (cap) => !counters.consent[cap.bucket] && (bars[cap.bucket] !== undefined || hasFired(counters, cap.capKind)),
     ).map((cap) => cap.bucket);
   }
 

@@ -21,6 +21,7 @@ import { addNagChecks } from '../../infra/nag.js';
 import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
 import { API_ROLES, ROUTE_KEYS, ROUTES, type ApiRole } from '../../shared/selfcare/api.js';
 import { PROFILE_FIELDS_ATTRIBUTES } from '../../shared/adapters/dynamo-profile-fields.js';
+import { OUTBOX_ATTRIBUTES } from '../../shared/adapters/dynamo-usage-store-items.js';
 import { actionsOf, buildStack, logicalIdOf, mentions, removeOutdirs, resourcesOf, statementsOfRole, testApp, type Statement } from './helpers.js';
 
 function apiOf(stack: Stack, store: Store, stateMachine: sfn.IStateMachine): SelfCareApi {
@@ -81,6 +82,13 @@ function roleOf(template: Template, fnLogicalId: string): string {
 
 function allowed(statements: readonly Statement[], tableLogicalId: string): string[] {
   return statements.filter((s) => s.Effect === 'Allow' && mentions(s, tableLogicalId)).flatMap(actionsOf).sort();
+}
+
+/** The attributes the UpdateItem statements on the usage table are limited to (every one must be limited). */
+function outboxUpdateAttributes(statements: readonly Statement[], usageLogicalId: string): unknown[] {
+  const updates = statements.filter((s) => s.Effect === 'Allow' && mentions(s, usageLogicalId) && actionsOf(s).includes('dynamodb:UpdateItem'));
+  expect(updates.map(actionsOf)).toEqual([['dynamodb:UpdateItem']]);
+  return updates.flatMap((s) => (s.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes'] as unknown[] | undefined) ?? []);
 }
 
 describe('SelfCareApi construct', () => {
@@ -197,7 +205,8 @@ describe('SelfCareApi construct', () => {
     const indexes = JSON.stringify(statements.filter((s) => actionsOf(s).includes('dynamodb:Query')).flatMap(resourcesOf));
     expect(indexes).toContain('/index/byMsisdn');
     expect(indexes).toContain('/index/byPseudonym');
-    expect(allowed(statements, logicalIdOf(built.store.usageTable))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(allowed(statements, logicalIdOf(built.store.usageTable))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(outboxUpdateAttributes(statements, logicalIdOf(built.store.usageTable))).toEqual(['pk', 'sk', ...OUTBOX_ATTRIBUTES]);
     expect(allowed(statements, logicalIdOf(built.store.auditTable))).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     const starts = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('states:')));
     expect(starts.flatMap(actionsOf)).toEqual(['states:StartExecution']);
@@ -212,6 +221,9 @@ describe('SelfCareApi construct', () => {
     expect(onProfiles.flatMap(actionsOf).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     const update = onProfiles.find((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
     expect(update?.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes']).toEqual(['subscriberId', ...PROFILE_FIELDS_ATTRIBUTES]);
+    // Counters: read, versioned write, and the emptying of the outbox only (the requests a change started).
+    expect(allowed(statements, logicalIdOf(built.store.usageTable))).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(outboxUpdateAttributes(statements, logicalIdOf(built.store.usageTable))).toEqual(['pk', 'sk', ...OUTBOX_ATTRIBUTES]);
     // (GetItem names the index ARNs too, as every read binding does, but GetItem cannot read an index: without Query, none is searchable.)
     expect(allowed(statements, logicalIdOf(built.store.auditTable))).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('sns:'))).toEqual([]);
@@ -224,6 +236,7 @@ describe('SelfCareApi construct', () => {
     expect(onProfiles).toContain('dynamodb:Query');
     expect(onProfiles.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
     expect(allowed(statements, logicalIdOf(built.store.auditTable))).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(outboxUpdateAttributes(statements, logicalIdOf(built.store.usageTable))).toEqual(['pk', 'sk', ...OUTBOX_ATTRIBUTES]);
   });
 
   it('hands the pseudonym key to every function of the API: its ARN in the environment, GetSecretValue on that secret only', () => {

@@ -15,7 +15,6 @@ import type { PolicySettings } from '../../shared/domain/model.js';
 import type { Clock } from '../../shared/ports/clock.js';
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
 import type { PolicyRequest } from '../../shared/domain/model.js';
-import type { UsageStore } from '../../shared/ports/usage-store.js';
 import { DynamoProfileFields } from '../../shared/adapters/dynamo-profile-fields.js';
 import { DynamoSubscriberDirectory } from '../../shared/adapters/dynamo-subscriber-directory.js';
 import type { SelfCareDeps } from '../../shared/selfcare/use-cases.js';
@@ -48,7 +47,7 @@ export interface ApiWorld {
   readonly clock: SettableClock;
   readonly settings: PolicySettings;
   /** Deps of the use cases, with the usage store replaceable (to simulate a concurrent ingest). */
-  deps(overrides?: { usage?: Pick<UsageStore, 'load' | 'saveCounters'> }): SelfCareDeps;
+  deps(overrides?: { usage?: SelfCareDeps['usage'] }): SelfCareDeps;
   stop(): Promise<void>;
 }
 

@@ -88,7 +88,7 @@ function mappedRecords(mapping: FeedMapping, text: string): string[] {
 
 /** Counters of the ingest function applied once to each record, in order: what exactly-once means. */
 async function countersOfCleanPass(records: readonly string[], profiles: readonly SubscriberProfile[]): Promise<Map<string, PeriodCounters[]>> {
-  const usage = new MemoryUsageStore(false);
+  const usage = new MemoryUsageStore();
   const ingest = createIngestHandler({
     usage,
     ledger: usage,

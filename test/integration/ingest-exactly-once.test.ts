@@ -5,62 +5,27 @@
  * invocations for the same subscriber. Each asserts the exact counters of the unique events and exactly
  * one workflow execution per crossing.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 });
 
-import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
-import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
-import type { IngestResult } from '../../shared/ingest/ingest-batch.js';
-import {
-  kinesisEventOf,
-  MemoryQuarantine,
-  RecordingWorkflowStarter,
-  startLocalTables,
-  type LocalTables,
-  type StreamInput,
-} from '../support/ingest-harness.js';
-import { createHandler, type IngestHandler } from '../../functions/ingest-events/handler.js';
+import { kinesisEventOf, RecordingWorkflowStarter, type StreamInput } from '../support/ingest-harness.js';
+import type { IngestHandler } from '../../functions/ingest-events/handler.js';
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
 import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
+import type { Quarantine } from '../../shared/ports/quarantine.js';
 import { compareSequenceNumbers } from '../../shared/ingest/positions.js';
-import { Crash, invoke, oracle, SETTINGS, story, type Story } from './ingest-support.js';
+import { Crash, invoke, oracle, rigOf, startIngestTables, story, type Rig, type Story } from './ingest-support.js';
 
-let tables: LocalTables;
-let usage: DynamoUsageStore;
-let profiles: DynamoProfileStore;
+const db = await startIngestTables();
+const { usage, profiles } = db;
 
-beforeAll(async () => {
-  tables = await startLocalTables();
-  usage = new DynamoUsageStore({ client: tables.documents, tableName: tables.usageTable });
-  profiles = new DynamoProfileStore({ client: tables.documents, tableName: tables.profilesTable });
-});
-
-afterAll(async () => {
-  await tables.stop();
-});
-
-interface Rig {
-  readonly handler: IngestHandler;
-  readonly results: IngestResult[];
-}
-
-function rig(workflows: PolicyWorkflowStarter, store: UsageStore = usage): Rig {
-  const results: IngestResult[] = [];
-  const handler = createHandler({
-    usage: store,
-    ledger: usage,
-    profiles,
-    quarantine: new MemoryQuarantine(),
-    workflows,
-    settings: SETTINGS,
-    onBatch: (r) => results.push(r),
-  });
-  return { handler, results };
+function rig(workflows: PolicyWorkflowStarter, store: UsageStore = usage): Rig<PolicyWorkflowStarter, Quarantine> {
+  return rigOf(db, { starter: workflows, store });
 }
 
 async function given(prefix: string, options?: Parameters<typeof story>[1]): Promise<Story> {

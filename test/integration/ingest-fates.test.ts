@@ -4,7 +4,7 @@
  * of a batch, records from the far future or past the duplicate window, and the redrive of what went to
  * the quarantine once its cause is fixed.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -13,65 +13,23 @@ vi.hoisted(() => {
 
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { createHandler, type IngestHandler } from '../../functions/ingest-events/handler.js';
-import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
-import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { DEFAULT_INGEST_LIMITS, boundsOf, type IngestLimits } from '../../shared/config/ingest-limits.js';
 import type { CarrierEvent, PeriodCounters, SubscriberProfile } from '../../shared/domain/model.js';
-import type { IngestResult } from '../../shared/ingest/ingest-batch.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
 import { redriveQuarantine, type RedriveReport } from '../../shared/redrive/redrive-quarantine.js';
-import {
-  kinesisEventOf,
-  RecordingWorkflowStarter,
-  sequenceNumberOf,
-  startLocalTables,
-  type LocalTables,
-  type StreamInput,
-} from '../support/ingest-harness.js';
+import { kinesisEventOf, RecordingWorkflowStarter, sequenceNumberOf, type StreamInput } from '../support/ingest-harness.js';
 import { MemoryQuarantineQueue, MemoryRecordSink } from '../support/memory-quarantine-queue.js';
-import { invoke, profileOf, SETTINGS, SHARD } from './ingest-support.js';
+import { invoke, profileOf, rigOf, SETTINGS, SHARD, startIngestTables, type Rig } from './ingest-support.js';
 
-let tables: LocalTables;
-let usage: DynamoUsageStore;
-let profiles: DynamoProfileStore;
-
-beforeAll(async () => {
-  tables = await startLocalTables();
-  usage = new DynamoUsageStore({ client: tables.documents, tableName: tables.usageTable });
-  profiles = new DynamoProfileStore({ client: tables.documents, tableName: tables.profilesTable });
-});
-
-afterAll(async () => {
-  await tables.stop();
-});
+const db = await startIngestTables();
+const { tables, usage, profiles } = db;
 
 const PERIOD = '2026-09-01';
 const SEPT_10 = Date.parse('2026-09-10T07:00:00Z') / 1000;
 
-interface Rig {
-  readonly handler: IngestHandler;
-  readonly quarantine: MemoryQuarantineQueue;
-  readonly starter: RecordingWorkflowStarter;
-  readonly results: IngestResult[];
-}
-
-function rig(options: { store?: UsageStore; limits?: IngestLimits; quarantine?: MemoryQuarantineQueue; starter?: RecordingWorkflowStarter } = {}): Rig {
-  const quarantine = options.quarantine ?? new MemoryQuarantineQueue();
-  const starter = options.starter ?? new RecordingWorkflowStarter();
-  const results: IngestResult[] = [];
-  const handler = createHandler({
-    usage: options.store ?? usage,
-    ledger: usage,
-    profiles,
-    quarantine,
-    workflows: starter,
-    settings: SETTINGS,
-    profileCacheTtlMs: 0,
-    ...(options.limits !== undefined && { limits: options.limits }),
-    onBatch: (r) => results.push(r),
-  });
-  return { handler, quarantine, starter, results };
+/** Profiles read afresh at every batch: a test changes them between deliveries. */
+function rig(options: { store?: UsageStore; limits?: IngestLimits; quarantine?: MemoryQuarantineQueue; starter?: RecordingWorkflowStarter } = {}): Rig<RecordingWorkflowStarter, MemoryQuarantineQueue> {
+  return rigOf(db, { ...options, quarantine: options.quarantine ?? new MemoryQuarantineQueue(), starter: options.starter ?? new RecordingWorkflowStarter(), profileCacheTtlMs: 0 });
 }
 
 async function provision(subscriberId: string, plan: Record<string, unknown> = { dataAllowanceBytes: 0 }): Promise<SubscriberProfile> {

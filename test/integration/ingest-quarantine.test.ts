@@ -3,42 +3,19 @@
  * go to the quarantine with a reason naming the field, the raw payload and the stream position, while
  * the rest of the batch applies; a quarantine that cannot store them gets them delivered again.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 });
 
-import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
-import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
-import type { IngestResult } from '../../shared/ingest/ingest-batch.js';
-import {
-  kinesisEventOf,
-  MemoryQuarantine,
-  RecordingWorkflowStarter,
-  sequenceNumberOf,
-  startLocalTables,
-  type LocalTables,
-  type StreamInput,
-} from '../support/ingest-harness.js';
-import { createHandler } from '../../functions/ingest-events/handler.js';
+import { kinesisEventOf, MemoryQuarantine, sequenceNumberOf, type StreamInput } from '../support/ingest-harness.js';
 import type { Quarantine } from '../../shared/ports/quarantine.js';
-import { profileOf, SETTINGS, SHARD } from './ingest-support.js';
+import { profileOf, rigOf, SHARD, startIngestTables } from './ingest-support.js';
 
-let tables: LocalTables;
-let usage: DynamoUsageStore;
-let profiles: DynamoProfileStore;
-
-beforeAll(async () => {
-  tables = await startLocalTables();
-  usage = new DynamoUsageStore({ client: tables.documents, tableName: tables.usageTable });
-  profiles = new DynamoProfileStore({ client: tables.documents, tableName: tables.profilesTable });
-});
-
-afterAll(async () => {
-  await tables.stop();
-});
+const db = await startIngestTables();
+const { usage, profiles } = db;
 
 function good(subscriberId: string, n: number): string {
   return JSON.stringify({
@@ -69,17 +46,7 @@ describe('bad events go to the quarantine and the rest of the batch applies', ()
   it('keeps each bad record with its reason, raw payload and position; applies the good ones', async () => {
     const subscriberId = 'q-good';
     await profiles.put(profileOf({ subscriberId, msisdn: '+33644444444', plan: { dataAllowanceBytes: 1_000_000_000 } }));
-    const quarantine = new MemoryQuarantine();
-    const results: IngestResult[] = [];
-    const handler = createHandler({
-      usage,
-      ledger: usage,
-      profiles,
-      quarantine,
-      workflows: new RecordingWorkflowStarter(),
-      settings: SETTINGS,
-      onBatch: (r) => results.push(r),
-    });
+    const { handler, quarantine, results } = rigOf(db);
     const { inputs, bad } = batchFor(subscriberId);
 
     const response = await handler(kinesisEventOf(inputs));
@@ -114,7 +81,7 @@ describe('bad events go to the quarantine and the rest of the batch applies', ()
         await kept.reject(items);
       },
     };
-    const handler = createHandler({ usage, ledger: usage, profiles, quarantine: flaky, workflows: new RecordingWorkflowStarter(), settings: SETTINGS });
+    const { handler } = rigOf(db, { quarantine: flaky });
     const { inputs, bad } = batchFor(subscriberId);
 
     const response = await handler(kinesisEventOf(inputs));

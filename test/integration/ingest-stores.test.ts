@@ -4,7 +4,7 @@
  * (more than one BatchGetItem page), deletes and refuses an invalid stored profile by field.
  */
 import { barOf, setBars } from '../support/bars.js';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -13,33 +13,18 @@ vi.hoisted(() => {
 
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoBarStore } from '../../shared/adapters/dynamo-bar-store.js';
-import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
-import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
-import { createHandler } from '../../functions/ingest-events/handler.js';
-import { kinesisEventOf, MemoryQuarantine, RecordingWorkflowStarter, sequenceNumberOf, startLocalTables, type LocalTables } from '../support/ingest-harness.js';
-import { profileOf, SETTINGS, SHARD } from './ingest-support.js';
+import { kinesisEventOf, sequenceNumberOf } from '../support/ingest-harness.js';
+import { profileOf, rigOf, SHARD, startIngestTables } from './ingest-support.js';
 
-let tables: LocalTables;
-let usage: DynamoUsageStore;
-let profiles: DynamoProfileStore;
-
-beforeAll(async () => {
-  tables = await startLocalTables();
-  usage = new DynamoUsageStore({ client: tables.documents, tableName: tables.usageTable });
-  profiles = new DynamoProfileStore({ client: tables.documents, tableName: tables.profilesTable });
-});
-
-afterAll(async () => {
-  await tables.stop();
-});
+const db = await startIngestTables();
+const { tables, usage, profiles } = db;
 
 describe('the line item beside the STATE item', () => {
   it('keeps bars placed before and after ingest moves the serving MCC', async () => {
     const subscriberId = 'state-bars';
     await profiles.put(profileOf({ subscriberId, msisdn: '+33677777777', plan: { dataAllowanceBytes: 1_000_000_000 } }));
     const bars = new DynamoBarStore({ client: tables.documents, tableName: tables.usageTable });
-    const starter = new RecordingWorkflowStarter();
-    const handler = createHandler({ usage, ledger: usage, profiles, quarantine: new MemoryQuarantine(), workflows: starter, settings: SETTINGS });
+    const { handler, starter } = rigOf(db);
     const attach = (n: number, plmn: string) => ({
       shardId: SHARD,
       sequenceNumber: sequenceNumberOf(n),

@@ -4,6 +4,10 @@
  * oracle computed from the unique events with the pure domain, fault-injecting wrappers, and a driver
  * that redelivers like the Lambda event source mapping.
  */
+import { afterAll } from 'vitest';
+import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.js';
+import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
+import type { IngestLimits } from '../../shared/config/ingest-limits.js';
 import { DEFAULT_SETTINGS } from '../../shared/config/settings.js';
 import type { CarrierEvent, PeriodCounters, SubscriberProfile } from '../../shared/domain/model.js';
 import { eventKey } from '../../shared/domain/model.js';
@@ -12,12 +16,71 @@ import { applyEvents } from '../../shared/domain/usage.js';
 import type { PolicyWorkflowStarter } from '../../shared/ports/policy-workflow.js';
 import type { PolicyRequest } from '../../shared/domain/model.js';
 import { executionNameOf } from '../../shared/adapters/sfn-workflow-starter.js';
+import type { IngestResult } from '../../shared/ingest/ingest-batch.js';
+import type { Quarantine } from '../../shared/ports/quarantine.js';
 import type { UsageStore } from '../../shared/ports/usage-store.js';
-import { sequenceNumberOf, type StreamInput } from '../support/ingest-harness.js';
-import { AllRecordsFailedError, type IngestHandler } from '../../functions/ingest-events/handler.js';
+import { MemoryQuarantine, RecordingWorkflowStarter, sequenceNumberOf, startLocalTables, type LocalTables, type StreamInput } from '../support/ingest-harness.js';
+import { AllRecordsFailedError, createHandler, type IngestHandler } from '../../functions/ingest-events/handler.js';
 
 export const SETTINGS = DEFAULT_SETTINGS;
 export const SHARD = 'shardId-000000000000';
+
+/** The tables of one test file (dynalite) and the DynamoDB stores ingest uses on them. */
+export interface IngestTables {
+  readonly tables: LocalTables;
+  readonly usage: DynamoUsageStore;
+  readonly profiles: DynamoProfileStore;
+}
+
+/** Starts dynalite for the calling test file (top-level await) and stops it after the file's tests. */
+export async function startIngestTables(): Promise<IngestTables> {
+  const tables = await startLocalTables();
+  afterAll(() => tables.stop());
+  return {
+    tables,
+    usage: new DynamoUsageStore({ client: tables.documents, tableName: tables.usageTable }),
+    profiles: new DynamoProfileStore({ client: tables.documents, tableName: tables.profilesTable }),
+  };
+}
+
+export interface Rig<W extends PolicyWorkflowStarter, Q extends Quarantine> {
+  readonly handler: IngestHandler;
+  /** The result of every batch, in order. */
+  readonly results: IngestResult[];
+  readonly starter: W;
+  readonly quarantine: Q;
+}
+
+export interface RigOptions<W extends PolicyWorkflowStarter, Q extends Quarantine> {
+  /** The usage store of the hot path (a fault-injecting wrapper); the failure ledger is always the table's. */
+  readonly store?: UsageStore;
+  readonly starter?: W;
+  readonly quarantine?: Q;
+  readonly limits?: IngestLimits;
+  readonly profileCacheTtlMs?: number;
+}
+
+/** The real ingest handler on the file's tables, recording workflow starts, the quarantine and every batch's result. */
+export function rigOf<W extends PolicyWorkflowStarter = RecordingWorkflowStarter, Q extends Quarantine = MemoryQuarantine>(
+  db: IngestTables,
+  options: RigOptions<W, Q> = {},
+): Rig<W, Q> {
+  const starter = options.starter ?? (new RecordingWorkflowStarter() as PolicyWorkflowStarter as W);
+  const quarantine = options.quarantine ?? (new MemoryQuarantine() as Quarantine as Q);
+  const results: IngestResult[] = [];
+  const handler = createHandler({
+    usage: options.store ?? db.usage,
+    ledger: db.usage,
+    profiles: db.profiles,
+    quarantine,
+    workflows: starter,
+    settings: SETTINGS,
+    ...(options.limits !== undefined && { limits: options.limits }),
+    ...(options.profileCacheTtlMs !== undefined && { profileCacheTtlMs: options.profileCacheTtlMs }),
+    onBatch: (r) => results.push(r),
+  });
+  return { handler, results, starter, quarantine };
+}
 
 export function profileOf(input: Record<string, unknown>): SubscriberProfile {
   const parsed = parseSubscriberProfile(input);

@@ -96,7 +96,7 @@ export async function ingestRecords(
   profiles: readonly SubscriberProfile[],
   batchSize = 1_000,
 ): Promise<IngestedCounters> {
-  const usage = new MemoryUsageStore(false);
+  const usage = new MemoryUsageStore();
   const quarantine = new MemoryQuarantine();
   let applied = 0;
   let duplicates = 0;
