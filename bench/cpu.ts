@@ -172,7 +172,7 @@ export async function runCpuBenchmark(options: CpuOptions): Promise<CpuFigures> 
     rateAggregateEventsPerSecond: workload.records / aggregate.cpuSeconds,
     what: 'functions/ingest-events/handler.ts createHandler with test/support/ingest-harness.ts StubUsageStore, profiles from a map, workflow starts counted',
     crossCheck: {
-      helper: 'shared/ingest/measure.ts measureIngestCpu (home data only, 100-record batches)',
+      helper: 'test/support/ingest-harness.ts measureIngestCpu (home data only, 100-record batches)',
       eventsPerCpuSecond: f.eventsPerCpuSecond,
       eventsPerSecond: f.eventsPerSecond,
       events: f.events,

@@ -212,7 +212,7 @@ export async function runBench(options: {
       let crossCheck: unknown;
       try {
         const f = await measureIngest({ eventsPerSubscriberPerBatch: HEADLINE_EVENTS_PER_SUBSCRIBER, batches: 3 });
-        crossCheck = { helper: 'shared/ingest/measure.ts measureIngest', writeUnitsPerEvent: f.writeUnitsPerEvent, events: f.events };
+        crossCheck = { helper: 'test/support/ingest-harness.ts measureIngest', writeUnitsPerEvent: f.writeUnitsPerEvent, events: f.events };
       } catch (e: unknown) {
         crossCheck = { error: e instanceof Error ? e.message : String(e) };
       }
