@@ -52,8 +52,7 @@ export const DEFAULT_BOUNDS: IngestBounds = Object.freeze({
  * Why a record is out of bounds (naming the field and the rule), or undefined when it is within them.
  * `arrivalMs` absent (a test feeding events directly): only the size bounds apply.
  */
-export function outOfBounds(event: CarrierEvent, arrivalMs: number | undefined, bounds: IngestBounds): string | undefined {
-  const eventMs = Date.parse(event.eventTime);
+export function outOfBounds(event: CarrierEvent, arrivalMs: number | undefined, bounds: IngestBounds, eventMs = Date.parse(event.eventTime)): string | undefined {
   if (arrivalMs !== undefined) {
     if (eventMs > arrivalMs + bounds.maxAheadMs) {
       return (

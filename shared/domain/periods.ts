@@ -92,16 +92,16 @@ function periodBeginning(plan: BillingPlan, monthIndex: number): BillingPeriod {
   return start.period;
 }
 
-function instantOf(eventTime: string | Date): number {
-  const ms = typeof eventTime === 'string' ? Date.parse(eventTime) : eventTime.getTime();
+function instantOf(eventTime: string | Date | number): number {
+  const ms = typeof eventTime === 'string' ? Date.parse(eventTime) : typeof eventTime === 'number' ? eventTime : eventTime.getTime();
   if (Number.isNaN(ms)) {
     throw new Error(`eventTime: not an RFC 3339 date-time (got "${String(eventTime)}")`);
   }
   return ms;
 }
 
-/** The billing period an instant belongs to. `eventTime` may carry any offset. */
-export function billingPeriodOf(eventTime: string | Date, plan: BillingPlan): BillingPeriod {
+/** The billing period an instant belongs to: an RFC 3339 `eventTime` with any offset, a Date, or epoch ms. */
+export function billingPeriodOf(eventTime: string | Date | number, plan: BillingPlan): BillingPeriod {
   const ms = instantOf(eventTime);
   const utc = new Date(ms);
   // The period starting in the instant's UTC month, or the one before or after: local midnight is

@@ -175,9 +175,8 @@ function keyClaimOf(entry: Entry, windowMs: number): KeyClaim {
 }
 
 /** Epoch seconds: the claim outlives the duplicate window counted from the later of eventTime and arrival. */
-export function claimExpiryOf(entry: Pick<Entry, 'event' | 'arrivalMs'>, windowMs: number): number {
-  const eventMs = Date.parse(entry.event.eventTime);
-  return Math.floor((Math.max(eventMs, entry.arrivalMs ?? 0) + windowMs + CLAIM_GRACE_MS) / 1000);
+export function claimExpiryOf(entry: Pick<Entry, 'eventMs' | 'arrivalMs'>, windowMs: number): number {
+  return Math.floor((Math.max(entry.eventMs, entry.arrivalMs ?? 0) + windowMs + CLAIM_GRACE_MS) / 1000);
 }
 
 interface WritePlan extends CountersWrites {
@@ -206,8 +205,7 @@ function maxEventMs(entries: readonly Entry[], type: CarrierEvent['type']): numb
   let max: number | undefined;
   for (const e of entries) {
     if (e.event.type !== type) continue;
-    const ms = Date.parse(e.event.eventTime);
-    if (max === undefined || ms > max) max = ms;
+    if (max === undefined || e.eventMs > max) max = e.eventMs;
   }
   return max;
 }
@@ -272,7 +270,7 @@ function planWrites(
     lateEvents: number;
   } = { counters: [], leftovers, newRequests: [...welcomes, ...crossings], lateEvents: applied.lateEvents };
 
-  const periodOfMs = (ms: number | undefined) => (ms === undefined ? undefined : billingPeriodOf(new Date(ms), profile.plan).id);
+  const periodOfMs = (ms: number | undefined) => (ms === undefined ? undefined : billingPeriodOf(ms, profile.plan).id);
   const latestMoved = latestEventMs !== undefined && periodOfMs(latestEventMs) !== periodOfMs(stored.state.latestEventMs);
   if (servingMcc !== stored.state.servingMcc || welcomes.length > 0 || attachAdvanced || latestMoved) {
     const stateLatest = laterOf(stored.state.latestEventMs, latestEventMs);

@@ -220,7 +220,7 @@ function withPeriods(
       continue;
     }
     try {
-      entries.push({ ...r, period: billingPeriodOf(r.event.eventTime, profile.plan).id });
+      entries.push({ ...r, period: billingPeriodOf(r.eventMs, profile.plan).id });
     } catch (e: unknown) {
       reject(r, `eventTime: no billing period can be computed for it (${describeError(e)})`);
     }

@@ -18,7 +18,7 @@ import type { RejectedInput } from '../ports/quarantine.js';
 import type { Entry, SubscriberProgress } from './apply-subscriber.js';
 import { claimExpiryOf } from './apply-subscriber.js';
 import { claimGroupOf, compactIdOf, holdIdOf, markerIdOf } from './claim-ids.js';
-import { isAtOrBelow } from './positions.js';
+import { isAtOrBelow, redriveMarkerOf } from './positions.js';
 import { rejectionOf, type ReadRecord } from './stream-records.js';
 
 /** A record of a faulty subscriber: the period is unknown when the profile could not be read. */
@@ -79,7 +79,7 @@ export async function settleForQuarantine(
       }
     }
     // A redriven record keeps its original's name: its hold stays the one its own redrive will present.
-    const holdName = entry.takesOver ?? entry.ownHold;
+    const holdName = entry.takesOver ?? redriveMarkerOf(entry.claimName);
     const hold = await deps.ledger.holdForRedrive({
       subscriberId,
       group,

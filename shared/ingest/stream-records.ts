@@ -30,10 +30,6 @@ export interface ReadRecord {
   readonly key: string;
   /** The name its claim on the key is made under; the same record may claim again, no other may. */
   readonly claimName: string;
-  /** Its name before streams were part of names (a claim made then is the same record's). */
-  readonly legacyClaimName?: string;
-  /** The hold its own quarantine may have left on the key, which it takes back. */
-  readonly ownHold: string;
   /** A redriven record: the hold of the quarantined original it may take over. */
   readonly takesOver?: string;
   /** When the record (for a redrive: the original) first reached the stream, epoch ms: bounds and claim lifetime. */
@@ -44,6 +40,8 @@ export interface ReadRecord {
   readonly origin: QuarantinedPosition;
   /** The raw carrier record (for a redrive: the record inside the envelope). */
   readonly raw: string;
+  /** The event's `eventTime` as epoch ms, parsed once. */
+  readonly eventMs: number;
   readonly held: boolean;
 }
 
@@ -93,25 +91,24 @@ export function decodeRecord(record: StreamRecord, bounds: IngestBounds): Decode
   if (!parsed.ok) return rejectedOf(raw, origin, parsed.reason, held);
   const event = parsed.value;
   const arrivalMs = arrivalTime === undefined ? undefined : Math.round(arrivalTime * 1000);
-  const bound = outOfBounds(event, arrivalMs, bounds);
+  const eventMs = Date.parse(event.eventTime);
+  const bound = outOfBounds(event, arrivalMs, bounds, eventMs);
   if (bound !== undefined) return rejectedOf(raw, origin, bound, held, keyOf(event));
-  return {
-    ok: true,
-    value: {
-      record,
-      event,
-      key: event.type === 'attach' ? `A#${event.eventId}` : `U#${event.recordId}`,
-      claimName: ownName,
-      ...(record.stream !== undefined && { legacyClaimName: claimNameOf(undefined, record.shardId, record.sequenceNumber) }),
-      ownHold: redriveMarkerOf(ownName),
-      ...(takesOver !== undefined && { takesOver }),
-      ...(arrivalMs !== undefined && { arrivalMs }),
-      ...(record.arrivalTime !== undefined && { knownAtMs: Math.round(record.arrivalTime * 1000) }),
-      origin,
-      raw,
-      held,
-    },
+  // Built field by field rather than with conditional spreads: this runs once per record on the hot path.
+  const read: { -readonly [K in keyof ReadRecord]: ReadRecord[K] } = {
+    record,
+    event,
+    key: event.type === 'attach' ? `A#${event.eventId}` : `U#${event.recordId}`,
+    claimName: ownName,
+    origin,
+    raw,
+    eventMs,
+    held,
   };
+  if (takesOver !== undefined) read.takesOver = takesOver;
+  if (arrivalMs !== undefined) read.arrivalMs = arrivalMs;
+  if (record.arrivalTime !== undefined) read.knownAtMs = Math.round(record.arrivalTime * 1000);
+  return { ok: true, value: read };
 }
 
 /** The recordId / eventId of an event. */
