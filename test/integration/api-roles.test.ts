@@ -8,10 +8,7 @@
  * - concurrent edits with a stale ETag get 412;
  * - support's routes: search by MSISDN, pseudonym lookup, resend of the last message.
  */
-import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import Ajv2020Module from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, OPERATOR_ROLES, type ApiHandler } from '../../functions/api/handler.js';
 import { SELF_CARE_ROLES } from '../../functions/self-care-api/handler.js';
@@ -19,21 +16,8 @@ import { NotificationOutbox } from '../../local/outboxes.js';
 import type { AuditEntry, ChoiceChangedAudit } from '../../shared/ports/audit-log.js';
 import { pseudonymOf } from '../../shared/privacy/pseudonym.js';
 import { ROUTES, type ApiResponse, type RouteKey } from '../../shared/selfcare/api.js';
-import { OPENAPI_PATH } from '../../shared/selfcare/openapi.js';
 import { startApiWorld, type ApiWorld } from './api-fixture.js';
-
-const Ajv2020 = Ajv2020Module.default;
-const addFormats = addFormatsModule.default;
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats(ajv);
-ajv.addSchema(JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')) as object, 'openapi');
-
-function expectDocumented(component: string, body: unknown): void {
-  const validate = ajv.getSchema(`openapi#/components/schemas/${component}`);
-  if (validate === undefined) throw new Error(`no component ${component} in docs/openapi.json`);
-  const valid = validate(body);
-  expect(valid ? [] : validate.errors).toEqual([]);
-}
+import { expectDocumented } from './openapi-conformance.js';
 
 const NOW = '2026-09-15T10:00:00Z';
 const SUBSCRIBER = 'imsi-208150000000777';

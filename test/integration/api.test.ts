@@ -5,10 +5,7 @@
  * idempotent PUTs; and every response body checked against its schema in docs/openapi.json. Roles, owned
  * choices, ETags and the operator's routes: test/integration/api-roles.test.ts.
  */
-import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import Ajv2020Module from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, type ApiHandler } from '../../functions/api/handler.js';
 import { applyRated, emptyCounters } from '../../shared/domain/counters.js';
@@ -20,23 +17,9 @@ import { barOf, setBars } from '../support/bars.js';
 import type { AuditEntry } from '../../shared/ports/audit-log.js';
 import type { SelfCareDeps } from '../../shared/selfcare/use-cases.js';
 import type { ApiObserver, ApiResponse } from '../../shared/selfcare/api.js';
-import { OPENAPI_PATH } from '../../shared/selfcare/openapi.js';
 import { pseudonymOf } from '../../shared/privacy/pseudonym.js';
 import { startApiWorld, type ApiWorld } from './api-fixture.js';
-
-const Ajv2020 = Ajv2020Module.default;
-const addFormats = addFormatsModule.default;
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats(ajv);
-ajv.addSchema(JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')) as object, 'openapi');
-
-/** Fails the test when a body does not match the schema docs/openapi.json gives it. */
-function expectDocumented(component: string, body: unknown): void {
-  const validate = ajv.getSchema(`openapi#/components/schemas/${component}`);
-  if (validate === undefined) throw new Error(`no component ${component} in docs/openapi.json`);
-  const valid = validate(body);
-  expect(valid ? [] : validate.errors).toEqual([]);
-}
+import { expectDocumented } from './openapi-conformance.js';
 
 const NOW = '2026-09-15T10:00:00Z';
 const PERIOD = '2026-09-01';
