@@ -4,6 +4,7 @@
  * the same verdicts. Built once at module load: this runs on the ingest hot path.
  */
 import * as z from 'zod';
+import { wellFormedCarrierEvent } from './event-fast-path.js';
 import type { AttachEvent, CarrierEvent, UsageEvent } from './model.js';
 import {
   boundedString,
@@ -81,6 +82,9 @@ export type ParsedCarrierEvent = Assignable<z.output<typeof carrierEventSchema>,
 
 export function parseCarrierEvent(input: unknown): ParseResult<CarrierEvent> {
   if (!isPlainObject(input)) return { ok: false, reason: `event: must be a JSON object (got ${describeJsonType(input)})` };
+  // The events carriers send are decided in plain code; anything else (every error included) by zod.
+  const wellFormed = wellFormedCarrierEvent(input);
+  if (wellFormed !== undefined) return { ok: true, value: wellFormed };
   const result = carrierEventSchema.safeParse(input);
   return result.success ? { ok: true, value: result.data } : { ok: false, reason: formatIssues(result.error) };
 }
