@@ -10,9 +10,19 @@
  */
 import type { Watermarks } from '../ports/usage-store.js';
 
-/** The key of a shard's watermark: `<stream>:<shardId>` (the bare shard id when the stream is unknown). */
+/** The last key built: a batch's records all come from one shard, so they share one key string. */
+let lastShard: { readonly stream: string | undefined; readonly shardId: string; readonly key: string } | undefined;
+
+/**
+ * The key of a shard's watermark: `<stream>:<shardId>` (the bare shard id when the stream is unknown).
+ * The same string for every record of a shard, not a new one each: it is looked up in watermarks several
+ * times per record, and a string hashes once.
+ */
 export function shardKeyOf(stream: string | undefined, shardId: string): string {
-  return stream === undefined ? shardId : `${stream}:${shardId}`;
+  if (lastShard !== undefined && lastShard.shardId === shardId && lastShard.stream === stream) return lastShard.key;
+  const key = stream === undefined ? shardId : `${stream}:${shardId}`;
+  lastShard = { stream, shardId, key };
+  return key;
 }
 
 /** An item's watermark for one shard of one stream (see the module comment for the bare-id fallback). */
