@@ -12,7 +12,8 @@
  * item and its archives per group, written by the same helpers (`claim-groups.ts`), so outcomes and write
  * units are the adapter's. A group is dropped once its expiry (the latest of its keys') has passed
  * (`expireClaims`), as DynamoDB's TTL deletes its items in AWS (dynalite has no TTL): what the replay holds
- * follows the duplicate window, not the file.
+ * follows the duplicate window, not the file. It never holds the first release's per-key claim items (a
+ * replay starts empty), so a claim's `perKeyClaim` finds nothing here, as in a table without them.
  */
 import type { LineBars } from '../shared/domain/caps.js';
 import type { Bar, PeriodCounters, SpendBucketName, SubscriberProfile } from '../shared/domain/model.js';

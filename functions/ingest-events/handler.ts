@@ -5,7 +5,7 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { isTransientAwsError } from '../../shared/adapters/aws-faults.js';
 import { INGEST_METRICS } from '../../shared/config/metric-names.js';
-import { boundsOf, DEFAULT_INGEST_LIMITS } from '../../shared/config/ingest-limits.js';
+import { boundsOf, DEFAULT_INGEST_LIMITS, perKeyClaimsUntilMsOf } from '../../shared/config/ingest-limits.js';
 import { ingestBatch } from '../../shared/ingest/ingest-batch.js';
 import { CachedProfiles } from '../../shared/ingest/profile-cache.js';
 import { addCounts, logger, maskSubscriber, observed, useCaseLog, type LambdaHandler } from '../../shared/observability.js';
@@ -27,6 +27,7 @@ export function createHandler(deps: IngestHandlerDeps): IngestHandler {
     profiles: new CachedProfiles({ store: deps.profiles, ...(ttlMs !== undefined && { ttlMs }) }),
     bounds: boundsOf(limits),
     maxRecordAttempts: limits.maxRecordAttempts,
+    perKeyClaimsUntilMs: perKeyClaimsUntilMsOf(limits),
     isTransient: isTransientAwsError,
     log: useCaseLog,
     mask: maskSubscriber,

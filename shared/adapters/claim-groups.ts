@@ -14,7 +14,7 @@
  * without one, says so after a `/`.
  */
 import { createHash } from 'node:crypto';
-import type { ClaimOutcome, KeyClaim, RedriveHold, StoredClaim } from '../ports/usage-store.js';
+import type { ClaimOutcome, KeyClaim, PerKeyClaim, RedriveHold, StoredClaim } from '../ports/usage-store.js';
 import { itemSize, type Item, type ItemValue } from './dynamo-usage-store-items.js';
 
 /** The largest claims item: what one write unit pays for. */
@@ -74,24 +74,30 @@ export interface ClaimsDecision {
   readonly write: boolean;
 }
 
+const NONE: ReadonlyMap<string, StoredClaim> = new Map();
+
 /**
  * What each claim gets, as the per-key conditional write did: the key is free, or held by the same record
  * (under its name, or a redrive hold it takes over): claimed, keeping the period recorded
  * first; held by another record: refused.
+ *
+ * `perKey`: holders of keys the group does not hold, found in the first release's per-key claim items
+ * (`perKeyHolderOf`), which count as the group's own would; a key claimed from one moves into the group.
  */
-export function decideClaims(group: ClaimGroupRead, keys: readonly KeyClaim[]): ClaimsDecision {
+export function decideClaims(group: ClaimGroupRead, keys: readonly KeyClaim[], perKey: ReadonlyMap<string, StoredClaim> = NONE): ClaimsDecision {
   const changes = new Map<string, StoredClaim>();
   const results: ClaimOutcome[] = [];
   let expiresAt = group.expiresAt;
   for (const key of keys) {
-    const existing = changes.get(key.eventKey) ?? group.claims.get(key.eventKey);
+    const inGroup = changes.get(key.eventKey) ?? group.claims.get(key.eventKey);
+    const existing = inGroup ?? perKey.get(key.eventKey);
     const holders = [key.claimedBy, ...(key.takesOver ?? [])];
     if (existing !== undefined && !holders.includes(existing.claimedBy)) {
       results.push({ claimed: false });
       continue;
     }
     const recorded = existing?.period;
-    if (existing === undefined || existing.claimedBy !== key.claimedBy || recorded === undefined) {
+    if (inGroup === undefined || existing?.claimedBy !== key.claimedBy || recorded === undefined) {
       changes.set(key.eventKey, { claimedBy: key.claimedBy, period: recorded ?? key.period });
     }
     expiresAt = Math.max(expiresAt, key.expiresAt);
@@ -101,14 +107,31 @@ export function decideClaims(group: ClaimGroupRead, keys: readonly KeyClaim[]): 
 }
 
 /** A hold for redrive: the key free, or held by the record itself or its marker, becomes the marker's. */
-export function decideHold(group: ClaimGroupRead, hold: RedriveHold): { held: boolean; changes: Map<string, StoredClaim>; expiresAt: number } {
-  const existing = group.claims.get(hold.eventKey);
+export function decideHold(
+  group: ClaimGroupRead,
+  hold: RedriveHold,
+  perKey: ReadonlyMap<string, StoredClaim> = NONE,
+): { held: boolean; changes: Map<string, StoredClaim>; expiresAt: number } {
+  const existing = group.claims.get(hold.eventKey) ?? perKey.get(hold.eventKey);
   const changes = new Map<string, StoredClaim>();
   if (existing !== undefined && ![hold.claimedBy, hold.claimedByLegacy, hold.marker].includes(existing.claimedBy)) {
     return { held: false, changes, expiresAt: group.expiresAt };
   }
   changes.set(hold.eventKey, existing?.period === undefined ? { claimedBy: hold.marker } : { claimedBy: hold.marker, period: existing.period });
   return { held: true, changes, expiresAt: Math.max(group.expiresAt, hold.expiresAt) };
+}
+
+/**
+ * A live per-key claim item of the first release as a holder of the key: a raw holder the claim names as the
+ * record's own becomes the id it has in the groups; any other stays raw (a raw name has a `/` or `:`, which
+ * no id has, so it never passes for one). Undefined when the item is absent, expired (TTL deletes lazily) or
+ * not a claim.
+ */
+export function perKeyHolderOf(item: Item | undefined, claim: PerKeyClaim, nowSeconds: number): StoredClaim | undefined {
+  if (item === undefined || typeof item.claimedBy !== 'string') return undefined;
+  if (typeof item.expiresAt === 'number' && item.expiresAt < nowSeconds) return undefined;
+  const claimedBy = Object.hasOwn(claim.own, item.claimedBy) ? (claim.own[item.claimedBy] as string) : item.claimedBy;
+  return typeof item.pd === 'string' ? { claimedBy, period: item.pd } : { claimedBy };
 }
 
 /** The items one claim write puts: new archives first (unconditionally), then the head (version condition). */

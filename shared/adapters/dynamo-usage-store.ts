@@ -2,6 +2,8 @@
  * The usage table in DynamoDB (keys in tables.ts, items in dynamo-usage-store-items.ts and claim-groups.ts).
  * Each write is one conditional item write (a claims group that outgrows one item also puts archives
  * that nothing reads until its head lists them); each read is strongly consistent: no transactions.
+ * Events older than the upgrade from the first release also read that release's per-key claim items
+ * (`PerKeyClaim`), read-only, with the group's archives.
  * Write units come from ReturnConsumedCapacity (AWS and dynalite both return it for successful writes);
  * a refused conditional write still costs units in AWS, so those are computed from the item size.
  */
@@ -14,6 +16,7 @@ import type {
   FailureLedger,
   HoldOutcome,
   OutboxClear,
+  PerKeyClaim,
   RedriveHold,
   StateWrite,
   StoredClaim,
@@ -22,7 +25,17 @@ import type {
   UsageStore,
   WriteOutcome,
 } from '../ports/usage-store.js';
-import { archiveIdsOf, claimArchiveSk, claimGroupOf, claimGroupSk, decideClaims, decideHold, planGroupWrite, type ClaimGroupRead } from './claim-groups.js';
+import {
+  archiveIdsOf,
+  claimArchiveSk,
+  claimGroupOf,
+  claimGroupSk,
+  decideClaims,
+  decideHold,
+  perKeyHolderOf,
+  planGroupWrite,
+  type ClaimGroupRead,
+} from './claim-groups.js';
 import { isConditionalCheckFailed } from './dynamo-client.js';
 import {
   STATE_SK,
@@ -39,14 +52,31 @@ import {
 
 const MAX_UNPROCESSED_ROUNDS = 8;
 const MAX_HOLD_ATTEMPTS = 8;
+/** Keys one BatchGetItem may ask for. */
+const BATCH_GET_KEYS = 100;
+
+/** A key whose event is older than the upgrade from the first release, and where that release kept its claim. */
+interface PerKeyLookup {
+  readonly eventKey: string;
+  readonly claim: PerKeyClaim;
+}
+
+/** A group as read, with the holders the first release's per-key items give the keys the group does not hold. */
+interface GroupRead {
+  readonly read: ClaimGroupRead;
+  readonly perKey: ReadonlyMap<string, StoredClaim>;
+}
 
 export class DynamoUsageStore implements UsageStore, FailureLedger {
   private readonly documents: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private readonly now: () => number;
 
-  constructor(options: { readonly client: DynamoDBDocumentClient; readonly tableName: string }) {
+  /** `now`: the wall clock (epoch ms) that says whether a per-key claim item has expired, as DynamoDB's TTL does. */
+  constructor(options: { readonly client: DynamoDBDocumentClient; readonly tableName: string; readonly now?: () => number }) {
     this.documents = options.client;
     this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
   }
 
   async load(subscriberId: string, periods: readonly string[]): Promise<StoredUsage> {
@@ -66,25 +96,44 @@ export class DynamoUsageStore implements UsageStore, FailureLedger {
   }
 
   async claim(claims: EventClaims): Promise<ClaimsOutcome> {
-    const read = await this.readGroup(claims.subscriberId, claims.group);
-    const decision = decideClaims(read, claims.keys);
+    const perKey: PerKeyLookup[] = [];
+    for (const key of claims.keys) if (key.perKeyClaim !== undefined) perKey.push({ eventKey: key.eventKey, claim: key.perKeyClaim });
+    const { read, perKey: holders } = await this.readGroup(claims.subscriberId, claims.group, perKey);
+    const decision = decideClaims(read, claims.keys, holders);
     if (!decision.write) return { saved: true, results: decision.results, writeUnits: 0 };
     const written = await this.writeGroup(claims.subscriberId, claims.group, read, decision.changes, decision.expiresAt);
     return written.saved ? { saved: true, results: decision.results, writeUnits: written.writeUnits } : { saved: false, results: [], writeUnits: written.writeUnits };
   }
 
-  /** Strongly consistent: the head, then the archives it lists. */
-  private async readGroup(subscriberId: string, group: string): Promise<ClaimGroupRead> {
+  /**
+   * Strongly consistent: the head, then in one BatchGetItem the archives it lists and the first release's
+   * per-key items of the keys the head does not hold (none for events after the upgrade from it).
+   */
+  private async readGroup(subscriberId: string, group: string, perKey: readonly PerKeyLookup[] = []): Promise<GroupRead> {
     const out = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { pk: subscriberId, sk: claimGroupSk(group) }, ConsistentRead: true }));
     const head = out.Item as Item | undefined;
-    const ids = archiveIdsOf(head);
+    const archiveSks = archiveIdsOf(head).map((id) => claimArchiveSk(group, id));
+    const inHead = perKey.length > 0 && head !== undefined ? claimGroupOf(head, new Map()).head : undefined;
+    const perKeySks = new Set(perKey.filter((p) => inHead?.has(p.eventKey) !== true).map((p) => p.claim.sk));
     const archives = new Map<string, Item>();
-    if (ids.length > 0) {
-      for (const item of await this.batchGet(ids.map((id) => ({ pk: subscriberId, sk: claimArchiveSk(group, id) })))) {
-        archives.set(String(item.sk).slice(claimGroupSk(group).length + 1), item);
+    const perKeyItems = new Map<string, Item>();
+    const sks = [...archiveSks, ...perKeySks];
+    if (sks.length > 0) {
+      for (const item of await this.batchGet(sks.map((sk) => ({ pk: subscriberId, sk })))) {
+        const sk = String(item.sk);
+        if (perKeySks.has(sk)) perKeyItems.set(sk, item);
+        else archives.set(sk.slice(claimGroupSk(group).length + 1), item);
       }
     }
-    return claimGroupOf(head, archives);
+    const read = claimGroupOf(head, archives);
+    const holders = new Map<string, StoredClaim>();
+    const nowSeconds = Math.floor(this.now() / 1000);
+    for (const { eventKey, claim } of perKey) {
+      if (read.claims.has(eventKey)) continue;
+      const holder = perKeyHolderOf(perKeyItems.get(claim.sk), claim, nowSeconds);
+      if (holder !== undefined) holders.set(eventKey, holder);
+    }
+    return { read, perKey: holders };
   }
 
   /** New archives first (each one's content is fixed by its id), then the head under its version. */
@@ -114,6 +163,11 @@ export class DynamoUsageStore implements UsageStore, FailureLedger {
   }
 
   private async batchGet(keys: Array<Record<string, string>>): Promise<Item[]> {
+    if (keys.length > BATCH_GET_KEYS) {
+      const items: Item[] = [];
+      for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) items.push(...(await this.batchGet(keys.slice(i, i + BATCH_GET_KEYS))));
+      return items;
+    }
     const items: Item[] = [];
     // BatchGetItem may leave keys unprocessed under throttling: ask again with a short backoff.
     for (let round = 0; keys.length > 0; round++) {
@@ -155,16 +209,17 @@ export class DynamoUsageStore implements UsageStore, FailureLedger {
     }
   }
 
-  async readClaim(subscriberId: string, group: string, eventKey: string): Promise<StoredClaim | undefined> {
-    return (await this.readGroup(subscriberId, group)).claims.get(eventKey);
+  async readClaim(subscriberId: string, group: string, eventKey: string, perKeyClaim?: PerKeyClaim): Promise<StoredClaim | undefined> {
+    const { read, perKey } = await this.readGroup(subscriberId, group, perKeyClaim === undefined ? [] : [{ eventKey, claim: perKeyClaim }]);
+    return read.claims.get(eventKey) ?? perKey.get(eventKey);
   }
 
   async holdForRedrive(hold: RedriveHold): Promise<HoldOutcome> {
     let writeUnits = 0;
     // Rare (the failure path): a group that keeps changing under it is read again a few times.
     for (let attempt = 1; ; attempt++) {
-      const read = await this.readGroup(hold.subscriberId, hold.group);
-      const decision = decideHold(read, hold);
+      const { read, perKey } = await this.readGroup(hold.subscriberId, hold.group, hold.perKeyClaim === undefined ? [] : [{ eventKey: hold.eventKey, claim: hold.perKeyClaim }]);
+      const decision = decideHold(read, hold, perKey);
       if (!decision.held) return { held: false, writeUnits };
       const written = await this.writeGroup(hold.subscriberId, hold.group, read, decision.changes, decision.expiresAt);
       writeUnits += written.writeUnits;

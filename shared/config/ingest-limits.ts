@@ -30,6 +30,15 @@ export const ingestLimitsSchema = z.strictObject({
   maxChargeMicros: int(1, 1_000_000_000_000_000).default(D.maxChargeMicros),
   /** Attempts at records that fail for an unexpected reason (a bug) before they go to the quarantine. */
   maxRecordAttempts: int(1, 100).default(3),
+  /**
+   * When the deployment was upgraded from the first release, which kept one claim item per event key
+   * (`R#U#<recordId>` / `R#A#<eventId>`): events stamped before it also look their key up there, so that a
+   * carrier duplicate of a record counted before the upgrade is still refused. Absent: a deployment that
+   * never ran the first release, nothing extra is read.
+   */
+  perKeyClaimsUntil: z.iso
+    .datetime({ offset: true, error: 'must be an RFC 3339 date-time with a zone, e.g. 2026-12-02T09:00:00Z (when the upgrade was deployed)' })
+    .optional(),
 });
 
 export type IngestLimits = z.output<typeof ingestLimitsSchema>;
@@ -45,6 +54,11 @@ export function boundsOf(limits: IngestLimits): IngestBounds {
     maxSmsCount: limits.maxSmsCount,
     maxChargeMicros: limits.maxChargeMicros,
   };
+}
+
+/** `perKeyClaimsUntil` as epoch ms; undefined when the deployment has no claims of the first release to read. */
+export function perKeyClaimsUntilMsOf(limits: IngestLimits): number | undefined {
+  return limits.perKeyClaimsUntil === undefined ? undefined : Date.parse(limits.perKeyClaimsUntil);
 }
 
 /** INGEST_LIMITS, or the defaults when it is not set; a bad value fails naming the variable and the key. */

@@ -24,6 +24,7 @@ import type { KeyClaim, StoredUsage, UsageStore, Watermarks } from '../ports/usa
 import { startOutbox, writeCounters, type CountersWrites } from '../counters/counters-writer.js';
 import { claimGroupOf, compactIdOf, holdIdOf, markerIdOf } from './claim-ids.js';
 import { ContentionError } from './fates.js';
+import { perKeyClaimOf } from './per-key-claims.js';
 import { compareSequenceNumbers, isAtOrBelow, shardKeyOf } from './positions.js';
 import type { ReadRecord } from './stream-records.js';
 
@@ -55,6 +56,8 @@ export interface ApplyDeps {
   readonly duplicateWindowMs: number;
   /** Reloads after a version conflict before `ContentionError`. */
   readonly maxAttempts: number;
+  /** Epoch ms of the upgrade from the first release: older events may have its per-key claims (per-key-claims.ts). */
+  readonly perKeyClaimsUntilMs?: number;
 }
 
 /** A claim outlives the duplicate window by this much: records wait on the stream (a day) and in retries. */
@@ -102,7 +105,7 @@ export async function applySubscriber(
     const grouped = [...groups];
     // Settled, not raced: when one write fails, none is still in flight while the failure is handled.
     const outcomes = settledOrThrow(
-      await Promise.allSettled(grouped.map(([group, members]) => deps.usage.claim({ subscriberId, group, keys: members.map((e) => keyClaimOf(e, deps.duplicateWindowMs)) }))),
+      await Promise.allSettled(grouped.map(([group, members]) => deps.usage.claim({ subscriberId, group, keys: members.map((e) => keyClaimOf(e, deps.duplicateWindowMs, deps.perKeyClaimsUntilMs)) }))),
     );
     let moved = false;
     let contended = false;
@@ -160,18 +163,19 @@ export async function applySubscriber(
  * The record's claim on its key, with compact ids (a claims item holds dozens of them per write unit). No
  * legacy name: claims items are only ever written with stream-qualified names.
  */
-function keyClaimOf(entry: Entry, windowMs: number): KeyClaim {
+function keyClaimOf(entry: Entry, windowMs: number, perKeyClaimsUntilMs?: number): KeyClaim {
   const claimedBy = compactIdOf(entry.claimName);
   // Its own hold (left by a quarantine whose message could not be stored) is taken back; a redriven
   // record takes over its original's.
   const ownHold = holdIdOf(claimedBy);
-  return {
+  const claim: KeyClaim = {
     eventKey: compactIdOf(entry.key),
     claimedBy,
     takesOver: entry.takesOver === undefined ? [ownHold] : [ownHold, markerIdOf(entry.takesOver)],
     period: entry.period,
     expiresAt: claimExpiryOf(entry, windowMs),
   };
+  return perKeyClaimsUntilMs !== undefined && entry.eventMs < perKeyClaimsUntilMs ? { ...claim, perKeyClaim: perKeyClaimOf(entry, claimedBy) } : claim;
 }
 
 /** Epoch seconds: the claim outlives the duplicate window counted from the later of eventTime and arrival. */

@@ -46,6 +46,8 @@ export interface IngestDeps {
   readonly maxAttempts?: number;
   /** Failed attempts, for an unexpected reason, at the same records before they go to the quarantine (default 3). */
   readonly maxRecordAttempts?: number;
+  /** Epoch ms of the upgrade from the first release, whose per-key claims older events are checked against (`ingest.limits.perKeyClaimsUntil`). */
+  readonly perKeyClaimsUntilMs?: number;
   /** Which errors are transient faults of a dependency (the adapters know their SDK's errors). */
   readonly isTransient?: (error: unknown) => boolean;
   /** Subscribers processed at once (default 16). */
@@ -187,7 +189,14 @@ async function ingestSubscriber(
     const outcome = await applySubscriber(
       profile,
       accepted,
-      { usage: deps.usage, workflows: deps.workflows, settings: deps.settings, duplicateWindowMs: bounds.duplicateWindowMs, maxAttempts: deps.maxAttempts ?? 8 },
+      {
+        usage: deps.usage,
+        workflows: deps.workflows,
+        settings: deps.settings,
+        duplicateWindowMs: bounds.duplicateWindowMs,
+        maxAttempts: deps.maxAttempts ?? 8,
+        perKeyClaimsUntilMs: deps.perKeyClaimsUntilMs,
+      },
       progress,
     );
     countProgress(stats, progress);
@@ -260,6 +269,7 @@ async function fateOfFailure(
       usage: deps.usage,
       ledger: deps.ledger,
       duplicateWindowMs: bounds.duplicateWindowMs,
+      perKeyClaimsUntilMs: deps.perKeyClaimsUntilMs,
     });
     countProgress(stats, progress);
     stats.redelivered += decision.counted;

@@ -18,6 +18,7 @@ import type { RejectedInput } from '../ports/quarantine.js';
 import type { Entry, SubscriberProgress } from './apply-subscriber.js';
 import { claimExpiryOf } from './apply-subscriber.js';
 import { claimGroupOf, compactIdOf, holdIdOf, markerIdOf } from './claim-ids.js';
+import { perKeyClaimOf } from './per-key-claims.js';
 import { isAtOrBelow, redriveMarkerOf } from './positions.js';
 import { rejectionOf, type ReadRecord } from './stream-records.js';
 
@@ -37,7 +38,7 @@ export async function settleForQuarantine(
   entries: readonly FaultyEntry[],
   progress: SubscriberProgress,
   reason: string,
-  deps: { readonly usage: Pick<UsageStore, 'load'>; readonly ledger: FailureLedger; readonly duplicateWindowMs: number },
+  deps: { readonly usage: Pick<UsageStore, 'load'>; readonly ledger: FailureLedger; readonly duplicateWindowMs: number; readonly perKeyClaimsUntilMs?: number },
 ): Promise<QuarantineDecision> {
   const settled = (e: FaultyEntry) => progress.applied.has(e as Entry) || progress.duplicates.has(e as Entry) || progress.redelivered.has(e as Entry);
   const decision = { rejected: [] as RejectedInput[], counted: 0, duplicates: 0, writeUnits: 0 };
@@ -64,7 +65,9 @@ export async function settleForQuarantine(
     const eventKey = compactIdOf(entry.key);
     const claimedBy = compactIdOf(entry.claimName);
     const holds = [claimedBy, holdIdOf(claimedBy), entry.takesOver === undefined ? undefined : markerIdOf(entry.takesOver)];
-    const claim = await deps.ledger.readClaim(subscriberId, group, eventKey);
+    // An event older than the upgrade from the first release may be held by that release's per-key claim.
+    const perKeyClaim = deps.perKeyClaimsUntilMs !== undefined && entry.eventMs < deps.perKeyClaimsUntilMs ? perKeyClaimOf(entry, claimedBy) : undefined;
+    const claim = await deps.ledger.readClaim(subscriberId, group, eventKey, perKeyClaim);
     if (claim !== undefined && !holds.includes(claim.claimedBy)) {
       decision.duplicates += 1;
       continue;
@@ -87,6 +90,7 @@ export async function settleForQuarantine(
       claimedBy,
       marker: markerIdOf(holdName),
       expiresAt: claimExpiryOf(entry, deps.duplicateWindowMs),
+      ...(perKeyClaim !== undefined && { perKeyClaim }),
     });
     decision.writeUnits += hold.writeUnits;
     if (!hold.held) {

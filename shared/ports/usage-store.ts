@@ -73,6 +73,28 @@ export interface KeyClaim {
   readonly period: string;
   /** Epoch seconds: the claim lasts at least until then (DynamoDB TTL of the group). */
   readonly expiresAt: number;
+  /**
+   * Only for an event older than the upgrade from the first release (`ingest.limits.perKeyClaimsUntil`):
+   * where that release may have claimed the key. The store reads it when the group does not hold the key.
+   */
+  readonly perKeyClaim?: PerKeyClaim;
+}
+
+/**
+ * The first release kept one claim item per event key (sk `R#<eventKey>`, the raw key): `claimedBy` the raw
+ * holder (a claim name `<shardId>/<sequenceNumber>`, later `<stream>:<shardId>/<sequenceNumber>`, or a
+ * redrive hold `Q:<claim name>`), `pd` the period when it recorded one, `expiresAt` (TTL, epoch s). Nothing
+ * writes these items any more; until they have expired, a live one holds its key as a group's entry would.
+ */
+export interface PerKeyClaim {
+  /** The item's sort key: `R#U#<recordId>` / `R#A#<eventId>`. */
+  readonly sk: string;
+  /**
+   * The raw holders that are the record's own, each mapped to the id it has in the claims groups: its claim
+   * name in each form the first release wrote (the record's claim), the hold its own quarantine left and the
+   * hold of the original it takes over. Any other holder is another record (the record is its duplicate).
+   */
+  readonly own: Readonly<Record<string, string>>;
 }
 
 export interface ClaimOutcome {
@@ -114,6 +136,8 @@ export interface RedriveHold {
   /** The marker the redriven record presents (`takesOver`). */
   readonly marker: string;
   readonly expiresAt: number;
+  /** As in `KeyClaim`: where the first release may have claimed the key (events older than the upgrade only). */
+  readonly perKeyClaim?: PerKeyClaim;
 }
 
 export interface HoldOutcome {
@@ -176,8 +200,11 @@ export interface UsageStore {
  * called (only on the failure path), so kept apart from the hot path's port.
  */
 export interface FailureLedger {
-  /** Strongly consistent read of who holds an event key. */
-  readClaim(subscriberId: string, group: string, eventKey: string): Promise<StoredClaim | undefined>;
+  /**
+   * Strongly consistent read of who holds an event key; with `perKeyClaim`, the first release's claim when
+   * the group does not hold the key (its holder as the id `own` maps it to, else as stored).
+   */
+  readClaim(subscriberId: string, group: string, eventKey: string, perKeyClaim?: PerKeyClaim): Promise<StoredClaim | undefined>;
   /** Holds the event key for the record's redrive, unless another record holds it. */
   holdForRedrive(hold: RedriveHold): Promise<HoldOutcome>;
   /**

@@ -52,6 +52,7 @@ describe('deployment configuration', () => {
     [{ policy: { tariff: { home: {} } } }, 'spendcap.policy.tariff.home.dataPerMbMicros: required'],
     [{ policy: [] }, 'spendcap.policy: must be a JSON object'],
     [{ ingest: { batchSze: 100 } }, 'spendcap.ingest.batchSze: not allowed'],
+    [{ ingest: { limits: { perKeyClaimsUntil: '2026-12-02' } } }, 'spendcap.ingest.limits.perKeyClaimsUntil: must be an RFC 3339 date-time with a zone'],
     [{ region: 'Paris' }, 'spendcap.region: must be an AWS region'],
   ])('refuses %j naming the key at fault', (input, message) => {
     // Act

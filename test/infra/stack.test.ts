@@ -93,9 +93,9 @@ describe('ingest: Kinesis event source mapping', () => {
     }
   });
 
-  it('hands ingest its limits (time and size bounds, attempts) from the deployment config, and keeps the quarantine as long as asked', () => {
+  it('hands ingest its limits (time and size bounds, attempts, the upgrade from the first release) from the deployment config, and keeps the quarantine as long as asked', () => {
     // Arrange
-    const { stack: tuned } = buildStack({ ingest: { limits: { maxAheadSeconds: 600, duplicateWindowDays: 60 }, quarantineRetentionDays: 7 } });
+    const { stack: tuned } = buildStack({ ingest: { limits: { maxAheadSeconds: 600, duplicateWindowDays: 60, perKeyClaimsUntil: '2026-12-02T09:00:00Z' }, quarantineRetentionDays: 7 } });
     const tunedTemplate = Template.fromStack(tuned);
 
     // Act
@@ -104,7 +104,7 @@ describe('ingest: Kinesis event source mapping', () => {
     // Assert: ingest and the redrive judge records by the same limits
     expect(Object.keys(variables).sort()).toEqual([logicalIdOf(tuned.ingest.function), logicalIdOf(tuned.redrive.function)].sort());
     for (const fn of Object.values(variables)) {
-      expect(JSON.parse(fn.Properties.Environment.Variables[ENV.ingestLimits] as string)).toMatchObject({ maxAheadSeconds: 600, duplicateWindowDays: 60, maxRecordAttempts: 3 });
+      expect(JSON.parse(fn.Properties.Environment.Variables[ENV.ingestLimits] as string)).toMatchObject({ maxAheadSeconds: 600, duplicateWindowDays: 60, maxRecordAttempts: 3, perKeyClaimsUntil: '2026-12-02T09:00:00Z' });
     }
     tunedTemplate.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 7 * 24 * 3600, VisibilityTimeout: 900 });
   });

@@ -4,13 +4,14 @@
  * as the DynamoDB adapter does against dynalite: same outcomes, same write units (dynalite reports consumed
  * capacity as DynamoDB does), same items read back, for any sequence of claims, holds, failures, writes and
  * outbox clears. Claims come in groups (subscriber and hour), sometimes of many keys, so that heads outgrow
- * one item into archives.
+ * one item into archives. Some claims, holds and reads name a per-key claim item of the first release: the
+ * table has none (nor has the memory store), so the adapter's extra reads must change nothing.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyCounters } from '../../shared/domain/counters.js';
 import type { PolicyRequest } from '../../shared/domain/model.js';
-import type { FailureLedger, UsageStore } from '../../shared/ports/usage-store.js';
+import type { FailureLedger, PerKeyClaim, UsageStore } from '../../shared/ports/usage-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { MemoryUsageStore } from '../../local/memory-stores.js';
 import { startLocalTables, type LocalTables } from '../support/ingest-harness.js';
@@ -20,6 +21,8 @@ const PERIODS = ['2026-09-01', '2026-10-01'] as const;
 const NAMES = ['s:shardId-1/100', 's:shardId-1/200', 's:shardId-2/100'] as const;
 const LEGACY = ['shardId-1/100', 'shardId-1/200'] as const;
 const MARKERS = ['REDRIVE#q1', 'REDRIVE#q2'] as const;
+/** Where the first release would have kept a key's claim (several keys may name the same item). */
+const perKeyClaim = fc.option(fc.record({ sk: fc.constantFrom('R#U#r1', 'R#U#r2', 'R#A#a1'), own: fc.constant({ 'shardId-1/100': NAMES[0] }) }), { nil: undefined });
 
 function requestOf(subscriberId: string, period: string, crossingId: string): PolicyRequest {
   return { kind: 'ROAMING_WELCOME', subscriberId, period, crossingId, at: '2026-09-10T07:00:00Z', servingPlmn: '22801' };
@@ -42,12 +45,13 @@ interface KeyOp {
   takesOver: string[];
   period: string;
   expiresAt: number;
+  perKeyClaim?: PerKeyClaim;
 }
 
 type Op =
   | { op: 'claim'; subscriberId: string; group: string; keys: KeyOp[] }
-  | { op: 'hold'; subscriberId: string; group: string; eventKey: string; claimedBy: string; legacy?: string; marker: string; expiresAt: number }
-  | { op: 'readClaim'; subscriberId: string; group: string; eventKey: string }
+  | { op: 'hold'; subscriberId: string; group: string; eventKey: string; claimedBy: string; legacy?: string; marker: string; expiresAt: number; perKeyClaim?: PerKeyClaim }
+  | { op: 'readClaim'; subscriberId: string; group: string; eventKey: string; perKeyClaim?: PerKeyClaim }
   | { op: 'countFailure'; subscriberId: string; position: string; expiresAt: number }
   | { op: 'saveState'; subscriberId: string; expectedVersion: number; pending: string[] }
   | { op: 'saveCounters'; subscriberId: string; period: string; expectedVersion: number; pending: string[] }
@@ -59,7 +63,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     op: fc.constant('claim' as const),
     subscriberId: subscriber,
     group,
-    keys: fc.array(fc.record({ eventKey, claimedBy: fc.constantFrom(...NAMES), takesOver: fc.subarray([...MARKERS]), period, expiresAt }), {
+    keys: fc.array(fc.record({ eventKey, claimedBy: fc.constantFrom(...NAMES), takesOver: fc.subarray([...MARKERS]), period, expiresAt, perKeyClaim }, { requiredKeys: ['eventKey', 'claimedBy', 'takesOver', 'period', 'expiresAt'] }), {
       minLength: 1,
       maxLength: 60,
       // Lengths over the whole range (fast-check's default keeps arrays short): groups outgrow their head.
@@ -75,8 +79,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     legacy: fc.option(fc.constantFrom(...LEGACY), { nil: undefined }),
     marker: fc.constantFrom(...MARKERS),
     expiresAt,
+    perKeyClaim,
   }),
-  fc.record({ op: fc.constant('readClaim' as const), subscriberId: subscriber, group, eventKey }),
+  fc.record({ op: fc.constant('readClaim' as const), subscriberId: subscriber, group, eventKey, perKeyClaim }),
   fc.record({ op: fc.constant('countFailure' as const), subscriberId: subscriber, position: fc.constantFrom('p1', 'p2'), expiresAt }),
   fc.record({ op: fc.constant('saveState' as const), subscriberId: subscriber, expectedVersion: fc.integer({ min: 0, max: 3 }), pending: fc.subarray([...CROSSINGS]) }),
   fc.record({
@@ -103,9 +108,10 @@ async function apply(store: UsageStore & FailureLedger, o: Op): Promise<unknown>
         ...(o.legacy !== undefined && { claimedByLegacy: o.legacy }),
         marker: o.marker,
         expiresAt: o.expiresAt,
+        ...(o.perKeyClaim !== undefined && { perKeyClaim: o.perKeyClaim }),
       });
     case 'readClaim':
-      return store.readClaim(o.subscriberId, o.group, o.eventKey);
+      return store.readClaim(o.subscriberId, o.group, o.eventKey, o.perKeyClaim);
     case 'countFailure':
       return store.countFailure(o.subscriberId, o.position, o.expiresAt);
     case 'saveState':

@@ -11,6 +11,7 @@ vi.hoisted(() => {
 });
 
 import { ingestConfigFromEnv } from '../../functions/ingest-events/config.js';
+import { perKeyClaimsUntilMsOf } from '../../shared/config/ingest-limits.js';
 import { AllRecordsFailedError, createHandler } from '../../functions/ingest-events/handler.js';
 import type { SubscriberProfile } from '../../shared/domain/model.js';
 import { kinesisEventOf, MemoryProfiles, MemoryQuarantine, RecordingWorkflowStarter, sequenceNumberOf, type StreamInput } from '../support/ingest-harness.js';
@@ -42,6 +43,25 @@ describe('configuration', () => {
     expect(() => ingestConfigFromEnv({ ...ENV_OK, USAGE_TABLE_NAME: '' })).toThrow('USAGE_TABLE_NAME: required');
     expect(() => ingestConfigFromEnv({ ...ENV_OK, POLICY_STATE_MACHINE_ARN: 'policy' })).toThrow('POLICY_STATE_MACHINE_ARN: must be a state machine ARN');
     expect(() => ingestConfigFromEnv({ ...ENV_OK, SPENDCAP_SETTINGS: undefined })).toThrow(/SPENDCAP_SETTINGS/);
+  });
+
+  it('reads the upgrade from the first release as an instant, and none by default', () => {
+    // Act
+    const upgraded = ingestConfigFromEnv({ ...ENV_OK, INGEST_LIMITS: JSON.stringify({ perKeyClaimsUntil: '2026-12-02T10:00:00+01:00' }) });
+    const fresh = ingestConfigFromEnv(ENV_OK);
+
+    // Assert
+    expect(perKeyClaimsUntilMsOf(upgraded.limits)).toBe(Date.parse('2026-12-02T09:00:00Z'));
+    expect(perKeyClaimsUntilMsOf(fresh.limits)).toBeUndefined();
+    expect(upgraded.limits.duplicateWindowDays).toBe(45);
+  });
+
+  it.each(['2026-12-02', '2026-12-02T09:00:00', 'yesterday', 1_796_000_000])('refuses perKeyClaimsUntil %j, naming it', (value) => {
+    // Act
+    const parse = () => ingestConfigFromEnv({ ...ENV_OK, INGEST_LIMITS: JSON.stringify({ perKeyClaimsUntil: value }) });
+
+    // Assert
+    expect(parse).toThrow('INGEST_LIMITS.perKeyClaimsUntil: must be an RFC 3339 date-time with a zone');
   });
 });
 
