@@ -10,13 +10,14 @@ import { DynamoProfileStore } from '../../shared/adapters/dynamo-profile-store.j
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
 import { KinesisRecordSink } from '../../shared/adapters/kinesis-record-sink.js';
 import { SqsQuarantine } from '../../shared/adapters/sqs-quarantine.js';
-import { boundsOf } from '../../shared/config/ingest-limits.js';
+import { boundsOf, perKeyClaimsUntilMsOf } from '../../shared/config/ingest-limits.js';
 import type { RedriveDeps } from '../../shared/redrive/redrive-quarantine.js';
 import { tracer } from '../../shared/tracing.js';
 import type { RedriveConfig } from './config.js';
 
 export function productionDeps(config: RedriveConfig): RedriveDeps {
   const documents = documentClientOf(tracer.captureAWSv3Client(createDynamoClient()));
+  const perKeyClaimsUntilMs = perKeyClaimsUntilMsOf(config.limits);
   return {
     quarantine: new SqsQuarantine({ client: tracer.captureAWSv3Client(new SQSClient({})), queueUrl: config.quarantineQueueUrl }),
     stream: new KinesisRecordSink({ client: tracer.captureAWSv3Client(new KinesisClient({})), stream: { arn: config.usageStreamArn } }),
@@ -24,5 +25,6 @@ export function productionDeps(config: RedriveConfig): RedriveDeps {
     ledger: new DynamoUsageStore({ client: documents, tableName: config.usageTable }),
     settings: config.settings,
     bounds: boundsOf(config.limits),
+    ...(perKeyClaimsUntilMs !== undefined && { perKeyClaimsUntilMs }),
   };
 }

@@ -14,6 +14,7 @@
 import { ratedOutOfBounds, type IngestBounds } from '../domain/bounds.js';
 import type { PolicySettings } from '../domain/model.js';
 import { claimGroupOf, compactIdOf, markerIdOf } from '../ingest/claim-ids.js';
+import { perKeyClaimOf } from '../ingest/per-key-claims.js';
 import { encodeRedriveEnvelope } from '../ingest/redrive-envelope.js';
 import { claimNameOf, redriveMarkerOf } from '../ingest/positions.js';
 import { decodeRecord } from '../ingest/stream-records.js';
@@ -69,6 +70,8 @@ export interface RedriveDeps {
   readonly ledger: Pick<FailureLedger, 'readClaim'>;
   readonly settings: PolicySettings;
   readonly bounds: IngestBounds;
+  /** Epoch ms of the upgrade from a per-key claims release (`ingest.limits.perKeyClaimsUntil`), as ingest has it. */
+  readonly perKeyClaimsUntilMs?: number;
 }
 
 /** Messages per round trip: SQS hands out ten at a time. */
@@ -161,7 +164,10 @@ async function assess(data: string, claimName: string, deps: RedriveDeps): Promi
   if (profile === undefined) return { verdict: 'would be refused', detail: 'subscriberId: unknown subscriber (no profile)' };
   const rated = ratedOutOfBounds(event, profile, deps.settings, deps.bounds);
   if (rated !== undefined) return { verdict: 'would be refused', detail: rated };
-  const claim = await deps.ledger.readClaim(event.subscriberId, claimGroupOf(event.eventTime), compactIdOf(key));
+  // As ingest would look: an event older than the upgrade from a per-key release may be held in its item.
+  const read = decoded.value;
+  const perKey = deps.perKeyClaimsUntilMs !== undefined && read.eventMs < deps.perKeyClaimsUntilMs ? perKeyClaimOf(read, compactIdOf(read.claimName)) : undefined;
+  const claim = await deps.ledger.readClaim(event.subscriberId, claimGroupOf(event.eventTime), compactIdOf(key), perKey);
   if (claim !== undefined && claim.claimedBy !== markerIdOf(redriveMarkerOf(claimName))) {
     return { verdict: 'would be a duplicate', detail: 'its recordId / eventId is already counted by another record' };
   }

@@ -16,14 +16,15 @@ vi.hoisted(() => {
 
 import { BatchGetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo-usage-store.js';
-import { DEFAULT_INGEST_LIMITS, type IngestLimits } from '../../shared/config/ingest-limits.js';
+import { boundsOf, DEFAULT_INGEST_LIMITS, perKeyClaimsUntilMsOf, type IngestLimits } from '../../shared/config/ingest-limits.js';
 import type { CarrierEvent, PeriodCounters } from '../../shared/domain/model.js';
 import { claimGroupOf, compactIdOf, holdIdOf } from '../../shared/ingest/claim-ids.js';
 import { perKeyClaimOf } from '../../shared/ingest/per-key-claims.js';
 import { encodeRedriveEnvelope } from '../../shared/ingest/redrive-envelope.js';
+import { redriveQuarantine } from '../../shared/redrive/redrive-quarantine.js';
 import { kinesisEventOf, sequenceNumberOf, type StreamInput } from '../support/ingest-harness.js';
-import { MemoryQuarantineQueue } from '../support/memory-quarantine-queue.js';
-import { profileOf, rigOf, SHARD, startIngestTables, type IngestTables } from './ingest-support.js';
+import { MemoryQuarantineQueue, MemoryRecordSink } from '../support/memory-quarantine-queue.js';
+import { profileOf, rigOf, SETTINGS, SHARD, startIngestTables, type IngestTables } from './ingest-support.js';
 
 const db = await startIngestTables();
 const { tables, profiles } = db;
@@ -266,6 +267,43 @@ describe('after the upgrade from the first release, with perKeyClaimsUntil set t
     // Assert
     expect(perKeyReadsSince(from)).toEqual([]);
     expect(r.results[0]?.stats).toMatchObject({ applied: 1, duplicates: 0 });
+  });
+});
+
+describe('the redrive dry run, after the upgrade', () => {
+  /** The verdicts of a dry run over the quarantined records, with or without the setting. */
+  async function dryRunVerdicts(records: readonly { raw: string; sequenceNumber: string; arrivalTime: number }[], limits: IngestLimits): Promise<string[]> {
+    const quarantine = new MemoryQuarantineQueue();
+    await quarantine.reject(records.map((r) => ({ reason: 'subscriber: profile no longer valid', raw: r.raw, position: { stream: STREAM, shardId: SHARD, sequenceNumber: r.sequenceNumber, arrivalTime: r.arrivalTime }, fault: 'subscriber', held: true })));
+    const perKeyClaimsUntilMs = perKeyClaimsUntilMsOf(limits);
+    const report = await redriveQuarantine(
+      { dryRun: true, max: 10 },
+      { quarantine, stream: new MemoryRecordSink(), profiles, ledger: upgraded.usage, settings: SETTINGS, bounds: boundsOf(limits), ...(perKeyClaimsUntilMs !== undefined && { perKeyClaimsUntilMs }) },
+    );
+    return report.records.map((r) => r.verdict);
+  }
+
+  it('says what ingest will do: a duplicate of a record that release counted, and a record it quarantined that will count', async () => {
+    // Arrange: one record counted by the first release (its duplicate sits in the quarantine), one that the
+    // last per-key release quarantined (held under its marker)
+    await provision('pk-dry');
+    const counted = data('pk-dry', 'pk-dry-r1');
+    await firstReleaseClaim('pk-dry', counted, delivery(counted, arrivedWith(counted)));
+    const held = data('pk-dry', 'pk-dry-r2');
+    const heldDelivery = delivery(held, arrivedWith(held));
+    await perKeyReleaseClaim('pk-dry', held, heldDelivery, '2026-09-01', { quarantined: true });
+    const records = [
+      { raw: JSON.stringify(counted), sequenceNumber: sequenceNumberOf(nextSequence++), arrivalTime: AFTER_UPGRADE },
+      { raw: JSON.stringify(held), sequenceNumber: heldDelivery.sequenceNumber, arrivalTime: heldDelivery.arrivalTime ?? 0 },
+    ];
+
+    // Act
+    const withSetting = await dryRunVerdicts(records, UPGRADED);
+    const withoutSetting = await dryRunVerdicts(records, DEFAULT_INGEST_LIMITS);
+
+    // Assert
+    expect(withSetting).toEqual(['would be a duplicate', 'would count']);
+    expect(withoutSetting).toEqual(['would count', 'would count']);
   });
 });
 
