@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import type { CpuOptions } from './cpu.js';
 
 export interface LambdaModeFigures {
-  /** Full handler, per main-thread CPU-second, with the X-Ray SDK's async hook on. */
+  /** Full handler, per main-thread CPU-second, with the X-Ray SDK's async hook on (median of the rounds). */
   readonly eventsPerCpuSecond: number;
+  readonly roundsEventsPerCpuSecond: readonly number[];
   readonly eventsPerSecond: number;
   /** Whether the child's X-Ray SDK really started in automatic mode (its namespace exists). */
   readonly asyncHookOn: boolean;
@@ -30,7 +31,12 @@ async function child(options: CpuOptions): Promise<void> {
   const { runFullHandler } = await import('./cpu.js');
   const figures = await runFullHandler(options);
   const namespaces = (process as { namespaces?: Record<string, unknown> }).namespaces ?? {};
-  const result: LambdaModeFigures = { eventsPerCpuSecond: figures.eventsPerCpuSecond, eventsPerSecond: figures.eventsPerSecond, asyncHookOn: namespaces.AWSXRay != null };
+  const result: LambdaModeFigures = {
+    eventsPerCpuSecond: figures.eventsPerCpuSecond,
+    roundsEventsPerCpuSecond: figures.roundsEventsPerCpuSecond,
+    eventsPerSecond: figures.eventsPerSecond,
+    asyncHookOn: namespaces.AWSXRay != null,
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

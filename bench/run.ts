@@ -462,9 +462,13 @@ export function markdownOf(result: Record<string, unknown>): string {
   lines.push(`Machine: ${m.cpuModel}, ${m.cpus} vCPU, ${m.totalMemoryMb} MB, Node ${m.nodeVersion}, ${m.platform}; ${m.date}; load average ${fmt(m.loadAverageAtStart, 2)} at start, ${fmt(m.loadAverageAtEnd, 2)} at end.`, '');
   if (r.cpu !== undefined) {
     lines.push('| ingest CPU (storage stubbed, 10 events/subscriber/batch) | events/s |', '|---|---|');
-    lines.push(`| full handler, per CPU-second | ${fmt(r.cpu.eventsPerCpuSecond)} |`);
+    const spread = (rounds: readonly number[]): string => `${fmt(Math.min(...rounds))}-${fmt(Math.max(...rounds))}`;
+    lines.push(`| full handler, per CPU-second (median of ${r.cpu.roundsEventsPerCpuSecond.length} rounds, ${spread(r.cpu.roundsEventsPerCpuSecond)}) | ${fmt(r.cpu.eventsPerCpuSecond)} |`);
     lines.push(`| full handler, per wall-second | ${fmt(r.cpu.wallEventsPerSecond)} |`);
-    lines.push(`| full handler, per CPU-second, X-Ray SDK in automatic mode as in Lambda${r.cpu.inLambdaMode.asyncHookOn ? '' : ' (its hook did NOT start)'} | ${fmt(r.cpu.inLambdaMode.eventsPerCpuSecond)} |`);
+    const lambda = r.cpu.inLambdaMode;
+    lines.push(
+      `| full handler, per CPU-second, X-Ray SDK in automatic mode as in Lambda (${spread(lambda.roundsEventsPerCpuSecond)})${lambda.asyncHookOn ? '' : ' (its hook did NOT start)'} | ${fmt(lambda.eventsPerCpuSecond)} |`,
+    );
     lines.push(`| decode + validate alone, per CPU-second | ${fmt(r.cpu.decodeValidateEventsPerSecond)} |`);
     lines.push(`| rate + aggregate alone, per CPU-second | ${fmt(r.cpu.rateAggregateEventsPerSecond)} |`, '');
   }
