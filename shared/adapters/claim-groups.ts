@@ -114,7 +114,7 @@ export function decideHold(
 ): { held: boolean; changes: Map<string, StoredClaim>; expiresAt: number } {
   const existing = group.claims.get(hold.eventKey) ?? perKey.get(hold.eventKey);
   const changes = new Map<string, StoredClaim>();
-  if (existing !== undefined && ![hold.claimedBy, hold.claimedByLegacy, hold.marker].includes(existing.claimedBy)) {
+  if (existing !== undefined && ![hold.claimedBy, hold.marker].includes(existing.claimedBy)) {
     return { held: false, changes, expiresAt: group.expiresAt };
   }
   changes.set(hold.eventKey, existing?.period === undefined ? { claimedBy: hold.marker } : { claimedBy: hold.marker, period: existing.period });

@@ -130,9 +130,8 @@ export interface RedriveHold {
   /** The claims group of the record's event (`claimGroupOf`). */
   readonly group: string;
   readonly eventKey: string;
-  /** The record's own claim name (and its legacy form): its claim, if it made one, becomes the hold. */
+  /** The record's own claim name (as a compact id): its claim, if it made one, becomes the hold. */
   readonly claimedBy: string;
-  readonly claimedByLegacy?: string;
   /** The marker the redriven record presents (`takesOver`). */
   readonly marker: string;
   readonly expiresAt: number;

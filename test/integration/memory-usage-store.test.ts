@@ -19,7 +19,6 @@ import { startLocalTables, type LocalTables } from '../support/ingest-harness.js
 const SUBSCRIBERS = ['208010000000001', '208010000000002'] as const;
 const PERIODS = ['2026-09-01', '2026-10-01'] as const;
 const NAMES = ['s:shardId-1/100', 's:shardId-1/200', 's:shardId-2/100'] as const;
-const LEGACY = ['shardId-1/100', 'shardId-1/200'] as const;
 const MARKERS = ['REDRIVE#q1', 'REDRIVE#q2'] as const;
 /** Where the first release would have kept a key's claim (several keys may name the same item). */
 const perKeyClaim = fc.option(fc.record({ sk: fc.constantFrom('R#U#r1', 'R#U#r2', 'R#A#a1'), own: fc.constant({ 'shardId-1/100': NAMES[0] }) }), { nil: undefined });
@@ -50,7 +49,7 @@ interface KeyOp {
 
 type Op =
   | { op: 'claim'; subscriberId: string; group: string; keys: KeyOp[] }
-  | { op: 'hold'; subscriberId: string; group: string; eventKey: string; claimedBy: string; legacy?: string; marker: string; expiresAt: number; perKeyClaim?: PerKeyClaim }
+  | { op: 'hold'; subscriberId: string; group: string; eventKey: string; claimedBy: string; marker: string; expiresAt: number; perKeyClaim?: PerKeyClaim }
   | { op: 'readClaim'; subscriberId: string; group: string; eventKey: string; perKeyClaim?: PerKeyClaim }
   | { op: 'countFailure'; subscriberId: string; position: string; expiresAt: number }
   | { op: 'saveState'; subscriberId: string; expectedVersion: number; pending: string[] }
@@ -76,7 +75,6 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     group,
     eventKey,
     claimedBy: fc.constantFrom(...NAMES),
-    legacy: fc.option(fc.constantFrom(...LEGACY), { nil: undefined }),
     marker: fc.constantFrom(...MARKERS),
     expiresAt,
     perKeyClaim,
@@ -105,7 +103,6 @@ async function apply(store: UsageStore & FailureLedger, o: Op): Promise<unknown>
         group: o.group,
         eventKey: o.eventKey,
         claimedBy: o.claimedBy,
-        ...(o.legacy !== undefined && { claimedByLegacy: o.legacy }),
         marker: o.marker,
         expiresAt: o.expiresAt,
         ...(o.perKeyClaim !== undefined && { perKeyClaim: o.perKeyClaim }),
